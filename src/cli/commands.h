@@ -1,0 +1,19 @@
+// The subcommands of `carepath`. Each Add*Command registers one subcommand on `app`;
+// when it runs, it stores its process exit status in `exit_code` (0 on success, non-zero
+// with a one-line message on stderr otherwise).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace carepath::cli {
+
+// Default database when --db is not given: the demo SQLite file.
+std::string DefaultDatabaseUrl();
+
+void AddFhirpathCommand(CLI::App& app, int& exit_code);   // carepath fhirpath EXPR [FILE]
+void AddImportCommand(CLI::App& app, int& exit_code);     // carepath import [--db] PATH...
+void AddDemoDataCommand(CLI::App& app, int& exit_code);   // carepath demo-data --patients N
+void AddCheckCommand(CLI::App& app, int& exit_code);      // carepath check [--db]
+void AddValidateCommand(CLI::App& app, int& exit_code);   // carepath validate FILE...
+
+}  // namespace carepath::cli

@@ -1,0 +1,196 @@
+// The versioned FHIR resource store: current versions, every past version, the search
+// index and an event outbox, written together in one database transaction.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, store::OpenStore("sqlite:/var/cp.db"));
+//   ASSIGN_OR_RETURN(store::WriteResult w, db->Create("Patient", R"({"resourceType":...})"));
+//   ASSIGN_OR_RETURN(store::StoredResource r, db->Read("Patient", w.id));   // r.body
+//   ASSIGN_OR_RETURN(auto events, db->ReadEvents("assess", 100));
+//   RETURN_IF_ERROR(db->Ack("assess", events.back().seq));
+//
+// Contract shared by every backend (tests/store_conformance runs against each):
+//  - Bytes. A write stores canonical bytes: the client's JSON with `id`,
+//    `meta.versionId` and `meta.lastUpdated` set by the store and spliced into the
+//    client's text (everything else, including decimal text such as 1.50, is kept
+//    byte for byte). A read returns the stored bytes unchanged.
+//  - Versions. Version ids are 1, 2, 3, ... per resource; a delete is a version too.
+//    An update whose content equals the current version's (ignoring meta.versionId and
+//    meta.lastUpdated) writes nothing and returns the current version (kUnchanged).
+//  - Durability. When a write returns success it is committed and survives kill -9.
+//  - Errors. kInvalid (bad JSON, bad id, type mismatch; `path` names the element),
+//    kNotFound (no such resource/version), kGone (current version is a delete),
+//    kConflict (expected version is stale), kPreconditionFailed (a conditional operation
+//    matched several resources), kNotSupported (search is not available), kUnavailable
+//    (database unreachable or busy after retries).
+//  - Outbox. Every committed change appends one Event per version, in the same
+//    transaction. Event seq values increase in commit order: a consumer that has seen
+//    seq N will never later be handed an event with seq <= N.
+//
+// Thread-safety: a Store is safe to use from many threads at once. Several processes
+// may open the same database (SQLite file or PostgreSQL database) at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace carepath::store {
+
+// One version of a resource as stored.
+struct StoredResource {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  int64_t last_updated_us = 0;  // microseconds since the Unix epoch, UTC
+  bool deleted = false;
+  std::string body;  // canonical JSON bytes; empty when deleted
+};
+
+enum class WriteAction {
+  kCreated,    // a new resource (version 1, or re-created after a delete)
+  kUpdated,    // a new version of an existing resource
+  kUnchanged,  // content equal to the current version: nothing written
+  kDeleted,    // a delete version was written
+  kNoop,       // delete of an absent or already deleted resource: nothing written
+  kExisting,   // conditional create matched one resource: nothing written
+};
+std::string_view WriteActionName(WriteAction a);
+
+struct WriteResult {
+  WriteAction action = WriteAction::kCreated;
+  std::string type;
+  std::string id;
+  int64_t version = 0;          // version now current (0 for kNoop on an absent resource)
+  int64_t last_updated_us = 0;  // of that version
+  std::string body;             // canonical bytes of that version (empty for deletes)
+};
+
+// Search parameters as they appear in a URL query, already split and percent-decoded:
+// {{"identifier", "http://x|123"}, {"_count", "10"}}. Repeated names are ANDed.
+using SearchParams = std::vector<std::pair<std::string, std::string>>;
+// Splits "a=b&c=d%20e" into SearchParams (percent-decoding, '+' is a space).
+SearchParams ParseQuery(std::string_view query);
+
+struct SearchOptions {
+  int count = 50;  // page size (the _count parameter overrides)
+};
+struct SearchResult {
+  std::vector<StoredResource> matches;  // current, non-deleted versions
+  std::optional<int64_t> total;         // when known
+};
+
+struct HistoryQuery {
+  std::string type;  // empty: system history (every type)
+  std::string id;    // empty: history of the whole type (REQUIRES: type when set)
+  int count = 50;    // page size, 1..1000
+  std::optional<int64_t> since_us;  // only versions with last_updated >= since
+  std::optional<int64_t> cursor;    // next_cursor of the previous page
+};
+struct HistoryPage {
+  std::vector<StoredResource> entries;  // newest first (commit order)
+  std::optional<int64_t> next_cursor;   // set when older entries remain
+};
+
+enum class EventAction { kCreate, kUpdate, kDelete };
+std::string_view EventActionName(EventAction a);  // "create", "update", "delete"
+
+struct Event {
+  int64_t seq = 0;
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  EventAction action = EventAction::kCreate;
+  int64_t at_us = 0;  // lastUpdated of the version
+};
+
+// One item of ImportBatch. With an id: update-as-create (client id); without: create.
+struct ImportItem {
+  std::string type;
+  std::string id;
+  std::string body;
+};
+
+struct CheckReport {
+  int64_t resources = 0;  // rows examined in each table
+  int64_t versions = 0;
+  int64_t index_rows = 0;
+  int64_t events = 0;
+  std::vector<std::string> problems;  // one line each; names type/id, never content
+  bool ok() const { return problems.empty(); }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores a new resource under a server-assigned id (any id in `body` is replaced).
+  // `body`'s resourceType must equal `type`.
+  virtual Result<WriteResult> Create(std::string_view type, std::string_view body) = 0;
+  // If-None-Exist: `condition` is the search query ("identifier=x|1"). 0 matches: create;
+  // 1: kExisting with that resource; more: kPreconditionFailed.
+  virtual Result<WriteResult> ConditionalCreate(std::string_view type, std::string_view body,
+                                                std::string_view condition) = 0;
+  // Writes a new version of type/id, creating it (version 1) when absent. An `id` in the
+  // body must equal `id`. With `expected_version`, kConflict unless it is the current one.
+  virtual Result<WriteResult> Update(std::string_view type, std::string_view id,
+                                     std::string_view body,
+                                     std::optional<int64_t> expected_version = {}) = 0;
+  // PUT Type?condition: 0 matches create (with the body's id, if any), 1 update it,
+  // more: kPreconditionFailed.
+  virtual Result<WriteResult> ConditionalUpdate(std::string_view type,
+                                                std::string_view condition,
+                                                std::string_view body) = 0;
+  // Writes a delete version. Deleting an absent or deleted resource succeeds (kNoop).
+  virtual Result<WriteResult> Delete(std::string_view type, std::string_view id,
+                                     std::optional<int64_t> expected_version = {}) = 0;
+
+  // The current version; kNotFound when absent, kGone when it is a delete.
+  virtual Result<StoredResource> Read(std::string_view type, std::string_view id) = 0;
+  // One version; kNotFound when absent, kGone when that version is a delete.
+  virtual Result<StoredResource> VRead(std::string_view type, std::string_view id,
+                                       int64_t version) = 0;
+  // Versions newest first, deletes included (deleted=true, empty body).
+  virtual Result<HistoryPage> History(const HistoryQuery& query) = 0;
+
+  // Search through src/store/search (kNotSupported for parameters it does not handle).
+  virtual Result<SearchResult> Search(std::string_view type, const SearchParams& params,
+                                      const SearchOptions& options = {}) = 0;
+
+  // Processes a batch or transaction Bundle and returns the batch-response /
+  // transaction-response Bundle. A transaction is all-or-nothing: any failing entry
+  // rolls back everything and returns that entry's error, its path prefixed with
+  // "Bundle.entry[i]". urn:uuid:/urn:oid: fullUrls are rewritten to Type/id wherever
+  // they are referenced. Entries run in FHIR order (DELETE, POST, PUT, GET).
+  virtual Result<std::string> ProcessBundle(std::string_view bundle) = 0;
+
+  // Bulk load: creates or updates every item in ONE transaction (one fsync), with the
+  // same rules as Create/Update (unchanged content writes nothing). An item that is
+  // invalid gets its own error and is skipped; the others are committed. The whole
+  // call fails only when the database fails (then nothing is committed).
+  virtual Result<std::vector<Result<WriteResult>>> ImportBatch(
+      std::span<const ImportItem> items) = 0;
+
+  // Outbox, at-least-once: events after `consumer`'s acknowledged position, oldest
+  // first, at most `max`. The same events are returned until acknowledged.
+  virtual Result<std::vector<Event>> ReadEvents(std::string_view consumer, int max) = 0;
+  // Moves `consumer`'s position to `upto_seq` (never backwards). Stored in the database.
+  virtual Status Ack(std::string_view consumer, int64_t upto_seq) = 0;
+
+  // Consistency check for `carepath check`: current rows have their version row,
+  // versions are contiguous from 1, index rows belong to live resources, the outbox is
+  // monotone per resource, and every body parses with matching type/id/versionId.
+  virtual Result<CheckReport> Check() = 0;
+};
+
+// Opens (creating when absent and migrating to the current schema):
+//   "sqlite:PATH"                      an SQLite file (WAL, synchronous=FULL)
+//   "postgresql://..." "postgres://..." a PostgreSQL database (libpq URL)
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace carepath::store
