@@ -133,19 +133,17 @@ std::string Decimal::ToString() const {
   bool neg = v < 0;
   unsigned __int128 u = neg ? static_cast<unsigned __int128>(-(v + 1)) + 1
                             : static_cast<unsigned __int128>(v);
-  std::string digits;
+  char buf[96];
+  int pos = sizeof buf;
+  int written = 0;
   do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    if (written == scale_ && scale_ > 0) buf[--pos] = '.';
+    buf[--pos] = static_cast<char>('0' + static_cast<int>(u % 10));
     u /= 10;
-  } while (u != 0);
-  if (scale_ > 0) {
-    if (static_cast<int>(digits.size()) <= scale_) {
-      digits.insert(0, static_cast<size_t>(scale_ - static_cast<int>(digits.size()) + 1), '0');
-    }
-    digits.insert(digits.size() - static_cast<size_t>(scale_), ".");
-  }
-  if (neg) digits.insert(digits.begin(), '-');
-  return digits;
+    ++written;
+  } while (u != 0 || written <= scale_);
+  if (neg) buf[--pos] = '-';
+  return std::string(buf + pos, sizeof buf - static_cast<size_t>(pos));
 }
 
 std::optional<Decimal> Decimal::Rescale(int scale) const {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,9 +82,12 @@ class Item {
   const Decimal& decimal() const { return decimal_; }
   const Temporal& temporal() const { return temporal_; }
   // kString: the string; kQuantity: the unit; kTypeInfo: the qualified name.
-  const std::string& string() const { return str_; }
+  std::string_view string() const { return node_ != nullptr ? node_->str() : str_; }
   const Decimal& quantity_value() const { return decimal_; }
-  const std::string& quantity_unit() const { return str_; }
+  std::string_view quantity_unit() const { return str_; }
+
+  // A kString value that refers to the text of a json string/number node without copying.
+  static Item StringRef(const json::Value* node);
 
  private:
   ItemKind kind_ = ItemKind::kNode;
@@ -101,6 +105,13 @@ class Item {
 
 using Collection = std::vector<Item>;
 
+// The System value of an item: a tree primitive decoded by its FHIR type (a "date" node
+// becomes kDate with its Temporal, "decimal" kDecimal keeping its digits, "code" kString,
+// "integer" kInteger), a Quantity-typed element (Quantity, Age, Duration...) becomes
+// kQuantity with its UCUM code (or unit); computed values are returned unchanged.
+// nullopt for other complex elements and for primitives that have no value.
+std::optional<Item> SystemValue(const Item& item);
+
 class Expression;  // compiled, immutable, shareable between threads
 
 struct CompileOptions {
@@ -110,6 +121,9 @@ struct CompileOptions {
   // a resource type prefix that cannot match, or a choice element by its JSON name
   // (valueQuantity) is an error instead of an empty result.
   bool strict = false;
+  // Reject order-dependent functions (first, last, tail, skip, take, [n]) applied directly
+  // to children()/descendants(), whose order is not defined.
+  bool check_ordered_functions = false;
 };
 
 Result<std::shared_ptr<const Expression>> Compile(std::string_view text,
@@ -119,8 +133,11 @@ Result<std::shared_ptr<const Expression>> Compile(std::string_view text,
 std::string_view ExpressionText(const Expression& expr);
 
 struct EvalContext {
-  // resolve(): maps a reference string ("Patient/123", "#contained-id" is handled
-  // internally, absolute URLs...) to a resource, or nullptr when unknown. Optional.
+  // resolve(): maps a reference string ("Patient/123", absolute URLs...) to a resource, or
+  // nullptr when unknown. Optional. Contained ("#id") and Bundle-internal references are
+  // resolved without it. A reference that cannot be resolved but names its resource type
+  // ("Patient/123") yields an item of that type without content (node() == nullptr), so
+  // that SearchParameter expressions like `subject.where(resolve() is Patient)` work.
   std::function<const json::Value*(std::string_view reference)> resolver;
   // Extra environment variables, by name without '%'.
   std::vector<std::pair<std::string, Collection>> variables;

@@ -31,13 +31,29 @@ struct SqlValue {
   std::string s;  // text or blob bytes
 
   static SqlValue Null() { return {}; }
-  static SqlValue Int(int64_t v) { SqlValue x; x.kind = Kind::kInt; x.i = v; return x; }
-  static SqlValue Real(double v) { SqlValue x; x.kind = Kind::kReal; x.d = v; return x; }
+  static SqlValue Int(int64_t v) {
+    SqlValue x;
+    x.kind = Kind::kInt;
+    x.i = v;
+    return x;
+  }
+  static SqlValue Real(double v) {
+    SqlValue x;
+    x.kind = Kind::kReal;
+    x.d = v;
+    return x;
+  }
   static SqlValue Text(std::string_view v) {
-    SqlValue x; x.kind = Kind::kText; x.s = std::string(v); return x;
+    SqlValue x;
+    x.kind = Kind::kText;
+    x.s = std::string(v);
+    return x;
   }
   static SqlValue Blob(std::string_view v) {
-    SqlValue x; x.kind = Kind::kBlob; x.s = std::string(v); return x;
+    SqlValue x;
+    x.kind = Kind::kBlob;
+    x.s = std::string(v);
+    return x;
   }
   bool is_null() const { return kind == Kind::kNull; }
   // Integer value (text cells holding digits are converted; NULL is 0).

@@ -78,17 +78,20 @@ using SearchParams = std::vector<std::pair<std::string, std::string>>;
 SearchParams ParseQuery(std::string_view query);
 
 struct SearchOptions {
-  int count = 50;  // page size (the _count parameter overrides)
+  bool lenient = false;  // drop unsupported parameters (Prefer: handling=lenient)
 };
 struct SearchResult {
-  std::vector<StoredResource> matches;  // current, non-deleted versions
-  std::optional<int64_t> total;         // when known
+  std::vector<StoredResource> matches;   // current, non-deleted versions, in result order
+  std::vector<StoredResource> included;  // from _include / _revinclude
+  std::optional<int64_t> total;          // when _total or _summary=count asked for it
+  std::string next_page_token;           // pass as _page_token for the next page; empty: last
+  std::vector<std::string> warnings;     // lenient: parameters that were ignored
 };
 
 struct HistoryQuery {
-  std::string type;  // empty: system history (every type)
-  std::string id;    // empty: history of the whole type (REQUIRES: type when set)
-  int count = 50;    // page size, 1..1000
+  std::string type;                 // empty: system history (every type)
+  std::string id;                   // empty: history of the whole type (REQUIRES: type when set)
+  int count = 50;                   // page size, 1..1000
   std::optional<int64_t> since_us;  // only versions with last_updated >= since
   std::optional<int64_t> cursor;    // next_cursor of the previous page
 };
@@ -143,8 +146,7 @@ class Store {
                                      std::optional<int64_t> expected_version = {}) = 0;
   // PUT Type?condition: 0 matches create (with the body's id, if any), 1 update it,
   // more: kPreconditionFailed.
-  virtual Result<WriteResult> ConditionalUpdate(std::string_view type,
-                                                std::string_view condition,
+  virtual Result<WriteResult> ConditionalUpdate(std::string_view type, std::string_view condition,
                                                 std::string_view body) = 0;
   // Writes a delete version. Deleting an absent or deleted resource succeeds (kNoop).
   virtual Result<WriteResult> Delete(std::string_view type, std::string_view id,
@@ -158,7 +160,10 @@ class Store {
   // Versions newest first, deletes included (deleted=true, empty body).
   virtual Result<HistoryPage> History(const HistoryQuery& query) = 0;
 
-  // Search through src/store/search (kNotSupported for parameters it does not handle).
+  // FHIR search through src/store/search (parameters as in a URL query, including _count,
+  // _sort, _include, _revinclude, _total, _summary=count, _page_token). kInvalid for an
+  // unknown parameter or bad value (path = the parameter name), kNotSupported for
+  // recognised but unsupported features.
   virtual Result<SearchResult> Search(std::string_view type, const SearchParams& params,
                                       const SearchOptions& options = {}) = 0;
 

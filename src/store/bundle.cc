@@ -1,0 +1,397 @@
+// Batch and transaction Bundles (FHIR R4 http.html#transaction).
+//
+// A transaction runs in one database transaction: DELETEs, then POSTs, then PUTs, then
+// GETs. Before anything is written, every POST and PUT is given its target id (resolving
+// ifNoneExist and conditional PUT through the search engine), so that urn:uuid / urn:oid
+// fullUrls can be rewritten to Type/id in every entry's references. Any failing entry
+// fails the whole Bundle and nothing is committed. A batch runs each entry in its own
+// transaction and reports failures per entry.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/canonical.h"
+#include "store/search_bridge.h"
+#include "store/sql_store.h"
+#include "store/write_context.h"
+
+namespace carepath::store {
+namespace {
+
+enum class Method { kGet, kPost, kPut, kDelete };
+
+struct Entry {
+  size_t index = 0;
+  Method method = Method::kGet;
+  std::string type;
+  std::string id;     // Type/id[/_history/v]
+  std::string query;  // Type?query (search, conditional PUT/DELETE)
+  bool has_query = false;
+  std::optional<int64_t> version;  // from /_history/v
+  std::optional<int64_t> if_match;
+  std::string if_none_exist;
+  std::string full_url;
+  std::string_view resource;  // source bytes of entry.resource (POST/PUT)
+  // Resolved before writing:
+  std::string target_id;
+  bool existing = false;  // POST with ifNoneExist matched one resource
+};
+
+std::string StatusLine(int status) {
+  switch (status) {
+    case 200:
+      return "200 OK";
+    case 201:
+      return "201 Created";
+    case 204:
+      return "204 No Content";
+    case 400:
+      return "400 Bad Request";
+    case 401:
+      return "401 Unauthorized";
+    case 403:
+      return "403 Forbidden";
+    case 404:
+      return "404 Not Found";
+    case 409:
+      return "409 Conflict";
+    case 410:
+      return "410 Gone";
+    case 412:
+      return "412 Precondition Failed";
+    case 413:
+      return "413 Payload Too Large";
+    case 422:
+      return "422 Unprocessable Entity";
+    case 501:
+      return "501 Not Implemented";
+    case 503:
+      return "503 Service Unavailable";
+    default:
+      return std::to_string(status) + " Error";
+  }
+}
+
+std::string Outcome(const Error& e) {
+  std::string out = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":)";
+  json::AppendQuoted(Describe(e.code).issue_code, out);
+  out += ",\"diagnostics\":";
+  json::AppendQuoted(e.message, out);
+  if (!e.path.empty()) {
+    out += ",\"expression\":[";
+    json::AppendQuoted(e.path, out);
+    out += "]";
+  }
+  out += "}]}";
+  return out;
+}
+
+// entry.response for a write or read.
+std::string Response(int status, const std::string& type, const std::string& id, int64_t version,
+                     int64_t last_updated, std::string_view resource = {}) {
+  std::string out = "{";
+  if (!resource.empty()) {
+    out += "\"resource\":";
+    out += resource;
+    out += ",";
+  }
+  out += "\"response\":{\"status\":";
+  json::AppendQuoted(StatusLine(status), out);
+  if (!id.empty() && version > 0) {
+    out += ",\"location\":";
+    json::AppendQuoted(type + "/" + id + "/_history/" + std::to_string(version), out);
+    out += ",\"etag\":";
+    json::AppendQuoted("W/\"" + std::to_string(version) + "\"", out);
+    out += ",\"lastModified\":";
+    json::AppendQuoted(FormatInstant(last_updated), out);
+  }
+  out += "}}";
+  return out;
+}
+
+std::string ErrorResponse(const Error& e) {
+  return "{\"response\":{\"status\":\"" + StatusLine(HttpStatus(e.code)) +
+         "\",\"outcome\":" + Outcome(e) + "}}";
+}
+
+// Re-roots an error of entry i: "Patient.name[0]" -> "Bundle.entry[i].resource.name[0]".
+Error AtEntry(Error e, const Entry& entry, std::string_view part = "resource") {
+  if (IsRetryable(e) || e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kInternal) {
+    return e;
+  }
+  std::string prefix = "Bundle.entry[" + std::to_string(entry.index) + "]";
+  if (!entry.type.empty() && e.path.starts_with(entry.type)) {
+    e.path = prefix + "." + std::string(part) + e.path.substr(entry.type.size());
+  } else if (e.path.empty()) {
+    e.path = prefix;
+  } else {
+    e.path = prefix + "." + std::string(part) + "." + e.path;
+  }
+  return e;
+}
+
+std::optional<int64_t> ParseEtag(std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  if (etag.empty()) return std::nullopt;
+  int64_t v = 0;
+  for (char c : etag) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Result<Entry> ParseEntry(const json::Value& e, size_t index, std::string_view source) {
+  Entry out;
+  out.index = index;
+  auto bad = [&](const std::string& what, const std::string& msg) {
+    return Error::Invalid("Bundle.entry[" + std::to_string(index) + "]." + what, msg);
+  };
+  const json::Value* request = e.Find("request");
+  if (request == nullptr || !request->is_object()) return bad("request", "request is missing");
+  const json::Value* method = request->Find("method");
+  const json::Value* url = request->Find("url");
+  if (method == nullptr || url == nullptr || !url->is_string()) {
+    return bad("request", "request.method and request.url are required");
+  }
+  std::string_view m = method->str();
+  if (m == "GET" || m == "HEAD")
+    out.method = Method::kGet;
+  else if (m == "POST")
+    out.method = Method::kPost;
+  else if (m == "PUT")
+    out.method = Method::kPut;
+  else if (m == "DELETE")
+    out.method = Method::kDelete;
+  else
+    return bad("request.method", "method not supported");
+
+  std::string_view u = url->str();
+  if (size_t q = u.find('?'); q != std::string_view::npos) {
+    out.query = std::string(u.substr(q + 1));
+    out.has_query = true;
+    u = u.substr(0, q);
+  }
+  size_t slash = u.find('/');
+  out.type = std::string(u.substr(0, slash));
+  if (slash != std::string_view::npos) {
+    std::string_view rest = u.substr(slash + 1);
+    size_t h = rest.find("/_history/");
+    out.id = std::string(rest.substr(0, h));
+    if (h != std::string_view::npos) {
+      std::optional<int64_t> v = ParseEtag(rest.substr(h + 10));
+      if (!v) return bad("request.url", "bad version in url");
+      out.version = v;
+    }
+  }
+  if (out.type.empty()) return bad("request.url", "url must start with a resource type");
+  if (const json::Value* v = request->Find("ifMatch"); v != nullptr && v->is_string()) {
+    out.if_match = ParseEtag(v->str());
+    if (!out.if_match) return bad("request.ifMatch", "not a version etag");
+  }
+  if (const json::Value* v = request->Find("ifNoneExist"); v != nullptr && v->is_string()) {
+    out.if_none_exist = std::string(v->str());
+  }
+  if (const json::Value* v = e.Find("fullUrl"); v != nullptr && v->is_string()) {
+    out.full_url = std::string(v->str());
+  }
+  if (out.method == Method::kPost || out.method == Method::kPut) {
+    const json::Value* r = e.Find("resource");
+    if (r == nullptr || !r->is_object()) return bad("resource", "resource is missing");
+    out.resource = source.substr(r->source_begin(), r->source_end() - r->source_begin());
+    if (out.method == Method::kPost && !out.id.empty()) {
+      return bad("request.url", "POST url must be a resource type");
+    }
+    if (out.method == Method::kPut && out.id.empty() && !out.has_query) {
+      return bad("request.url", "PUT url must be Type/id or Type?search");
+    }
+  }
+  return out;
+}
+
+// Gives POST/PUT entries their target id; records urn fullUrls in `refs`.
+Status Resolve(WriteContext& w, Entry& e, std::map<std::string, std::string>& refs) {
+  if (e.method == Method::kPost) {
+    if (!e.if_none_exist.empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(e.type, e.if_none_exist));
+      if (ids.size() > 1) {
+        return Error::PreconditionFailed("ifNoneExist matched several resources");
+      }
+      if (ids.size() == 1) {
+        e.target_id = ids[0];
+        e.existing = true;
+      }
+    }
+    if (e.target_id.empty()) e.target_id = NewId();
+  } else if (e.method == Method::kPut) {
+    if (e.has_query) {
+      ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(e.type, e.query));
+      if (ids.size() > 1) return Error::PreconditionFailed("the condition matched several");
+      if (ids.size() == 1) {
+        e.target_id = ids[0];
+      } else {
+        ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(e.resource));
+        const json::Value* id = doc.root().Find("id");
+        e.target_id = id != nullptr && id->is_string() ? std::string(id->str()) : NewId();
+      }
+    } else {
+      e.target_id = e.id;
+    }
+  } else {
+    return Ok();
+  }
+  if (e.full_url.starts_with("urn:uuid:") || e.full_url.starts_with("urn:oid:")) {
+    refs[e.full_url] = e.type + "/" + e.target_id;
+  }
+  return Ok();
+}
+
+// Runs one resolved entry; returns its Bundle.entry JSON.
+Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
+                            const std::map<std::string, std::string>& refs) {
+  switch (e.method) {
+    case Method::kDelete: {
+      std::string id = e.id;
+      if (e.has_query) {
+        ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(e.type, e.query));
+        if (ids.size() > 1) return Error::PreconditionFailed("the condition matched several");
+        if (ids.empty()) return Response(204, "", "", 0, 0);
+        id = ids[0];
+      }
+      if (id.empty()) return Error::Invalid("", "DELETE url must be Type/id or Type?search");
+      ASSIGN_OR_RETURN(WriteResult r, w.Remove(e.type, id, e.if_match));
+      return Response(r.action == WriteAction::kDeleted ? 200 : 204,
+                      r.action == WriteAction::kDeleted ? r.type : "", r.id, r.version,
+                      r.last_updated_us);
+    }
+    case Method::kPost:
+    case Method::kPut: {
+      if (e.existing) {
+        ASSIGN_OR_RETURN(StoredResource cur, ReadCurrent(t, e.type, e.target_id));
+        return Response(200, cur.type, cur.id, cur.version, cur.last_updated_us);
+      }
+      ASSIGN_OR_RETURN(json::Document raw, json::Document::Parse(e.resource));
+      std::string rewritten = RewriteReferences(raw, refs);
+      ASSIGN_OR_RETURN(json::Document doc, ParseResource(e.type, rewritten));
+      Result<WriteResult> r = e.method == Method::kPost
+                                  ? w.Create(e.type, doc, e.target_id)
+                                  : w.Put(e.type, e.target_id, doc, e.if_match);
+      if (!r) return std::move(r).error();
+      int status = r->action == WriteAction::kCreated ? 201 : 200;
+      return Response(status, r->type, r->id, r->version, r->last_updated_us);
+    }
+    case Method::kGet: {
+      if (!e.id.empty()) {
+        Result<StoredResource> r =
+            e.version ? ReadVersion(t, e.type, e.id, *e.version) : ReadCurrent(t, e.type, e.id);
+        if (!r) return std::move(r).error();
+        return Response(200, r->type, r->id, r->version, r->last_updated_us, r->body);
+      }
+      ASSIGN_OR_RETURN(SearchResult found, RunSearch(t, e.type, ParseQuery(e.query), false));
+      std::string bundle = R"({"resourceType":"Bundle","type":"searchset")";
+      if (found.total) bundle += ",\"total\":" + std::to_string(*found.total);
+      bundle += ",\"entry\":[";
+      bool first = true;
+      for (const auto* list : {&found.matches, &found.included}) {
+        for (const StoredResource& r : *list) {
+          if (!first) bundle += ",";
+          first = false;
+          bundle += "{\"fullUrl\":";
+          json::AppendQuoted(r.type + "/" + r.id, bundle);
+          bundle += ",\"resource\":" + r.body + ",\"search\":{\"mode\":\"";
+          bundle += list == &found.matches ? "match" : "include";
+          bundle += "\"}}";
+        }
+      }
+      bundle += "]}";
+      return Response(200, "", "", 0, 0, bundle);
+    }
+  }
+  return Error::Internal("unknown method");
+}
+
+std::string ResponseBundle(std::string_view type, const std::vector<std::string>& entries) {
+  std::string out = R"({"resourceType":"Bundle","type":")" + std::string(type) + "\",\"entry\":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i) out += ",";
+    out += entries[i];
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bytes) {
+  ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(bytes));
+  const json::Value& root = doc.root();
+  const json::Value* rt = root.Find("resourceType");
+  if (rt == nullptr || rt->str() != "Bundle") {
+    return Error::Invalid("Bundle.resourceType", "expected a Bundle");
+  }
+  const json::Value* type = root.Find("type");
+  bool transaction = type != nullptr && type->str() == "transaction";
+  if (!transaction && (type == nullptr || type->str() != "batch")) {
+    return Error::Invalid("Bundle.type", "expected a batch or transaction Bundle");
+  }
+  std::vector<Result<Entry>> entries;
+  if (const json::Value* list = root.Find("entry"); list != nullptr) {
+    for (size_t i = 0; i < list->items().size(); ++i) {
+      entries.push_back(ParseEntry(list->items()[i], i, doc.source()));
+    }
+  }
+  std::vector<std::string> responses(entries.size());
+
+  if (!transaction) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (!entries[i]) {
+        responses[i] = ErrorResponse(entries[i].error());
+        continue;
+      }
+      Entry& e = *entries[i];
+      Status s = backend.Write([&](SqlTxn& t) -> Status {
+        WriteContext w(t);
+        std::map<std::string, std::string> refs;
+        RETURN_IF_ERROR(Resolve(w, e, refs));
+        ASSIGN_OR_RETURN(responses[i], Execute(w, t, e, refs));
+        return w.Finish();
+      });
+      if (!s) responses[i] = ErrorResponse(AtEntry(s.error(), e));
+    }
+    return ResponseBundle("batch-response", responses);
+  }
+
+  for (const Result<Entry>& e : entries) RETURN_IF_ERROR(e);
+  Status s = backend.Write([&](SqlTxn& t) -> Status {
+    WriteContext w(t);
+    std::map<std::string, std::string> refs;
+    auto each = [&](Method m, auto&& fn) -> Status {
+      for (Result<Entry>& r : entries) {
+        if (r->method != m) continue;
+        Status st = fn(*r);
+        if (!st) return AtEntry(std::move(st).error(), *r);
+      }
+      return Ok();
+    };
+    auto execute = [&](Entry& e) -> Status {
+      ASSIGN_OR_RETURN(responses[e.index], Execute(w, t, e, refs));
+      return Ok();
+    };
+    auto resolve = [&](Entry& e) { return Resolve(w, e, refs); };
+    RETURN_IF_ERROR(each(Method::kDelete, execute));
+    RETURN_IF_ERROR(each(Method::kPost, resolve));
+    RETURN_IF_ERROR(each(Method::kPut, resolve));
+    RETURN_IF_ERROR(each(Method::kPost, execute));
+    RETURN_IF_ERROR(each(Method::kPut, execute));
+    RETURN_IF_ERROR(each(Method::kGet, execute));
+    return w.Finish();
+  });
+  RETURN_IF_ERROR(s);
+  return ResponseBundle("transaction-response", responses);
+}
+
+}  // namespace carepath::store

@@ -1,0 +1,92 @@
+#include "store/canonical.h"
+
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+
+namespace carepath::store {
+namespace {
+
+json::Document Parse(std::string_view text) {
+  auto doc = json::Document::Parse(text);
+  EXPECT_TRUE(doc.has_value()) << text;
+  return std::move(doc).value();
+}
+
+TEST(SpliceMeta, ReplacesExistingValuesInPlace) {
+  auto doc = Parse(R"({"resourceType":"Observation","id":"x","meta":{"versionId":"3",)"
+                   R"("lastUpdated":"2000-01-01T00:00:00Z","tag":[]},"valueDecimal":1.50})");
+  std::string out = SpliceMeta(doc, "abc", 4, 0);
+  EXPECT_EQ(out, R"({"resourceType":"Observation","id":"abc","meta":{"versionId":"4",)"
+                 R"("lastUpdated":"1970-01-01T00:00:00.000000Z","tag":[]},"valueDecimal":1.50})");
+}
+
+TEST(SpliceMeta, InsertsMissingIdAndMetaAfterResourceType) {
+  auto doc = Parse(R"({ "resourceType" : "Patient" , "active":true})");
+  EXPECT_EQ(SpliceMeta(doc, "p", 1, 1500000),
+            R"({ "resourceType" : "Patient","id":"p","meta":{"versionId":"1",)"
+            R"("lastUpdated":"1970-01-01T00:00:01.500000Z"} , "active":true})");
+}
+
+TEST(SpliceMeta, InsertsMissingMetaMembersIntoAnExistingMeta) {
+  auto empty = Parse(R"({"resourceType":"Patient","meta":{}})");
+  EXPECT_EQ(SpliceMeta(empty, "p", 2, 0),
+            R"({"resourceType":"Patient","id":"p","meta":{"versionId":"2",)"
+            R"("lastUpdated":"1970-01-01T00:00:00.000000Z"}})");
+  auto partial = Parse(R"({"resourceType":"Patient","meta":{"source":"s","versionId":"1"}})");
+  EXPECT_EQ(SpliceMeta(partial, "p", 2, 0),
+            R"({"resourceType":"Patient","id":"p","meta":{"lastUpdated":)"
+            R"("1970-01-01T00:00:00.000000Z","source":"s","versionId":"2"}})");
+}
+
+TEST(SameContent, IgnoresMemberOrderAndVersionMetaButNotValues) {
+  auto a = Parse(R"({"resourceType":"Patient","meta":{"versionId":"1"},"a":[1,2],"b":{"c":1.0}})");
+  auto b = Parse(R"({"b":{"c":1.0},"a":[1,2],"resourceType":"Patient"})");
+  auto c = Parse(R"({"b":{"c":1},"a":[1,2],"resourceType":"Patient"})");
+  auto d = Parse(R"({"b":{"c":1.0},"a":[2,1],"resourceType":"Patient"})");
+  auto e = Parse(R"({"b":{"c":1.0},"a":[1,2],"resourceType":"Patient","meta":{"source":"x"}})");
+  EXPECT_TRUE(SameContent(a.root(), b.root()));
+  EXPECT_TRUE(SameContent(b.root(), a.root()));
+  EXPECT_FALSE(SameContent(a.root(), c.root()));  // decimal text is content
+  EXPECT_FALSE(SameContent(a.root(), d.root()));
+  EXPECT_FALSE(SameContent(a.root(), e.root()));
+  EXPECT_FALSE(SameContent(e.root(), a.root()));
+}
+
+TEST(RewriteReferences, ReplacesOnlyMappedReferenceStrings) {
+  auto doc = Parse(R"({"resourceType":"Observation","subject":{"reference":"urn:uuid:1"},)"
+                   R"("note":[{"text":"urn:uuid:1"}],"focus":[{"reference":"Patient/x"}]})");
+  std::string out = RewriteReferences(doc, {{"urn:uuid:1", "Patient/abc"}});
+  EXPECT_EQ(out, R"({"resourceType":"Observation","subject":{"reference":"Patient/abc"},)"
+                 R"("note":[{"text":"urn:uuid:1"}],"focus":[{"reference":"Patient/x"}]})");
+}
+
+TEST(Ids, ValidatesFhirIdsAndGeneratesDistinctOnes) {
+  EXPECT_TRUE(IsValidId("abc-1.2"));
+  EXPECT_FALSE(IsValidId(""));
+  EXPECT_FALSE(IsValidId("a b"));
+  EXPECT_FALSE(IsValidId(std::string(65, 'a')));
+  EXPECT_TRUE(IsValidId(std::string(64, 'a')));
+  std::string a = NewId(), b = NewId();
+  EXPECT_TRUE(IsValidId(a));
+  EXPECT_NE(a, b);
+}
+
+TEST(Instants, FormatAndParseRoundTrip) {
+  EXPECT_EQ(FormatInstant(1714557600123456), "2024-05-01T10:00:00.123456Z");
+  EXPECT_EQ(ParseInstant("2024-05-01T10:00:00.123456Z").value(), 1714557600123456);
+  EXPECT_EQ(ParseInstant("2024-05-01T12:00:00+02:00").value(), 1714557600000000);
+  EXPECT_EQ(ParseInstant("2024").value(), 1704067200000000);
+  EXPECT_FALSE(ParseInstant("2024-13").has_value());
+}
+
+TEST(ParseQuery, SplitsAndPercentDecodes) {
+  SearchParams p = ParseQuery("identifier=urn%3Amrn%7C42&name=a+b&_count=5");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].second, "urn:mrn|42");
+  EXPECT_EQ(p[1].second, "a b");
+  EXPECT_EQ(p[2].first, "_count");
+}
+
+}  // namespace
+}  // namespace carepath::store

@@ -1,0 +1,391 @@
+#include "store/search/conditions.h"
+
+#include <cmath>
+
+namespace carepath::store::search {
+namespace {
+
+using fhir::SearchParamType;
+
+bool IsId(const ParamClause& c) { return c.param->code == "_id"; }
+bool IsLastUpdated(const ParamClause& c) { return c.param->code == "_lastUpdated"; }
+
+// The smallest string greater than every string starting with `prefix` (bytewise), or ""
+// when there is none.
+std::string PrefixUpperBound(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char last = static_cast<unsigned char>(prefix.back());
+    if (last < 0xFF) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace
+
+std::string EscapeLike(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string ConditionWriter::NewAlias() { return "x" + std::to_string(++aliases_); }
+
+void ConditionWriter::NotDeleted(std::string_view r) {
+  b_.Append(b_.dialect() == Dialect::kSqlite ? "" : "NOT ").Append(r).Append(".deleted");
+  if (b_.dialect() == Dialect::kSqlite) b_.Append(" = 0");
+}
+
+void ConditionWriter::InList(std::span<const std::string> values) {
+  if (values.size() == 1) {
+    b_.Append(" = ").BindText(values[0]);
+    return;
+  }
+  b_.Append(" IN (");
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) b_.Append(", ");
+    b_.BindText(values[i]);
+  }
+  b_.Append(")");
+}
+
+void ConditionWriter::Like(std::string_view column, std::string pattern) {
+  b_.Append(column).Append(" LIKE ").BindText(pattern).Append(" ESCAPE '\\'");
+}
+
+void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r) {
+  if (key.param->code == "_id") {
+    b_.Append(r).Append(".id");
+    return;
+  }
+  if (key.param->code == "_lastUpdated") {
+    b_.Append(r).Append(".last_updated");
+    return;
+  }
+  bool ranged = key.param->type == SearchParamType::kDate ||
+                key.param->type == SearchParamType::kNumber ||
+                key.param->type == SearchParamType::kQuantity;
+  std::string x = NewAlias();
+  b_.Append("(SELECT ").Append(key.descending ? "MAX(" : "MIN(").Append(x).Append(".");
+  b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");
+  b_.Append(") FROM search_index ").Append(x).Append(" WHERE ").Append(x).Append(".res_pk = ");
+  b_.Append(r).Append(".pk AND ").Append(x).Append(".param = ").BindText(key.param->code);
+  b_.Append(")");
+}
+
+Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
+                               std::span<const std::string> types) {
+  if (!c.chain.empty()) {
+    std::string x = NewAlias();
+    std::string t = NewAlias();
+    b_.Append(r).Append(".pk IN (SELECT ").Append(x).Append(".res_pk FROM search_index ");
+    b_.Append(x).Append(" WHERE ");
+    ParamRows(c, x, types);
+    b_.Append(" AND ").Append(x).Append(".s IN (SELECT ").Append(t).Append(".type || '/' || ");
+    b_.Append(t).Append(".id FROM resources ").Append(t).Append(" WHERE ").Append(t);
+    b_.Append(".type");
+    InList(c.chain_types);
+    b_.Append(" AND ");
+    NotDeleted(t);
+    b_.Append(" AND ");
+    RETURN_IF_ERROR(Clause(c.chain[0], t, c.chain_types));
+    b_.Append("))");
+    return Ok();
+  }
+  if (c.values.empty()) return Error::Internal("search clause without values");
+
+  if (IsId(c)) {
+    if (c.modifier == Modifier::kMissing) {
+      bool any_false = false;
+      for (const SearchValue& v : c.values) any_false = any_false || !v.missing;
+      b_.Append(any_false ? "1 = 1" : "1 = 0");
+      return Ok();
+    }
+    std::vector<std::string> ids;
+    for (const SearchValue& v : c.values) ids.push_back(v.text);
+    b_.Append(r).Append(".id");
+    InList(ids);
+    return Ok();
+  }
+
+  if (IsLastUpdated(c)) {
+    if (c.modifier == Modifier::kMissing) {
+      bool any_false = false;
+      for (const SearchValue& v : c.values) any_false = any_false || !v.missing;
+      b_.Append(any_false ? "1 = 1" : "1 = 0");
+      return Ok();
+    }
+    std::string lo = std::string(r) + ".last_updated";
+    std::string hi = "(" + lo + " + 1)";
+    b_.Append("(");
+    for (size_t i = 0; i < c.values.size(); ++i) {
+      if (i > 0) b_.Append(" OR ");
+      const SearchValue& v = c.values[i];
+      RangeCondition(lo, hi, v, 0.1 * std::fabs(v.range.lo - now_), true);
+    }
+    b_.Append(")");
+    return Ok();
+  }
+
+  if (c.modifier == Modifier::kMissing) {
+    b_.Append("(");
+    for (size_t i = 0; i < c.values.size(); ++i) {
+      if (i > 0) b_.Append(" OR ");
+      std::string x = NewAlias();
+      b_.Append(r).Append(c.values[i].missing ? ".pk NOT IN (SELECT " : ".pk IN (SELECT ");
+      b_.Append(x).Append(".res_pk FROM search_index ").Append(x).Append(" WHERE ");
+      ParamRows(c, x, types);
+      b_.Append(")");
+    }
+    b_.Append(")");
+    return Ok();
+  }
+
+  std::string x = NewAlias();
+  b_.Append(r).Append(c.modifier == Modifier::kNot ? ".pk NOT IN (SELECT " : ".pk IN (SELECT ");
+  b_.Append(x).Append(".res_pk FROM search_index ").Append(x).Append(" WHERE ");
+  ParamRows(c, x, types);
+  b_.Append(" AND (");
+  for (size_t i = 0; i < c.values.size(); ++i) {
+    if (i > 0) b_.Append(" OR ");
+    b_.Append("(");
+    RowCondition(c, c.values[i], x);
+    b_.Append(")");
+  }
+  b_.Append("))");
+  return Ok();
+}
+
+void ConditionWriter::ParamRows(const ParamClause& c, std::string_view x,
+                                std::span<const std::string> types) {
+  b_.Append(x).Append(".type");
+  InList(types);
+  b_.Append(" AND ").Append(x).Append(".param = ").BindText(c.param->code);
+}
+
+void ConditionWriter::RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x) {
+  std::string lo = std::string(x) + ".lo";
+  std::string hi = std::string(x) + ".hi";
+  switch (c.param->type) {
+    case SearchParamType::kString:
+      StringCondition(c, v, x);
+      return;
+    case SearchParamType::kToken:
+      TokenCondition(c, v, x);
+      return;
+    case SearchParamType::kReference:
+      ReferenceCondition(c, v, x);
+      return;
+    case SearchParamType::kUri:
+      UriCondition(c, v, x);
+      return;
+    case SearchParamType::kDate:
+      RangeCondition(lo, hi, v, 0.1 * std::fabs(v.range.lo - now_), false);
+      return;
+    case SearchParamType::kNumber:
+      RangeCondition(lo, hi, v, 0.1 * std::fabs(v.value), false);
+      return;
+    case SearchParamType::kQuantity:
+      QuantityCondition(c, v, x);
+      return;
+    default:
+      b_.Append("1 = 0");
+      return;
+  }
+}
+
+void ConditionWriter::StringCondition(const ParamClause& c, const SearchValue& v,
+                                      std::string_view x) {
+  std::string col_s = std::string(x) + ".s";
+  if (c.modifier == Modifier::kExact) {
+    b_.Append(x).Append(".s2 = ").BindText(v.text);
+    return;
+  }
+  std::string norm = NormalizeString(v.text);
+  if (c.modifier == Modifier::kContains) {
+    Like(col_s, "%" + EscapeLike(norm) + "%");
+    return;
+  }
+  if (b_.dialect() == Dialect::kSqlite) {
+    // A byte range on s uses the (type, param, s) index; SQLite compares TEXT bytewise.
+    b_.Append(col_s).Append(" >= ").BindText(norm);
+    std::string upper = PrefixUpperBound(norm);
+    if (!upper.empty()) b_.Append(" AND ").Append(col_s).Append(" < ").BindText(upper);
+  } else {
+    // PostgreSQL collations are not bytewise (and a bumped byte may be invalid UTF-8).
+    Like(col_s, EscapeLike(norm) + "%");
+  }
+}
+
+void ConditionWriter::TokenCondition(const ParamClause& c, const SearchValue& v,
+                                     std::string_view x) {
+  if (c.modifier == Modifier::kText) {
+    std::string norm = EscapeLike(NormalizeString(v.text));
+    std::string col = std::string(x) + ".s2";
+    b_.Append("(");
+    Like(col, norm + "%");
+    b_.Append(" OR ");
+    Like(col, "% " + norm + "%");
+    b_.Append(")");
+    return;
+  }
+  bool need_and = false;
+  if (v.system) {
+    if (v.system->empty()) {
+      b_.Append(x).Append(".sys IS NULL");
+    } else {
+      b_.Append(x).Append(".sys = ").BindText(*v.system);
+    }
+    need_and = true;
+  }
+  if (!v.text.empty() || !v.system) {
+    if (need_and) b_.Append(" AND ");
+    b_.Append(x).Append(".s = ").BindText(v.text);
+  }
+}
+
+void ConditionWriter::ReferenceCondition(const ParamClause& c, const SearchValue& v,
+                                         std::string_view x) {
+  std::string col_s = std::string(x) + ".s";
+  if (c.modifier == Modifier::kIdentifier) {
+    b_.Append(col_s).Append(" IS NULL AND ").Append(x).Append(".s2 = ").BindText(v.text);
+    if (v.system && !v.system->empty())
+      b_.Append(" AND ").Append(x).Append(".sys = ").BindText(*v.system);
+    return;
+  }
+  const std::string& text = v.text;
+  if (text.find('|') != std::string::npos) {  // canonical with version
+    b_.Append(x).Append(".s2 = ").BindText(text);
+    return;
+  }
+  if (text.find('/') == std::string::npos && text.find(':') == std::string::npos) {
+    // A bare id: any allowed target type (or the one named by the modifier).
+    std::vector<std::string> refs;
+    if (c.modifier == Modifier::kType) {
+      refs.push_back(c.target_type + "/" + text);
+    } else {
+      for (std::string_view t : c.param->target) refs.push_back(std::string(t) + "/" + text);
+    }
+    if (refs.empty()) {
+      Like(col_s, "%/" + EscapeLike(text));
+      return;
+    }
+    b_.Append(col_s);
+    InList(refs);
+    return;
+  }
+  std::optional<std::string> rel = RelativeReference(text);
+  if (rel && c.modifier == Modifier::kType && !rel->starts_with(c.target_type + "/")) {
+    b_.Append("1 = 0");
+    return;
+  }
+  if (rel && *rel == text) {
+    b_.Append(col_s).Append(" = ").BindText(text);
+  } else if (rel) {  // absolute url ending in Type/id
+    b_.Append("(").Append(col_s).Append(" = ").BindText(*rel);
+    b_.Append(" OR ").Append(x).Append(".s2 = ").BindText(text).Append(")");
+  } else {  // canonical url, urn:uuid:...
+    b_.Append(col_s).Append(" = ").BindText(text);
+  }
+}
+
+void ConditionWriter::UriCondition(const ParamClause& c, const SearchValue& v, std::string_view x) {
+  std::string col_s = std::string(x) + ".s";
+  if (c.modifier == Modifier::kBelow) {
+    Like(col_s, EscapeLike(v.text) + "%");
+  } else if (c.modifier == Modifier::kAbove) {
+    // The stored uri is a prefix of the value.
+    b_.Append("substr(CAST(").BindText(v.text).Append(" AS TEXT), 1, length(").Append(col_s);
+    b_.Append(")) = ").Append(col_s);
+  } else {
+    b_.Append(col_s).Append(" = ").BindText(v.text);
+  }
+}
+
+void ConditionWriter::QuantityCondition(const ParamClause&, const SearchValue& v,
+                                        std::string_view x) {
+  RangeCondition(std::string(x) + ".lo", std::string(x) + ".hi", v, 0.1 * std::fabs(v.value),
+                 false);
+  if (v.system) b_.Append(" AND ").Append(x).Append(".sys = ").BindText(*v.system);
+  if (!v.text.empty()) {
+    if (v.system) {
+      b_.Append(" AND ").Append(x).Append(".unit = ").BindText(v.text);
+    } else {
+      b_.Append(" AND (").Append(x).Append(".unit = ").BindText(v.text);
+      b_.Append(" OR ").Append(x).Append(".s2 = ").BindText(v.text).Append(")");
+    }
+  }
+}
+
+void ConditionWriter::BindBound(double v, bool micros) {
+  if (micros) {
+    b_.BindInt(static_cast<int64_t>(std::llround(v * 1e6)));
+  } else {
+    b_.BindReal(v);
+  }
+}
+
+void ConditionWriter::RangeCondition(std::string_view lo, std::string_view hi, const SearchValue& v,
+                                     double gap, bool micros) {
+  auto contained = [&] {
+    b_.Append(lo).Append(" >= ");
+    BindBound(v.range.lo, micros);
+    b_.Append(" AND ").Append(hi).Append(" <= ");
+    BindBound(v.range.hi, micros);
+  };
+  switch (v.prefix) {
+    case Prefix::kEq:
+      contained();
+      return;
+    case Prefix::kNe:
+      b_.Append("NOT (");
+      contained();
+      b_.Append(")");
+      return;
+    case Prefix::kGt:
+      b_.Append(hi).Append(" > ");
+      BindBound(v.range.hi, micros);
+      return;
+    case Prefix::kLt:
+      b_.Append(lo).Append(" < ");
+      BindBound(v.range.lo, micros);
+      return;
+    case Prefix::kGe:
+      b_.Append("(").Append(hi).Append(" > ");
+      BindBound(v.range.hi, micros);
+      b_.Append(" OR (");
+      contained();
+      b_.Append("))");
+      return;
+    case Prefix::kLe:
+      b_.Append("(").Append(lo).Append(" < ");
+      BindBound(v.range.lo, micros);
+      b_.Append(" OR (");
+      contained();
+      b_.Append("))");
+      return;
+    case Prefix::kSa:
+      b_.Append(lo).Append(" >= ");
+      BindBound(v.range.hi, micros);
+      return;
+    case Prefix::kEb:
+      b_.Append(hi).Append(" <= ");
+      BindBound(v.range.lo, micros);
+      return;
+    case Prefix::kAp:
+      b_.Append(lo).Append(" < ");
+      BindBound(v.range.hi + gap, micros);
+      b_.Append(" AND ").Append(hi).Append(" > ");
+      BindBound(v.range.lo - gap, micros);
+      return;
+  }
+}
+
+}  // namespace carepath::store::search

@@ -1,0 +1,55 @@
+// Internal to the planner: SQL conditions for the parameter clauses of a SearchQuery,
+// written against a resources-table alias. See planner.h for the matching semantics.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "store/search/query.h"
+#include "store/search/sql.h"
+
+namespace carepath::store::search {
+
+class ConditionWriter {
+ public:
+  // `now` (epoch seconds) anchors the `ap` prefix on dates.
+  ConditionWriter(SqlBuilder& b, double now) : b_(b), now_(now) {}
+
+  // Appends one boolean SQL expression: resource alias `r` (of one of `types`) matches `c`.
+  Status Clause(const ParamClause& c, std::string_view r, std::span<const std::string> types);
+
+  // "r.deleted = 0" / "NOT r.deleted".
+  void NotDeleted(std::string_view r);
+  // Appends " = $n" or " IN ($n, ...)" for `values`.
+  void InList(std::span<const std::string> values);
+
+  // The _sort key expression of `key` for resource alias `r`.
+  void SortKeyExpr(const SortKey& key, std::string_view r);
+
+ private:
+  std::string NewAlias();
+  void ParamRows(const ParamClause& c, std::string_view x, std::span<const std::string> types);
+  void RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
+  void StringCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
+  void TokenCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
+  void ReferenceCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
+  void UriCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
+  void QuantityCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
+  // Compares the stored range [lo_expr, hi_expr) with the value's range per `v.prefix`.
+  // With `micros`, bounds are bound as integer microseconds (resources.last_updated).
+  void RangeCondition(std::string_view lo_expr, std::string_view hi_expr, const SearchValue& v,
+                      double gap, bool micros);
+  void BindBound(double v, bool micros);
+  void Like(std::string_view column, std::string pattern);
+
+  SqlBuilder& b_;
+  double now_;
+  int aliases_ = 0;
+};
+
+// LIKE pattern text for `s` taken literally (escape character '\').
+std::string EscapeLike(std::string_view s);
+
+}  // namespace carepath::store::search

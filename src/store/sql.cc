@@ -1,0 +1,73 @@
+#include "store/sql.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+
+namespace carepath::store {
+namespace {
+constexpr std::string_view kRetryPrefix = "retryable: ";
+}  // namespace
+
+int64_t SqlValue::AsInt() const {
+  switch (kind) {
+    case Kind::kInt:
+      return i;
+    case Kind::kReal:
+      return static_cast<int64_t>(d);
+    case Kind::kText:
+    case Kind::kBlob: {
+      if (s == "t" || s == "true") return 1;
+      if (s == "f" || s == "false") return 0;
+      int64_t v = 0;
+      std::from_chars(s.data(), s.data() + s.size(), v);
+      return v;
+    }
+    case Kind::kNull:
+      break;
+  }
+  return 0;
+}
+
+double SqlValue::AsReal() const {
+  switch (kind) {
+    case Kind::kInt:
+      return static_cast<double>(i);
+    case Kind::kReal:
+      return d;
+    case Kind::kText:
+    case Kind::kBlob:
+      return std::strtod(s.c_str(), nullptr);
+    case Kind::kNull:
+      break;
+  }
+  return 0;
+}
+
+std::string SqlValue::AsText() const {
+  switch (kind) {
+    case Kind::kInt:
+      return std::to_string(i);
+    case Kind::kReal: {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.17g", d);
+      return buf;
+    }
+    case Kind::kText:
+    case Kind::kBlob:
+      return s;
+    case Kind::kNull:
+      break;
+  }
+  return {};
+}
+
+Error RetryableError(std::string message) {
+  return Error::Unavailable(std::string(kRetryPrefix) + message);
+}
+
+bool IsRetryable(const Error& e) {
+  return e.code == ErrorCode::kUnavailable && e.message.starts_with(kRetryPrefix);
+}
+
+}  // namespace carepath::store

@@ -1,0 +1,207 @@
+#include "store/sql_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "store/canonical.h"
+#include "store/search_bridge.h"
+#include "store/write_context.h"
+
+namespace carepath::store {
+namespace {
+
+class SqlStore final : public Store {
+ public:
+  explicit SqlStore(std::unique_ptr<SqlBackend> backend) : backend_(std::move(backend)) {}
+
+  Result<WriteResult> Create(std::string_view type, std::string_view body) override {
+    ASSIGN_OR_RETURN(json::Document doc, ParseResource(type, body));
+    return WriteOne([&](WriteContext& w) { return w.Create(type, doc); });
+  }
+
+  Result<WriteResult> ConditionalCreate(std::string_view type, std::string_view body,
+                                        std::string_view condition) override {
+    ASSIGN_OR_RETURN(json::Document doc, ParseResource(type, body));
+    ASSIGN_OR_RETURN(WriteResult out, WriteOne([&](WriteContext& w) -> Result<WriteResult> {
+                       ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(type, condition));
+                       if (ids.size() > 1) {
+                         return Error::PreconditionFailed(
+                             "the If-None-Exist condition matched several resources");
+                       }
+                       if (ids.empty()) return w.Create(type, doc);
+                       WriteResult existing;
+                       existing.action = WriteAction::kExisting;
+                       existing.type = std::string(type);
+                       existing.id = ids[0];
+                       return existing;
+                     }));
+    if (out.action == WriteAction::kExisting) {
+      ASSIGN_OR_RETURN(StoredResource cur, Read(type, out.id));
+      out.version = cur.version;
+      out.last_updated_us = cur.last_updated_us;
+      out.body = std::move(cur.body);
+    }
+    return out;
+  }
+
+  Result<WriteResult> Update(std::string_view type, std::string_view id, std::string_view body,
+                             std::optional<int64_t> expected_version) override {
+    ASSIGN_OR_RETURN(json::Document doc, ParseResource(type, body));
+    return WriteOne([&](WriteContext& w) { return w.Put(type, id, doc, expected_version); });
+  }
+
+  Result<WriteResult> ConditionalUpdate(std::string_view type, std::string_view condition,
+                                        std::string_view body) override {
+    ASSIGN_OR_RETURN(json::Document doc, ParseResource(type, body));
+    return WriteOne([&](WriteContext& w) -> Result<WriteResult> {
+      ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(type, condition));
+      if (ids.size() > 1) {
+        return Error::PreconditionFailed("the condition matched several resources");
+      }
+      if (ids.size() == 1) return w.Put(type, ids[0], doc, std::nullopt);
+      const json::Value* body_id = doc.root().Find("id");
+      if (body_id != nullptr) return w.Put(type, body_id->str(), doc, std::nullopt);
+      return w.Create(type, doc);
+    });
+  }
+
+  Result<WriteResult> Delete(std::string_view type, std::string_view id,
+                             std::optional<int64_t> expected_version) override {
+    return WriteOne([&](WriteContext& w) { return w.Remove(type, id, expected_version); });
+  }
+
+  Result<StoredResource> Read(std::string_view type, std::string_view id) override {
+    return ReadOne<StoredResource>([&](SqlTxn& t) { return ReadCurrent(t, type, id); });
+  }
+
+  Result<StoredResource> VRead(std::string_view type, std::string_view id,
+                               int64_t version) override {
+    return ReadOne<StoredResource>([&](SqlTxn& t) { return ReadVersion(t, type, id, version); });
+  }
+
+  Result<HistoryPage> History(const HistoryQuery& query) override {
+    return ReadOne<HistoryPage>([&](SqlTxn& t) { return ReadHistory(t, query); });
+  }
+
+  Result<SearchResult> Search(std::string_view type, const SearchParams& params,
+                              const SearchOptions& options) override {
+    return ReadOne<SearchResult>(
+        [&](SqlTxn& t) { return RunSearch(t, type, params, options.lenient); });
+  }
+
+  Result<std::string> ProcessBundle(std::string_view bundle) override {
+    return ProcessBundleOn(*backend_, bundle);
+  }
+
+  Result<std::vector<Result<WriteResult>>> ImportBatch(std::span<const ImportItem> items) override {
+    // Parse outside the transaction: invalid items fail alone.
+    std::vector<Result<json::Document>> docs;
+    docs.reserve(items.size());
+    for (const ImportItem& item : items) docs.push_back(ParseResource(item.type, item.body));
+    std::vector<Result<WriteResult>> out;
+    Status s = backend_->Write([&](SqlTxn& t) -> Status {
+      out.clear();
+      WriteContext w(t);
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!docs[i]) {
+          out.push_back(docs[i].error());
+          continue;
+        }
+        Result<WriteResult> r = items[i].id.empty()
+                                    ? w.Create(items[i].type, *docs[i])
+                                    : w.Put(items[i].type, items[i].id, *docs[i], std::nullopt);
+        if (!r && (IsRetryable(r.error()) || r.error().code == ErrorCode::kUnavailable ||
+                   r.error().code == ErrorCode::kInternal)) {
+          return r.error();
+        }
+        out.push_back(std::move(r));
+      }
+      return w.Finish();
+    });
+    RETURN_IF_ERROR(s);
+    return out;
+  }
+
+  Result<std::vector<Event>> ReadEvents(std::string_view consumer, int max) override {
+    max = std::clamp(max, 1, 10000);
+    return ReadOne<std::vector<Event>>([&](SqlTxn& t) -> Result<std::vector<Event>> {
+      ASSIGN_OR_RETURN(SqlRows pos, t.Exec("SELECT acked_seq FROM outbox_consumers WHERE name = $1",
+                                           {SqlValue::Text(consumer)}));
+      int64_t after = pos.empty() ? 0 : pos[0][0].AsInt();
+      ASSIGN_OR_RETURN(SqlRows rows, t.Exec("SELECT seq, type, id, version, action, at FROM outbox "
+                                            "WHERE seq > $1 ORDER BY seq LIMIT " +
+                                                std::to_string(max),
+                                            {SqlValue::Int(after)}));
+      std::vector<Event> events;
+      for (const SqlRow& r : rows) {
+        Event e;
+        e.seq = r[0].AsInt();
+        e.type = r[1].AsText();
+        e.id = r[2].AsText();
+        e.version = r[3].AsInt();
+        std::string action = r[4].AsText();
+        e.action = action == "delete"   ? EventAction::kDelete
+                   : action == "update" ? EventAction::kUpdate
+                                        : EventAction::kCreate;
+        e.at_us = r[5].AsInt();
+        events.push_back(std::move(e));
+      }
+      return events;
+    });
+  }
+
+  Status Ack(std::string_view consumer, int64_t upto_seq) override {
+    if (consumer.empty()) return Error::Invalid("", "consumer name is empty");
+    return backend_->Write([&](SqlTxn& t) -> Status {
+      return t.Exec(
+                  "INSERT INTO outbox_consumers (name, acked_seq) VALUES ($1, $2) "
+                  "ON CONFLICT (name) DO UPDATE SET acked_seq = CASE WHEN excluded.acked_seq > "
+                  "outbox_consumers.acked_seq THEN excluded.acked_seq ELSE "
+                  "outbox_consumers.acked_seq END",
+                  {SqlValue::Text(consumer), SqlValue::Int(upto_seq)})
+                     .has_value()
+                 ? Ok()
+                 : Status(Error::Unavailable("cannot store the consumer position"));
+    });
+  }
+
+  Result<CheckReport> Check() override { return CheckOn(*backend_); }
+
+ private:
+  template <typename Fn>
+  Result<WriteResult> WriteOne(Fn&& fn) {
+    WriteResult out;
+    Status s = backend_->Write([&](SqlTxn& t) -> Status {
+      WriteContext w(t);
+      Result<WriteResult> r = fn(w);
+      if (!r) return std::move(r).error();
+      out = std::move(r).value();
+      return w.Finish();
+    });
+    RETURN_IF_ERROR(s);
+    return out;
+  }
+
+  template <typename T, typename Fn>
+  Result<T> ReadOne(Fn&& fn) {
+    std::optional<T> out;
+    Status s = backend_->Read([&](SqlTxn& t) -> Status {
+      Result<T> r = fn(t);
+      if (!r) return std::move(r).error();
+      out = std::move(r).value();
+      return Ok();
+    });
+    RETURN_IF_ERROR(s);
+    return std::move(*out);
+  }
+
+  std::unique_ptr<SqlBackend> backend_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlBackend> backend) {
+  return std::make_unique<SqlStore>(std::move(backend));
+}
+
+}  // namespace carepath::store

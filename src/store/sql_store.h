@@ -1,0 +1,27 @@
+// Store implemented once over an SqlBackend (sqlite/ or postgres/), plus the pieces of
+// it that live in their own files: bundle processing and the consistency check.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace carepath::store {
+
+std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlBackend> backend);
+
+// Backends (sqlite/sqlite_backend.cc, postgres/pg_backend.cc). Both create or migrate
+// the schema before returning.
+Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path);
+Result<std::unique_ptr<SqlBackend>> OpenPostgresBackend(const std::string& url);
+
+// bundle.cc
+Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bundle);
+// check.cc
+Result<CheckReport> CheckOn(SqlBackend& backend);
+
+}  // namespace carepath::store

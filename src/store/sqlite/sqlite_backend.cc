@@ -1,0 +1,316 @@
+// SQLite backend: one file in WAL mode with synchronous=FULL (a committed transaction
+// is on disk before COMMIT returns). Writers are serialised by a mutex inside the
+// process and by BEGIN IMMEDIATE across processes; readers use a small pool of their own
+// connections, so reads run concurrently with a write (WAL snapshot isolation).
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sql_store.h"
+
+namespace carepath::store {
+namespace {
+
+// Schema versions, applied in order, each once (recorded in schema_migrations).
+constexpr const char* kMigrations[] = {
+    // 1: the tables of src/store/README.md.
+    R"sql(
+CREATE TABLE resources (
+  pk INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  body BLOB,
+  UNIQUE (type, id)
+);
+CREATE TABLE resource_versions (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  body BLOB,
+  tx_seq INTEGER NOT NULL,
+  PRIMARY KEY (type, id, version)
+);
+CREATE INDEX resource_versions_seq ON resource_versions (tx_seq);
+CREATE INDEX resource_versions_type_seq ON resource_versions (type, tx_seq);
+CREATE TABLE search_index (
+  res_pk INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  param TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  s TEXT, s2 TEXT, sys TEXT,
+  lo REAL, hi REAL,
+  unit TEXT
+);
+CREATE INDEX search_index_res ON search_index (res_pk);
+CREATE INDEX search_index_s ON search_index (type, param, s);
+CREATE INDEX search_index_lo ON search_index (type, param, lo);
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE TABLE outbox_clock (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL);
+INSERT INTO outbox_clock (one, seq) VALUES (1, 0);
+CREATE TABLE outbox_consumers (name TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
+)sql",
+};
+
+constexpr int kMaxAttempts = 8;
+constexpr size_t kMaxIdleReaders = 4;
+
+// $1 -> ?1: SQL is written with PostgreSQL placeholders.
+std::string ToSqlitePlaceholders(std::string_view sql) {
+  std::string out(sql);
+  for (size_t i = 0; i + 1 < out.size(); ++i) {
+    if (out[i] == '$' && out[i + 1] >= '0' && out[i + 1] <= '9') out[i] = '?';
+  }
+  return out;
+}
+
+class SqliteConn final : public SqlTxn {
+ public:
+  ~SqliteConn() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    if (db_ != nullptr) sqlite3_close(db_);
+  }
+
+  static Result<std::unique_ptr<SqliteConn>> Open(const std::string& path) {
+    auto conn = std::unique_ptr<SqliteConn>(new SqliteConn());
+    int rc =
+        sqlite3_open_v2(path.c_str(), &conn->db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      return Error::Unavailable(
+          "cannot open SQLite database: " +
+          std::string(conn->db_ ? sqlite3_errmsg(conn->db_) : sqlite3_errstr(rc)));
+    }
+    sqlite3_busy_timeout(conn->db_, 10000);
+    RETURN_IF_ERROR(conn->Script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+    return conn;
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  // Runs SQL without results (several statements allowed).
+  Status Script(const char* sql) {
+    char* msg = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg);
+    if (rc == SQLITE_OK) return Ok();
+    std::string text = msg ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return RetryableError("SQLite busy: " + text);
+    return Error::Internal("SQLite: " + text);
+  }
+
+  Result<SqlRows> Exec(std::string_view sql, const std::vector<SqlValue>& params) override {
+    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    for (size_t i = 0; i < params.size(); ++i) {
+      const SqlValue& v = params[i];
+      int idx = static_cast<int>(i + 1);
+      switch (v.kind) {
+        case SqlValue::Kind::kNull:
+          sqlite3_bind_null(stmt, idx);
+          break;
+        case SqlValue::Kind::kInt:
+          sqlite3_bind_int64(stmt, idx, v.i);
+          break;
+        case SqlValue::Kind::kReal:
+          sqlite3_bind_double(stmt, idx, v.d);
+          break;
+        case SqlValue::Kind::kText:
+          sqlite3_bind_text(stmt, idx, v.s.data(), static_cast<int>(v.s.size()), SQLITE_TRANSIENT);
+          break;
+        case SqlValue::Kind::kBlob:
+          sqlite3_bind_blob(stmt, idx, v.s.data(), static_cast<int>(v.s.size()), SQLITE_TRANSIENT);
+          break;
+      }
+    }
+    SqlRows rows;
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        std::string text = sqlite3_errmsg(db_);
+        sqlite3_reset(stmt);
+        int primary = rc & 0xff;
+        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+          return RetryableError("SQLite busy: " + text);
+        }
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+          return Error::Conflict("duplicate key: " + text);
+        }
+        return Error::Internal("SQLite: " + text);
+      }
+      int n = sqlite3_column_count(stmt);
+      SqlRow row(static_cast<size_t>(n));
+      for (int c = 0; c < n; ++c) {
+        SqlValue& v = row[static_cast<size_t>(c)];
+        switch (sqlite3_column_type(stmt, c)) {
+          case SQLITE_INTEGER:
+            v = SqlValue::Int(sqlite3_column_int64(stmt, c));
+            break;
+          case SQLITE_FLOAT:
+            v = SqlValue::Real(sqlite3_column_double(stmt, c));
+            break;
+          case SQLITE_TEXT:
+            v = SqlValue::Text(
+                std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                                 static_cast<size_t>(sqlite3_column_bytes(stmt, c))));
+            break;
+          case SQLITE_BLOB: {
+            const void* p = sqlite3_column_blob(stmt, c);
+            size_t len = static_cast<size_t>(sqlite3_column_bytes(stmt, c));
+            v = SqlValue::Blob(p ? std::string_view(static_cast<const char*>(p), len)
+                                 : std::string_view());
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_reset(stmt);
+    return rows;
+  }
+
+ private:
+  SqliteConn() = default;
+
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) return it->second;
+    std::string text = ToSqlitePlaceholders(sql);
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        return RetryableError(std::string("SQLite busy: ") + sqlite3_errmsg(db_));
+      }
+      return Error::Internal(std::string("SQLite prepare: ") + sqlite3_errmsg(db_));
+    }
+    // Search queries vary; keep the cache bounded.
+    if (cache_.size() > 256) {
+      for (auto& [k, s] : cache_) sqlite3_finalize(s);
+      cache_.clear();
+    }
+    cache_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+};
+
+class SqliteBackend final : public SqlBackend {
+ public:
+  explicit SqliteBackend(std::string path, std::unique_ptr<SqliteConn> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Status Migrate() {
+    return Write([](SqlTxn& txn) -> Status {
+      auto& conn = static_cast<SqliteConn&>(txn);
+      RETURN_IF_ERROR(
+          conn.Script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                      "applied_at INTEGER NOT NULL)"));
+      ASSIGN_OR_RETURN(SqlRows rows,
+                       conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+      int64_t have = rows.empty() ? 0 : rows[0][0].AsInt();
+      int64_t want = static_cast<int64_t>(std::size(kMigrations));
+      for (int64_t v = have + 1; v <= want; ++v) {
+        RETURN_IF_ERROR(conn.Script(kMigrations[v - 1]));
+        RETURN_IF_ERROR(
+            conn.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, "
+                      "CAST(strftime('%s','now') AS INTEGER))",
+                      {SqlValue::Int(v)}));
+      }
+      return Ok();
+    });
+  }
+
+  Status Write(const TxnFunction& fn) override {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    Status last = Ok();
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
+      last = writer_->Script("BEGIN IMMEDIATE");
+      if (!last) {
+        if (IsRetryable(last.error())) continue;
+        return last;
+      }
+      Status s = fn(*writer_);
+      if (s) s = writer_->Script("COMMIT");
+      if (s) return Ok();
+      (void)writer_->Script("ROLLBACK");
+      if (!IsRetryable(s.error())) return s;
+      last = s;
+    }
+    return Error::Unavailable("the database stayed busy; try again");
+  }
+
+  Status Read(const TxnFunction& fn) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> conn, TakeReader());
+    Status s = conn->Script("BEGIN");
+    if (s) {
+      s = fn(*conn);
+      (void)conn->Script(s ? "COMMIT" : "ROLLBACK");
+    }
+    ReturnReader(std::move(conn));
+    if (!s && IsRetryable(s.error())) return Error::Unavailable("the database is busy; try again");
+    return s;
+  }
+
+ private:
+  Result<std::unique_ptr<SqliteConn>> TakeReader() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      if (!idle_readers_.empty()) {
+        auto conn = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+        return conn;
+      }
+    }
+    return SqliteConn::Open(path_);
+  }
+
+  void ReturnReader(std::unique_ptr<SqliteConn> conn) {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(conn));
+  }
+
+  std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<SqliteConn> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConn>> idle_readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> writer, SqliteConn::Open(path));
+  auto backend = std::make_unique<SqliteBackend>(path, std::move(writer));
+  RETURN_IF_ERROR(backend->Migrate());
+  return std::unique_ptr<SqlBackend>(std::move(backend));
+}
+
+}  // namespace carepath::store

@@ -1,0 +1,94 @@
+#include "store/store.h"
+
+#include "store/sql_store.h"
+
+namespace carepath::store {
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
+               HexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view WriteActionName(WriteAction a) {
+  switch (a) {
+    case WriteAction::kCreated:
+      return "created";
+    case WriteAction::kUpdated:
+      return "updated";
+    case WriteAction::kUnchanged:
+      return "unchanged";
+    case WriteAction::kDeleted:
+      return "deleted";
+    case WriteAction::kNoop:
+      return "noop";
+    case WriteAction::kExisting:
+      return "existing";
+  }
+  return "?";
+}
+
+std::string_view EventActionName(EventAction a) {
+  switch (a) {
+    case EventAction::kCreate:
+      return "create";
+    case EventAction::kUpdate:
+      return "update";
+    case EventAction::kDelete:
+      return "delete";
+  }
+  return "?";
+}
+
+SearchParams ParseQuery(std::string_view query) {
+  SearchParams out;
+  if (!query.empty() && query.front() == '?') query.remove_prefix(1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    std::string name = PercentDecode(part.substr(0, eq));
+    std::string value =
+        eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1));
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  if (url.starts_with("sqlite:")) {
+    std::string path(url.substr(7));
+    if (path.empty()) return Error::Invalid("", "sqlite: URL needs a file path");
+    ASSIGN_OR_RETURN(std::unique_ptr<SqlBackend> backend, OpenSqliteBackend(path));
+    return NewSqlStore(std::move(backend));
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    ASSIGN_OR_RETURN(std::unique_ptr<SqlBackend> backend, OpenPostgresBackend(std::string(url)));
+    return NewSqlStore(std::move(backend));
+  }
+  return Error::Invalid("", "unknown database URL scheme (use sqlite:PATH or postgresql://...)");
+}
+
+}  // namespace carepath::store

@@ -1,0 +1,155 @@
+// Transaction and batch Bundles on every backend.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "store_fixture.h"
+
+namespace carepath::store::conformance {
+namespace {
+
+using nlohmann::json;
+
+TEST_P(StoreTest, TransactionRewritesUrnUuidReferencesToAssignedIds) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:11111111-1111-1111-1111-111111111111",
+     "resource":{"resourceType":"Observation","status":"final","code":{"text":"bp"},
+                 "subject":{"reference":"urn:uuid:22222222-2222-2222-2222-222222222222"},
+                 "valueQuantity":{"value":120.0}},
+     "request":{"method":"POST","url":"Observation"}},
+    {"fullUrl":"urn:uuid:22222222-2222-2222-2222-222222222222",
+     "resource":{"resourceType":"Patient","active":true},
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Patient","id":"fixed","active":false},
+     "request":{"method":"PUT","url":"Patient/fixed"}}]})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(std::string response, store_->ProcessBundle(bundle));
+  json r = json::parse(response);
+  EXPECT_EQ(r["type"], "transaction-response");
+  ASSERT_EQ(r["entry"].size(), 3u);
+  EXPECT_EQ(r["entry"][0]["response"]["status"], "201 Created");
+  EXPECT_EQ(r["entry"][2]["response"]["status"], "201 Created");
+  EXPECT_EQ(r["entry"][2]["response"]["etag"], "W/\"1\"");
+  std::string obs_loc = r["entry"][0]["response"]["location"];
+  std::string pat_loc = r["entry"][1]["response"]["location"];
+  std::string obs_id = obs_loc.substr(12, obs_loc.find("/_history") - 12);
+  std::string pat_ref = pat_loc.substr(0, pat_loc.find("/_history"));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource obs, store_->Read("Observation", obs_id));
+  EXPECT_EQ(json::parse(obs.body)["subject"]["reference"], pat_ref);
+  EXPECT_NE(obs.body.find("\"value\":120.0"), std::string::npos);  // client bytes kept
+  EXPECT_TRUE(store_->Read("Patient", pat_ref.substr(8)).has_value());
+}
+
+TEST_P(StoreTest, FailingTransactionEntryRollsBackEverything) {
+  ASSERT_TRUE(store_->Update("Patient", "keep", R"({"resourceType":"Patient","active":true})"));
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Patient","id":"a","active":true},
+     "request":{"method":"PUT","url":"Patient/a"}},
+    {"request":{"method":"DELETE","url":"Patient/keep"}},
+    {"resource":{"resourceType":"Patient","active":true},
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Patient","birthDate":"not-a-date"},
+     "request":{"method":"POST","url":"Patient"}}]})";
+  auto response = store_->ProcessBundle(bundle);
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(response.error().path, "Bundle.entry[3].resource.birthDate");
+  EXPECT_EQ(store_->Read("Patient", "a").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->Read("Patient", "keep").has_value());  // the delete was rolled back
+  HistoryQuery all;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage h, store_->History(all));
+  EXPECT_EQ(h.entries.size(), 1u);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto events, store_->ReadEvents("c", 100));
+  EXPECT_EQ(events.size(), 1u);
+  // A stale ifMatch also fails the whole transaction.
+  auto stale = store_->ProcessBundle(R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Patient","id":"b"},"request":{"method":"PUT","url":"Patient/b"}},
+    {"resource":{"resourceType":"Patient","id":"keep","active":false},
+     "request":{"method":"PUT","url":"Patient/keep","ifMatch":"W/\"5\""}}]})");
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store_->Read("Patient", "b").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreTest, BatchReportsEachEntrySeparately) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"batch","entry":[
+    {"resource":{"resourceType":"Patient","id":"ok1"},"request":{"method":"PUT","url":"Patient/ok1"}},
+    {"resource":{"resourceType":"Patient","gender":"robot"},"request":{"method":"POST","url":"Patient"}},
+    {"request":{"method":"GET","url":"Patient/ok1"}},
+    {"request":{"method":"GET","url":"Patient/missing"}},
+    {"request":{"method":"DELETE","url":"Patient/ok1"}}]})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(std::string response, store_->ProcessBundle(bundle));
+  json r = json::parse(response);
+  EXPECT_EQ(r["type"], "batch-response");
+  ASSERT_EQ(r["entry"].size(), 5u);
+  EXPECT_EQ(r["entry"][0]["response"]["status"], "201 Created");
+  EXPECT_EQ(r["entry"][1]["response"]["status"], "400 Bad Request");
+  EXPECT_EQ(r["entry"][1]["response"]["outcome"]["resourceType"], "OperationOutcome");
+  EXPECT_EQ(r["entry"][2]["response"]["status"], "200 OK");
+  EXPECT_EQ(r["entry"][2]["resource"]["id"], "ok1");
+  EXPECT_EQ(r["entry"][3]["response"]["status"], "404 Not Found");
+  EXPECT_EQ(r["entry"][4]["response"]["status"], "200 OK");
+  EXPECT_EQ(store_->Read("Patient", "ok1").error().code, ErrorCode::kGone);
+}
+
+TEST_P(StoreTest, ConditionalCreateAndUpdateUseSearch) {
+  const std::string body =
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"42"}]})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult first, store_->ConditionalCreate("Patient", body, "identifier=urn:mrn|42"));
+  EXPECT_EQ(first.action, WriteAction::kCreated);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult second, store_->ConditionalCreate("Patient", body, "identifier=urn:mrn|42"));
+  EXPECT_EQ(second.action, WriteAction::kExisting);
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_EQ(second.version, 1);
+  // Conditional update: one match updates it.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult upd,
+      store_->ConditionalUpdate(
+          "Patient", "identifier=urn:mrn|42",
+          R"({"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"42"}],"active":true})"));
+  EXPECT_EQ(upd.id, first.id);
+  EXPECT_EQ(upd.version, 2);
+  // Several matches: 412.
+  ASSERT_TRUE(store_->Create("Patient", body));
+  auto many = store_->ConditionalCreate("Patient", body, "identifier=urn:mrn|42");
+  ASSERT_FALSE(many.has_value());
+  EXPECT_EQ(many.error().code, ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(store_->ConditionalUpdate("Patient", "identifier=urn:mrn|42", body).error().code,
+            ErrorCode::kPreconditionFailed);
+  // Zero matches: conditional update creates.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult created,
+      store_->ConditionalUpdate(
+          "Patient", "identifier=urn:mrn|43",
+          R"({"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"43"}]})"));
+  EXPECT_EQ(created.action, WriteAction::kCreated);
+  // Search sees the index.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(SearchResult found,
+                                store_->Search("Patient", ParseQuery("identifier=urn:mrn|42")));
+  EXPECT_EQ(found.matches.size(), 2u);
+}
+
+TEST_P(StoreTest, TransactionIfNoneExistReusesTheExistingResource) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult existing,
+      store_->Create(
+          "Patient",
+          R"({"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"7"}]})"));
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:aaaaaaaa-0000-0000-0000-000000000001",
+     "resource":{"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"7"}]},
+     "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:mrn|7"}},
+    {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+                 "subject":{"reference":"urn:uuid:aaaaaaaa-0000-0000-0000-000000000001"}},
+     "request":{"method":"POST","url":"Observation"}}]})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(std::string response, store_->ProcessBundle(bundle));
+  json r = json::parse(response);
+  EXPECT_EQ(r["entry"][0]["response"]["status"], "200 OK");
+  std::string loc = r["entry"][1]["response"]["location"];
+  std::string obs_id = loc.substr(12, loc.find("/_history") - 12);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource obs, store_->Read("Observation", obs_id));
+  EXPECT_EQ(json::parse(obs.body)["subject"]["reference"], "Patient/" + existing.id);
+}
+
+}  // namespace
+}  // namespace carepath::store::conformance

@@ -1,0 +1,198 @@
+// Create/read/vread/update/delete, history, optimistic locking, no-op updates and meta
+// splicing, on every backend.
+#include <string>
+
+#include "store_fixture.h"
+
+namespace carepath::store::conformance {
+namespace {
+
+constexpr std::string_view kPatient =
+    R"({"resourceType":"Patient","active":true,"name":[{"family":"Chalmers"}]})";
+
+TEST_P(StoreTest, CreateAssignsIdAndVersionOneAndReadReturnsStoredBytes) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult w, store_->Create("Patient", kPatient));
+  EXPECT_EQ(w.action, WriteAction::kCreated);
+  EXPECT_EQ(w.version, 1);
+  EXPECT_EQ(w.id.size(), 32u);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->Read("Patient", w.id));
+  EXPECT_EQ(r.body, w.body);
+  EXPECT_EQ(r.version, 1);
+  EXPECT_EQ(r.last_updated_us, w.last_updated_us);
+  EXPECT_NE(r.body.find("\"id\":\"" + w.id + "\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"versionId\":\"1\""), std::string::npos);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult w2, store_->Create("Patient", kPatient));
+  EXPECT_NE(w2.id, w.id);
+}
+
+TEST_P(StoreTest, CreateRejectsWrongTypeAndBadJsonWithPath) {
+  auto wrong = store_->Create("Observation", kPatient);
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(wrong.error().path, "Observation.resourceType");
+  auto bad = store_->Create("Patient", R"({"resourceType":"Patient",)");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalid);
+  auto invalid = store_->Create("Patient", R"({"resourceType":"Patient","birthDate":"yesterday"})");
+  ASSERT_FALSE(invalid.has_value());
+  EXPECT_EQ(invalid.error().path, "Patient.birthDate");
+}
+
+TEST_P(StoreTest, MetaIsSplicedKeepingTheClientsBytes) {
+  const std::string body =
+      R"({"resourceType":"Observation", "id" : "old", "meta": {"versionId":"9", "source":"#x"},)"
+      R"( "status":"final","code":{"text":"t"},"valueQuantity":{"value":1.50,"unit":"mg"}})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult w, store_->Update("Observation", "obs-1",
+                                    std::string(body).replace(body.find("old"), 3, "obs-1")));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->Read("Observation", "obs-1"));
+  EXPECT_NE(r.body.find(R"("value":1.50)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("meta": {"lastUpdated":")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("versionId":"1", "source":"#x"})"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"( "source":"#x"},)"), std::string::npos) << r.body;
+  EXPECT_TRUE(r.body.starts_with(R"({"resourceType":"Observation", "id" : "obs-1", "meta")"))
+      << r.body;
+  // A resource without id/meta gets both after resourceType.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult c, store_->Create("Patient", kPatient));
+  EXPECT_TRUE(c.body.starts_with(R"({"resourceType":"Patient","id":")" + c.id +
+                                 R"(","meta":{"versionId":"1","lastUpdated":")"))
+      << c.body;
+  EXPECT_NE(c.body.find(R"("active":true,"name":[{"family":"Chalmers"}]})"), std::string::npos);
+}
+
+TEST_P(StoreTest, UpdateVersionsAndVReadReturnsEachVersion) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult v1,
+      store_->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1","active":true})"));
+  EXPECT_EQ(v1.action, WriteAction::kCreated);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult v2,
+      store_->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1","active":false})"));
+  EXPECT_EQ(v2.action, WriteAction::kUpdated);
+  EXPECT_EQ(v2.version, 2);
+  EXPECT_GT(v2.last_updated_us, v1.last_updated_us);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r1, store_->VRead("Patient", "p1", 1));
+  EXPECT_EQ(r1.body, v1.body);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r2, store_->VRead("Patient", "p1", 2));
+  EXPECT_EQ(r2.body, v2.body);
+  EXPECT_EQ(store_->VRead("Patient", "p1", 3).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Read("Patient", "nope").error().code, ErrorCode::kNotFound);
+  auto mismatch = store_->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p2"})");
+  EXPECT_EQ(mismatch.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(store_->Update("Patient", "bad id!", R"({"resourceType":"Patient"})").error().code,
+            ErrorCode::kInvalid);
+}
+
+TEST_P(StoreTest, UnchangedContentWritesNoVersion) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult v1,
+      store_->Update(
+          "Patient", "p1",
+          R"({"resourceType":"Patient","id":"p1","name":[{"given":["A"]}],"gender":"male"})"));
+  // Same content, other member order, other whitespace, a stale meta: no new version.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult again,
+      store_->Update(
+          "Patient", "p1",
+          R"({"gender":"male", "meta":{"versionId":"7","lastUpdated":"2001-01-01T00:00:00Z"},)"
+          R"( "name":[{"given":["A"]}], "id":"p1","resourceType":"Patient"})"));
+  EXPECT_EQ(again.action, WriteAction::kUnchanged);
+  EXPECT_EQ(again.version, 1);
+  EXPECT_EQ(again.body, v1.body);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto events, store_->ReadEvents("c", 10));
+  EXPECT_EQ(events.size(), 1u);
+  // A real change (array order matters) is a new version.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult changed,
+      store_->Update(
+          "Patient", "p1",
+          R"({"resourceType":"Patient","id":"p1","name":[{"given":["A"]}],"gender":"female"})"));
+  EXPECT_EQ(changed.version, 2);
+}
+
+TEST_P(StoreTest, StaleExpectedVersionIsAConflict) {
+  ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})"));
+  ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":false})", 1));
+  auto stale = store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})", 1);
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->Read("Patient", "p1"));
+  EXPECT_EQ(r.version, 2);
+  EXPECT_EQ(store_->Delete("Patient", "p1", 1).error().code, ErrorCode::kConflict);
+}
+
+TEST_P(StoreTest, DeleteIsAVersionAndReadIsGone) {
+  ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})"));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult d, store_->Delete("Patient", "p1"));
+  EXPECT_EQ(d.action, WriteAction::kDeleted);
+  EXPECT_EQ(d.version, 2);
+  EXPECT_EQ(store_->Read("Patient", "p1").error().code, ErrorCode::kGone);
+  EXPECT_EQ(store_->VRead("Patient", "p1", 2).error().code, ErrorCode::kGone);
+  EXPECT_TRUE(store_->VRead("Patient", "p1", 1).has_value());
+  // Deleting again, or deleting what never existed, succeeds and writes nothing.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult again, store_->Delete("Patient", "p1"));
+  EXPECT_EQ(again.action, WriteAction::kNoop);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult absent, store_->Delete("Patient", "never"));
+  EXPECT_EQ(absent.action, WriteAction::kNoop);
+  // Update after delete re-creates it as version 3.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(
+      WriteResult back,
+      store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})"));
+  EXPECT_EQ(back.action, WriteAction::kCreated);
+  EXPECT_EQ(back.version, 3);
+}
+
+TEST_P(StoreTest, HistoryIsNewestFirstWithPagingAndSince) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->Update(
+        "Patient", "p1",
+        R"({"resourceType":"Patient","birthDate":"200)" + std::to_string(i) + R"("})"));
+  }
+  ASSERT_TRUE(
+      store_->Update("Observation", "o1",
+                     R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})"));
+  ASSERT_TRUE(store_->Delete("Patient", "p1"));
+  HistoryQuery q;
+  q.type = "Patient";
+  q.id = "p1";
+  q.count = 4;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage page1, store_->History(q));
+  ASSERT_EQ(page1.entries.size(), 4u);
+  EXPECT_EQ(page1.entries[0].version, 6);
+  EXPECT_TRUE(page1.entries[0].deleted);
+  EXPECT_EQ(page1.entries[3].version, 3);
+  ASSERT_TRUE(page1.next_cursor.has_value());
+  q.cursor = page1.next_cursor;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage page2, store_->History(q));
+  ASSERT_EQ(page2.entries.size(), 2u);
+  EXPECT_EQ(page2.entries[0].version, 2);
+  EXPECT_EQ(page2.entries[1].version, 1);
+  EXPECT_FALSE(page2.next_cursor.has_value());
+  // Type history and system history.
+  HistoryQuery type_q;
+  type_q.type = "Observation";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage obs, store_->History(type_q));
+  ASSERT_EQ(obs.entries.size(), 1u);
+  HistoryQuery all;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage sys, store_->History(all));
+  ASSERT_EQ(sys.entries.size(), 7u);
+  EXPECT_EQ(sys.entries[0].type, "Patient");  // the delete was last
+  EXPECT_EQ(sys.entries[1].type, "Observation");
+  // _since: only versions at or after the 5th Patient version.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource v5, store_->VRead("Patient", "p1", 5));
+  all.since_us = v5.last_updated_us;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage since, store_->History(all));
+  EXPECT_EQ(since.entries.size(), 3u);
+}
+
+TEST_P(StoreTest, DataSurvivesReopening) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult w, store_->Create("Patient", kPatient));
+  store_.reset();
+  store_ = OpenAgain();
+  ASSERT_NE(store_, nullptr);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->Read("Patient", w.id));
+  EXPECT_EQ(r.body, w.body);
+}
+
+}  // namespace
+}  // namespace carepath::store::conformance
