@@ -44,17 +44,26 @@ Result<Collection> IntegerOp(const Node& at, Op op, int64_t x, int64_t y) {
     case Op::kMod:
       if (y == 0 || (x == INT64_MIN && y == -1)) return Collection{};
       return One(Item::Integer(x % y));
-    default: return Evaluator::Fail(at, "unsupported integer operator");
+    default:
+      return Evaluator::Fail(at, "unsupported integer operator");
   }
 }
 
 Result<Collection> DecimalOp(const Node& at, Op op, const Decimal& x, const Decimal& y) {
   std::optional<Decimal> r;
   switch (op) {
-    case Op::kPlus: r = Decimal::Add(x, y); break;
-    case Op::kMinus: r = Decimal::Sub(x, y); break;
-    case Op::kMul: r = Decimal::Mul(x, y); break;
-    case Op::kDiv: r = Decimal::Div(x, y); break;
+    case Op::kPlus:
+      r = Decimal::Add(x, y);
+      break;
+    case Op::kMinus:
+      r = Decimal::Sub(x, y);
+      break;
+    case Op::kMul:
+      r = Decimal::Mul(x, y);
+      break;
+    case Op::kDiv:
+      r = Decimal::Div(x, y);
+      break;
     case Op::kIntDiv: {
       if (y.is_zero()) return Collection{};
       auto q = Decimal::Div(x, y);
@@ -74,7 +83,8 @@ Result<Collection> DecimalOp(const Node& at, Op op, const Decimal& x, const Deci
       r = Decimal::Sub(x, *prod);
       break;
     }
-    default: return Evaluator::Fail(at, "unsupported decimal operator");
+    default:
+      return Evaluator::Fail(at, "unsupported decimal operator");
   }
   if (!r) return Collection{};
   return One(Item::Dec(*r));
@@ -140,8 +150,8 @@ Result<Collection> TemporalOp(const Node& at, Op op, const Item& a, const Item& 
     return Evaluator::Fail(at, "date/time arithmetic needs a time-valued quantity");
   }
   std::string_view unit = ucum::DateArithmeticUnit(b.quantity_unit());
-  if (unit.empty()) return Evaluator::Fail(at, "'" + std::string(b.quantity_unit()) +
-                                                   "' is not a time unit");
+  if (unit.empty())
+    return Evaluator::Fail(at, "'" + std::string(b.quantity_unit()) + "' is not a time unit");
   auto amount = b.quantity_value().ToInt64();  // truncates toward zero
   if (!amount) return Collection{};
   int64_t n = op == Op::kMinus ? -*amount : *amount;
@@ -168,8 +178,8 @@ Result<Collection> ApplyArithmetic(const Node& at, Op op, const Item& a_in, cons
       (b->kind() == ItemKind::kQuantity || IsNumeric(*b))) {
     return QuantityOp(at, op, *a, *b);
   }
-  return Evaluator::Fail(at, "cannot apply operator to " + std::string(a_in.fhir_type()) +
-                                 " and " + std::string(b_in.fhir_type()));
+  return Evaluator::Fail(at, "cannot apply operator to " + std::string(a_in.fhir_type()) + " and " +
+                                 std::string(b_in.fhir_type()));
 }
 
 }  // namespace carepath::fhirpath

@@ -131,8 +131,8 @@ std::optional<int64_t> Decimal::ToInt64() const {
 std::string Decimal::ToString() const {
   i128 v = unscaled_;
   bool neg = v < 0;
-  unsigned __int128 u = neg ? static_cast<unsigned __int128>(-(v + 1)) + 1
-                            : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? static_cast<unsigned __int128>(-(v + 1)) + 1 : static_cast<unsigned __int128>(v);
   char buf[96];
   int pos = sizeof buf;
   int written = 0;

@@ -12,8 +12,7 @@ bool StartsUpper(std::string_view s) { return !s.empty() && s[0] >= 'A' && s[0] 
 
 }  // namespace
 
-Evaluator::Evaluator(const Expression& expr, const json::Value& resource,
-                     const EvalContext& ctx)
+Evaluator::Evaluator(const Expression& expr, const json::Value& resource, const EvalContext& ctx)
     : expr_(expr), ctx_(ctx) {
   std::string_view type = ctx.node_type;
   if (type.empty()) type = ResourceTypeName(resource);
@@ -61,8 +60,10 @@ Result<std::optional<Item>> Evaluator::SingleArg(const Node& n, size_t i, const 
 Result<Collection> Evaluator::Eval(const Node& n, const Collection& focus, const Scope& scope) {
   if (OverBudget()) return BudgetError();
   switch (n.kind) {
-    case NodeKind::kLiteral: return Collection{n.literal};
-    case NodeKind::kEmpty: return Collection{};
+    case NodeKind::kLiteral:
+      return Collection{n.literal};
+    case NodeKind::kEmpty:
+      return Collection{};
     case NodeKind::kThis:
       if (scope.this_item == nullptr) return Collection{};
       return Collection{*scope.this_item};
@@ -72,8 +73,10 @@ Result<Collection> Evaluator::Eval(const Node& n, const Collection& focus, const
     case NodeKind::kTotal:
       if (scope.total == nullptr) return Collection{};
       return *scope.total;
-    case NodeKind::kVariable: return EvalVariable(n);
-    case NodeKind::kMember: return EvalMember(n, focus, scope);
+    case NodeKind::kVariable:
+      return EvalVariable(n);
+    case NodeKind::kMember:
+      return EvalMember(n, focus, scope);
     case NodeKind::kFunction: {
       if (n.target == nullptr) return CallFunction(*this, n, focus, focus, scope);
       ASSIGN_OR_RETURN(Collection input, Eval(*n.target, focus, scope));
@@ -95,14 +98,16 @@ Result<Collection> Evaluator::Eval(const Node& n, const Collection& focus, const
       if (input.size() > 1) return Fail(n, "unary '-' needs a single value");
       auto v = ToSystem(input[0]);
       if (v && v->kind() == ItemKind::kInteger) return Collection{Item::Integer(-v->integer())};
-      if (v && v->kind() == ItemKind::kDecimal) return Collection{Item::Dec(v->decimal().Negated())};
+      if (v && v->kind() == ItemKind::kDecimal)
+        return Collection{Item::Dec(v->decimal().Negated())};
       if (v && v->kind() == ItemKind::kQuantity) {
-        return Collection{Item::Quantity(v->quantity_value().Negated(),
-                                         std::string(v->quantity_unit()))};
+        return Collection{
+            Item::Quantity(v->quantity_value().Negated(), std::string(v->quantity_unit()))};
       }
       return Fail(n, "unary '-' needs a number or quantity");
     }
-    case NodeKind::kBinary: return EvalBinary(n, focus, scope);
+    case NodeKind::kBinary:
+      return EvalBinary(n, focus, scope);
     case NodeKind::kTypeOp: {
       ASSIGN_OR_RETURN(Collection input, Eval(*n.target, focus, scope));
       if (!IsKnownTypeName(n.type_ns, n.name)) return Fail(n, "unknown type '" + n.name + "'");
@@ -110,12 +115,13 @@ Result<Collection> Evaluator::Eval(const Node& n, const Collection& focus, const
       if (input.size() > 1) {
         return Fail(n, std::string(n.op == Op::kIs ? "'is'" : "'as'") + " needs a single value");
       }
-      if (n.op == Op::kIs) return Collection{Item::Boolean(ItemIsType(input[0], n.type_ns, n.name))};
+      if (n.op == Op::kIs)
+        return Collection{Item::Boolean(ItemIsType(input[0], n.type_ns, n.name))};
       if (ItemIsExactType(input[0], n.type_ns, n.name)) return input;
       if (strict() && input[0].is_node()) {
         // Strict: a cast to a type that the element can never have is a semantic error.
-        return Fail(n, "'" + std::string(input[0].fhir_type()) + "' can never be a '" + n.name +
-                           "'");
+        return Fail(n,
+                    "'" + std::string(input[0].fhir_type()) + "' can never be a '" + n.name + "'");
       }
       return Collection{};
     }
@@ -182,9 +188,13 @@ Result<Collection> Evaluator::EvalBinary(const Node& n, const Collection& focus,
     case Op::kXor:
     case Op::kImplies: {
       auto a = SingletonBoolean(lhs, &error);
-      if (error) return Fail(n, "left operand of '" + std::string(n.op == Op::kAnd ? "and"
-                                    : n.op == Op::kOr ? "or" : n.op == Op::kXor ? "xor"
-                                    : "implies") + "' must be a single boolean");
+      if (error)
+        return Fail(n, "left operand of '" +
+                           std::string(n.op == Op::kAnd   ? "and"
+                                       : n.op == Op::kOr  ? "or"
+                                       : n.op == Op::kXor ? "xor"
+                                                          : "implies") +
+                           "' must be a single boolean");
       // Short circuits.
       if (n.op == Op::kAnd && a && !*a) return Collection{Item::Boolean(false)};
       if (n.op == Op::kOr && a && *a) return Collection{Item::Boolean(true)};
@@ -195,25 +205,32 @@ Result<Collection> Evaluator::EvalBinary(const Node& n, const Collection& focus,
       std::optional<bool> r;
       switch (n.op) {
         case Op::kAnd:
-          if (b && !*b) r = false;
-          else if (a && b) r = true;
+          if (b && !*b)
+            r = false;
+          else if (a && b)
+            r = true;
           break;
         case Op::kOr:
-          if (b && *b) r = true;
-          else if (a && b) r = false;
+          if (b && *b)
+            r = true;
+          else if (a && b)
+            r = false;
           break;
         case Op::kXor:
           if (a && b) r = *a != *b;
           break;
         default:  // implies; a is true or empty here
-          if (b && *b) r = true;
-          else if (a && b) r = false;
+          if (b && *b)
+            r = true;
+          else if (a && b)
+            r = false;
           break;
       }
       if (!r) return Collection{};
       return Collection{Item::Boolean(*r)};
     }
-    default: break;
+    default:
+      break;
   }
   ASSIGN_OR_RETURN(Collection rhs, Eval(rhs_node, focus, scope));
   switch (n.op) {
@@ -234,8 +251,10 @@ Result<Collection> Evaluator::EvalBinary(const Node& n, const Collection& focus,
       if (!r) return Collection{};
       return Collection{Item::Boolean(n.op == Op::kEq ? *r : !*r)};
     }
-    case Op::kEquiv: return Collection{Item::Boolean(CollectionsEquivalent(lhs, rhs))};
-    case Op::kNotEquiv: return Collection{Item::Boolean(!CollectionsEquivalent(lhs, rhs))};
+    case Op::kEquiv:
+      return Collection{Item::Boolean(CollectionsEquivalent(lhs, rhs))};
+    case Op::kNotEquiv:
+      return Collection{Item::Boolean(!CollectionsEquivalent(lhs, rhs))};
     case Op::kLess:
     case Op::kGreater:
     case Op::kLessEq:

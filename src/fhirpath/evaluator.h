@@ -81,8 +81,8 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
 Result<Collection> CallStringFunction(Evaluator& ev, const Node& n, const Collection& input,
                                       const Collection& focus, const Scope& scope);
 Result<Collection> CallMathOrConversionFunction(Evaluator& ev, const Node& n,
-                                                const Collection& input,
-                                                const Collection& focus, const Scope& scope);
+                                                const Collection& input, const Collection& focus,
+                                                const Scope& scope);
 Result<Collection> CallFhirFunction(Evaluator& ev, const Node& n, const Collection& input,
                                     const Collection& focus, const Scope& scope);
 

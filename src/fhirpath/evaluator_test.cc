@@ -97,9 +97,7 @@ TEST_F(FhirpathEval, SystemValueDecodesTreePrimitivesByFhirType) {
   EXPECT_FALSE(SystemValue((*name)[0]));
 }
 
-TEST_F(FhirpathEval, IntegerOverflowGivesEmpty) {
-  EXPECT_EQ(P("9223372036854775807 + 1"), "");
-}
+TEST_F(FhirpathEval, IntegerOverflowGivesEmpty) { EXPECT_EQ(P("9223372036854775807 + 1"), ""); }
 
 TEST_F(FhirpathEval, DatesComparedAtDifferentPrecisionGiveEmpty) {
   EXPECT_EQ(P("@2012-04 < @2012-05-01"), "true");  // decided before precision runs out

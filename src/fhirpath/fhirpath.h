@@ -32,8 +32,8 @@
 namespace carepath::fhirpath {
 
 enum class ItemKind : uint8_t {
-  kNode,      // a node of a json tree (primitive or complex FHIR element, or resource)
-  kBoolean,   // computed System values ...
+  kNode,     // a node of a json tree (primitive or complex FHIR element, or resource)
+  kBoolean,  // computed System values ...
   kInteger,
   kDecimal,
   kString,
@@ -58,7 +58,7 @@ class Item {
   static Item Integer(int64_t v);
   static Item Dec(Decimal v);
   static Item String(std::string v);
-  static Item Time(const Temporal& t);     // also Date / DateTime by t.kind
+  static Item Time(const Temporal& t);  // also Date / DateTime by t.kind
   static Item Quantity(Decimal value, std::string unit);
   static Item TypeInfo(std::string qualified_name);
 

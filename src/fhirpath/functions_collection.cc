@@ -54,8 +54,7 @@ Result<int64_t> IntegerArg(Evaluator& ev, const Node& n, size_t i, const Collect
   return s->integer();
 }
 
-Result<Collection> Sort(Evaluator& ev, const Node& n, const Collection& input,
-                        const Scope& scope) {
+Result<Collection> Sort(Evaluator& ev, const Node& n, const Collection& input, const Scope& scope) {
   struct Key {
     std::vector<std::optional<Item>> values;
   };
@@ -67,16 +66,14 @@ Result<Collection> Sort(Evaluator& ev, const Node& n, const Collection& input,
       descending[k] = true;
       expr = expr->target.get();
     }
-    RETURN_IF_ERROR(ForEach(ev, *expr, input, scope,
-                            [&](size_t i, Collection r, bool*) -> Status {
-                              rows[i].second = i;
-                              if (r.size() > 1) {
-                                return Evaluator::Fail(n, "sort() key must be a single value");
-                              }
-                              rows[i].first.values.push_back(
-                                  r.empty() ? std::nullopt : std::optional<Item>(r[0]));
-                              return Ok();
-                            }));
+    RETURN_IF_ERROR(ForEach(ev, *expr, input, scope, [&](size_t i, Collection r, bool*) -> Status {
+      rows[i].second = i;
+      if (r.size() > 1) {
+        return Evaluator::Fail(n, "sort() key must be a single value");
+      }
+      rows[i].first.values.push_back(r.empty() ? std::nullopt : std::optional<Item>(r[0]));
+      return Ok();
+    }));
   }
   for (size_t i = 0; i < rows.size(); ++i) rows[i].second = i;
   bool failed = false;
@@ -115,7 +112,8 @@ Result<Collection> Sort(Evaluator& ev, const Node& n, const Collection& input,
 Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Collection& input,
                                          const Collection& focus, const Scope& scope) {
   switch (n.fn) {
-    case Fn::kEmpty: return Bool(input.empty());
+    case Fn::kEmpty:
+      return Bool(input.empty());
     case Fn::kExists: {
       if (n.args.empty()) return Bool(!input.empty());
       bool any = false;
@@ -142,10 +140,14 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
       }));
       return Bool(all);
     }
-    case Fn::kAllTrue: return BooleanReduce(n, input, true, true);
-    case Fn::kAnyTrue: return BooleanReduce(n, input, false, true);
-    case Fn::kAllFalse: return BooleanReduce(n, input, true, false);
-    case Fn::kAnyFalse: return BooleanReduce(n, input, false, false);
+    case Fn::kAllTrue:
+      return BooleanReduce(n, input, true, true);
+    case Fn::kAnyTrue:
+      return BooleanReduce(n, input, false, true);
+    case Fn::kAllFalse:
+      return BooleanReduce(n, input, true, false);
+    case Fn::kAnyFalse:
+      return BooleanReduce(n, input, false, false);
     case Fn::kSubsetOf:
     case Fn::kSupersetOf: {
       ASSIGN_OR_RETURN(Collection other, ev.Eval(*n.args[0], focus, scope));
@@ -157,7 +159,8 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
       }
       return Bool(true);
     }
-    case Fn::kCount: return Collection{Item::Integer(static_cast<int64_t>(input.size()))};
+    case Fn::kCount:
+      return Collection{Item::Integer(static_cast<int64_t>(input.size()))};
     case Fn::kDistinct:
     case Fn::kIsDistinct: {
       RETURN_IF_ERROR(ev.Step(input.size() * input.size() / 16 + 1));
@@ -222,7 +225,8 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
     case Fn::kTake: {
       ASSIGN_OR_RETURN(int64_t k, IntegerArg(ev, n, 0, focus, scope));
       size_t count = k <= 0 ? 0 : std::min<size_t>(static_cast<size_t>(k), input.size());
-      if (n.fn == Fn::kSkip) return Collection(input.begin() + static_cast<long>(count), input.end());
+      if (n.fn == Fn::kSkip)
+        return Collection(input.begin() + static_cast<long>(count), input.end());
       return Collection(input.begin(), input.begin() + static_cast<long>(count));
     }
     case Fn::kIntersect:
@@ -293,9 +297,11 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
       }
       return total;
     }
-    case Fn::kSort: return Sort(ev, n, input, scope);
+    case Fn::kSort:
+      return Sort(ev, n, input, scope);
     case Fn::kOfType: {
-      if (!IsKnownTypeName(n.type_ns, n.name)) return Evaluator::Fail(n, "unknown type '" + n.name + "'");
+      if (!IsKnownTypeName(n.type_ns, n.name))
+        return Evaluator::Fail(n, "unknown type '" + n.name + "'");
       Collection out;
       for (const Item& it : input) {
         if (ItemIsExactType(it, n.type_ns, n.name)) out.push_back(it);
@@ -304,7 +310,8 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
     }
     case Fn::kIs:
     case Fn::kAs: {
-      if (!IsKnownTypeName(n.type_ns, n.name)) return Evaluator::Fail(n, "unknown type '" + n.name + "'");
+      if (!IsKnownTypeName(n.type_ns, n.name))
+        return Evaluator::Fail(n, "unknown type '" + n.name + "'");
       if (input.empty()) return Collection{};
       if (input.size() > 1) return Evaluator::Fail(n, n.name + ": " + "needs a single value");
       if (n.fn == Fn::kIs) return Bool(ItemIsType(input[0], n.type_ns, n.name));
@@ -340,33 +347,81 @@ Result<Collection> CallExistenceFunction(Evaluator& ev, const Node& n, const Col
       }
       return input;
     }
-    default: return Evaluator::Fail(n, "function " + n.name + "() is not implemented");
+    default:
+      return Evaluator::Fail(n, "function " + n.name + "() is not implemented");
   }
 }
 
 Result<Collection> CallFunction(Evaluator& ev, const Node& n, const Collection& input,
                                 const Collection& focus, const Scope& scope) {
   switch (n.fn) {
-    case Fn::kIndexOf: case Fn::kSubstring: case Fn::kStartsWith: case Fn::kEndsWith:
-    case Fn::kContains: case Fn::kUpper: case Fn::kLower: case Fn::kReplace: case Fn::kMatches:
-    case Fn::kMatchesFull: case Fn::kReplaceMatches: case Fn::kLength: case Fn::kToChars:
-    case Fn::kTrim: case Fn::kSplit: case Fn::kJoin: case Fn::kEncode: case Fn::kDecode:
-    case Fn::kEscape: case Fn::kUnescape:
+    case Fn::kIndexOf:
+    case Fn::kSubstring:
+    case Fn::kStartsWith:
+    case Fn::kEndsWith:
+    case Fn::kContains:
+    case Fn::kUpper:
+    case Fn::kLower:
+    case Fn::kReplace:
+    case Fn::kMatches:
+    case Fn::kMatchesFull:
+    case Fn::kReplaceMatches:
+    case Fn::kLength:
+    case Fn::kToChars:
+    case Fn::kTrim:
+    case Fn::kSplit:
+    case Fn::kJoin:
+    case Fn::kEncode:
+    case Fn::kDecode:
+    case Fn::kEscape:
+    case Fn::kUnescape:
       return CallStringFunction(ev, n, input, focus, scope);
-    case Fn::kToBoolean: case Fn::kConvertsToBoolean: case Fn::kToInteger:
-    case Fn::kConvertsToInteger: case Fn::kToDecimal: case Fn::kConvertsToDecimal:
-    case Fn::kToString: case Fn::kConvertsToString: case Fn::kToDate: case Fn::kConvertsToDate:
-    case Fn::kToDateTime: case Fn::kConvertsToDateTime: case Fn::kToTime:
-    case Fn::kConvertsToTime: case Fn::kToQuantity: case Fn::kConvertsToQuantity:
-    case Fn::kAbs: case Fn::kCeiling: case Fn::kExp: case Fn::kFloor: case Fn::kLn: case Fn::kLog:
-    case Fn::kPower: case Fn::kRound: case Fn::kSqrt: case Fn::kTruncate:
-    case Fn::kLowBoundary: case Fn::kHighBoundary: case Fn::kPrecision: case Fn::kComparable:
+    case Fn::kToBoolean:
+    case Fn::kConvertsToBoolean:
+    case Fn::kToInteger:
+    case Fn::kConvertsToInteger:
+    case Fn::kToDecimal:
+    case Fn::kConvertsToDecimal:
+    case Fn::kToString:
+    case Fn::kConvertsToString:
+    case Fn::kToDate:
+    case Fn::kConvertsToDate:
+    case Fn::kToDateTime:
+    case Fn::kConvertsToDateTime:
+    case Fn::kToTime:
+    case Fn::kConvertsToTime:
+    case Fn::kToQuantity:
+    case Fn::kConvertsToQuantity:
+    case Fn::kAbs:
+    case Fn::kCeiling:
+    case Fn::kExp:
+    case Fn::kFloor:
+    case Fn::kLn:
+    case Fn::kLog:
+    case Fn::kPower:
+    case Fn::kRound:
+    case Fn::kSqrt:
+    case Fn::kTruncate:
+    case Fn::kLowBoundary:
+    case Fn::kHighBoundary:
+    case Fn::kPrecision:
+    case Fn::kComparable:
       return CallMathOrConversionFunction(ev, n, input, focus, scope);
-    case Fn::kResolve: case Fn::kExtension: case Fn::kHasValue: case Fn::kGetValue:
-    case Fn::kMemberOf: case Fn::kConformsTo: case Fn::kHtmlChecks: case Fn::kChildren:
-    case Fn::kDescendants: case Fn::kNow: case Fn::kTimeOfDay: case Fn::kToday:
+    case Fn::kResolve:
+    case Fn::kExtension:
+    case Fn::kHasValue:
+    case Fn::kGetValue:
+    case Fn::kMemberOf:
+    case Fn::kConformsTo:
+    case Fn::kHtmlChecks:
+    case Fn::kChildren:
+    case Fn::kDescendants:
+    case Fn::kNow:
+    case Fn::kTimeOfDay:
+    case Fn::kToday:
       return CallFhirFunction(ev, n, input, focus, scope);
-    default: return CallExistenceFunction(ev, n, input, focus, scope);
+    default:
+      return CallExistenceFunction(ev, n, input, focus, scope);
   }
 }
 

@@ -149,21 +149,31 @@ std::optional<Item> Convert(Fn fn, const Item& v) {
       if (k == ItemKind::kString) return ParseQuantityText(v.string());
       return std::nullopt;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
 Fn ConversionOf(Fn fn) {
   switch (fn) {
-    case Fn::kConvertsToBoolean: return Fn::kToBoolean;
-    case Fn::kConvertsToInteger: return Fn::kToInteger;
-    case Fn::kConvertsToDecimal: return Fn::kToDecimal;
-    case Fn::kConvertsToString: return Fn::kToString;
-    case Fn::kConvertsToDate: return Fn::kToDate;
-    case Fn::kConvertsToDateTime: return Fn::kToDateTime;
-    case Fn::kConvertsToTime: return Fn::kToTime;
-    case Fn::kConvertsToQuantity: return Fn::kToQuantity;
-    default: return fn;
+    case Fn::kConvertsToBoolean:
+      return Fn::kToBoolean;
+    case Fn::kConvertsToInteger:
+      return Fn::kToInteger;
+    case Fn::kConvertsToDecimal:
+      return Fn::kToDecimal;
+    case Fn::kConvertsToString:
+      return Fn::kToString;
+    case Fn::kConvertsToDate:
+      return Fn::kToDate;
+    case Fn::kConvertsToDateTime:
+      return Fn::kToDateTime;
+    case Fn::kConvertsToTime:
+      return Fn::kToTime;
+    case Fn::kConvertsToQuantity:
+      return Fn::kToQuantity;
+    default:
+      return fn;
   }
 }
 
@@ -217,7 +227,8 @@ Result<Collection> Math(const Node& n, const Item& v, std::optional<Item> arg) {
       }
       return One(Item::Integer(r));
     }
-    case Fn::kExp: return from_double(std::exp(d.ToDouble()));
+    case Fn::kExp:
+      return from_double(std::exp(d.ToDouble()));
     case Fn::kLn:
       if (d.is_negative() || d.is_zero()) return Collection{};
       return from_double(std::log(d.ToDouble()));
@@ -260,15 +271,16 @@ Result<Collection> Math(const Node& n, const Item& v, std::optional<Item> arg) {
       if (!r) return Collection{};
       return One(Item::Dec(*r));
     }
-    default: return Evaluator::Fail(n, n.name + "() is not a math function");
+    default:
+      return Evaluator::Fail(n, n.name + "() is not a math function");
   }
 }
 
 }  // namespace
 
 Result<Collection> CallMathOrConversionFunction(Evaluator& ev, const Node& n,
-                                                const Collection& input,
-                                                const Collection& focus, const Scope& scope) {
+                                                const Collection& input, const Collection& focus,
+                                                const Scope& scope) {
   if (input.empty()) return Collection{};
   if (input.size() > 1) return Evaluator::Fail(n, n.name + "() needs a single input value");
   auto v = ToSystem(input[0]);
@@ -280,8 +292,13 @@ Result<Collection> CallMathOrConversionFunction(Evaluator& ev, const Node& n,
     return Collection{};
   }
   switch (n.fn) {
-    case Fn::kToBoolean: case Fn::kToInteger: case Fn::kToDecimal: case Fn::kToString:
-    case Fn::kToDate: case Fn::kToDateTime: case Fn::kToTime: {
+    case Fn::kToBoolean:
+    case Fn::kToInteger:
+    case Fn::kToDecimal:
+    case Fn::kToString:
+    case Fn::kToDate:
+    case Fn::kToDateTime:
+    case Fn::kToTime: {
       auto r = Convert(n.fn, *v);
       if (!r) return Collection{};
       return One(std::move(*r));
@@ -300,8 +317,12 @@ Result<Collection> CallMathOrConversionFunction(Evaluator& ev, const Node& n,
       if (!r) return Collection{};
       return One(std::move(*r));
     }
-    case Fn::kConvertsToBoolean: case Fn::kConvertsToInteger: case Fn::kConvertsToDecimal:
-    case Fn::kConvertsToString: case Fn::kConvertsToDate: case Fn::kConvertsToDateTime:
+    case Fn::kConvertsToBoolean:
+    case Fn::kConvertsToInteger:
+    case Fn::kConvertsToDecimal:
+    case Fn::kConvertsToString:
+    case Fn::kConvertsToDate:
+    case Fn::kConvertsToDateTime:
     case Fn::kConvertsToTime:
       return One(Item::Boolean(Convert(ConversionOf(n.fn), *v).has_value()));
     case Fn::kPrecision: {
@@ -328,11 +349,13 @@ Result<Collection> CallMathOrConversionFunction(Evaluator& ev, const Node& n,
       }
       ItemKind k = v->kind();
       if (k == ItemKind::kInteger || k == ItemKind::kDecimal || k == ItemKind::kQuantity) {
-        Decimal d = k == ItemKind::kInteger ? Decimal::FromInt(v->integer())
-                    : k == ItemKind::kDecimal ? v->decimal() : v->quantity_value();
+        Decimal d = k == ItemKind::kInteger   ? Decimal::FromInt(v->integer())
+                    : k == ItemKind::kDecimal ? v->decimal()
+                                              : v->quantity_value();
         auto r = DecimalBoundary(d, static_cast<int>(digits.value_or(8)), high);
         if (!r || (digits && (*digits < 0 || *digits > Decimal::kMaxScale))) return Collection{};
-        if (k == ItemKind::kQuantity) return One(Item::Quantity(*r, std::string(v->quantity_unit())));
+        if (k == ItemKind::kQuantity)
+          return One(Item::Quantity(*r, std::string(v->quantity_unit())));
         return One(Item::Dec(*r));
       }
       if (k == ItemKind::kDate || k == ItemKind::kDateTime || k == ItemKind::kTime) {

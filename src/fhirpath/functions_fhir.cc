@@ -224,7 +224,8 @@ Result<Collection> CallFhirFunction(Evaluator& ev, const Node& n, const Collecti
       }
       return Bool(true);
     }
-    case Fn::kHtmlChecks: return Bool(true);
+    case Fn::kHtmlChecks:
+      return Bool(true);
     case Fn::kChildren: {
       Collection out;
       for (const Item& it : input) AppendAllChildren(it, &out);
@@ -243,13 +244,16 @@ Result<Collection> CallFhirFunction(Evaluator& ev, const Node& n, const Collecti
       }
       return out;
     }
-    case Fn::kNow: return Collection{Item::Time(ClockValue(NowMillis(ev.ctx()), TemporalKind::kDateTime))};
-    case Fn::kToday: return Collection{Item::Time(ClockValue(NowMillis(ev.ctx()), TemporalKind::kDate))};
+    case Fn::kNow:
+      return Collection{Item::Time(ClockValue(NowMillis(ev.ctx()), TemporalKind::kDateTime))};
+    case Fn::kToday:
+      return Collection{Item::Time(ClockValue(NowMillis(ev.ctx()), TemporalKind::kDate))};
     case Fn::kTimeOfDay: {
       Temporal t = ClockValue(NowMillis(ev.ctx()), TemporalKind::kTime);
       return Collection{Item::Time(t)};
     }
-    default: return Evaluator::Fail(n, "function " + n.name + "() is not implemented");
+    default:
+      return Evaluator::Fail(n, "function " + n.name + "() is not implemented");
   }
 }
 

@@ -18,8 +18,8 @@ Collection Bool(bool b) { return Collection{Item::Boolean(b)}; }
 Result<std::optional<std::string>> SingleString(const Node& n, const Collection& c,
                                                 std::string_view what) {
   if (c.empty()) return std::optional<std::string>();
-  if (c.size() > 1) return Evaluator::Fail(n, n.name + "() " + std::string(what) +
-                                                  " must be a single value");
+  if (c.size() > 1)
+    return Evaluator::Fail(n, n.name + "() " + std::string(what) + " must be a single value");
   auto s = ToSystem(c[0]);
   if (!s || s->kind() != ItemKind::kString) {
     return Evaluator::Fail(n, n.name + "() " + std::string(what) + " must be a string");
@@ -43,7 +43,8 @@ Result<std::shared_ptr<const std::regex>> PatternFor(const Node& n, std::string_
   }
   if (n.regex != nullptr) return n.regex;
   auto re = CompileRegex(pattern);
-  if (re == nullptr) return Evaluator::Fail(n, n.name + "(): invalid or too long regular expression");
+  if (re == nullptr)
+    return Evaluator::Fail(n, n.name + "(): invalid or too long regular expression");
   return re;
 }
 
@@ -60,7 +61,8 @@ std::string Base64Encode(std::string_view in, bool url) {
   };
   while (i + 2 < in.size()) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += ch(v >> 18);
     out += ch(v >> 12);
     out += ch(v >> 6);
@@ -73,7 +75,8 @@ std::string Base64Encode(std::string_view in, bool url) {
     out += ch(v >> 12);
     out += "==";
   } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += ch(v >> 18);
     out += ch(v >> 12);
     out += ch(v >> 6);
@@ -88,13 +91,20 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else if (c == '=') break;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return std::nullopt;
     acc = (acc << 6) | static_cast<unsigned>(v);
     bits += 6;
     if (bits >= 8) {
@@ -159,21 +169,43 @@ std::string Escape(std::string_view s, bool html) {
   for (char c : s) {
     if (html) {
       switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&#39;";
+          break;
+        default:
+          out += c;
       }
     } else {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default: out += c;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += c;
       }
     }
   }
@@ -193,10 +225,17 @@ std::string Unescape(std::string_view s, bool html) {
     if (s[i] == '\\' && i + 1 < s.size()) {
       char e = s[++i];
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        default: out += e;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        default:
+          out += e;
       }
     } else {
       out += s[i];
@@ -304,7 +343,8 @@ Result<Collection> CallStringFunction(Evaluator& ev, const Node& n, const Collec
         return Evaluator::Fail(n, n.name + "(): regular expression too complex");
       }
     }
-    case Fn::kLength: return Collection{Item::Integer(static_cast<int64_t>(s.size()))};
+    case Fn::kLength:
+      return Collection{Item::Integer(static_cast<int64_t>(s.size()))};
     case Fn::kToChars: {
       Collection out;
       for (char c : s) out.push_back(Item::String(std::string(1, c)));
@@ -354,10 +394,12 @@ Result<Collection> CallStringFunction(Evaluator& ev, const Node& n, const Collec
         if (!r) return Collection{};
         return Str(std::move(*r));
       }
-      if (*fmt != "html" && *fmt != "json") return Evaluator::Fail(n, n.name + "(): unknown format");
+      if (*fmt != "html" && *fmt != "json")
+        return Evaluator::Fail(n, n.name + "(): unknown format");
       return Str(n.fn == Fn::kEscape ? Escape(s, *fmt == "html") : Unescape(s, *fmt == "html"));
     }
-    default: return Evaluator::Fail(n, "function " + n.name + "() is not implemented");
+    default:
+      return Evaluator::Fail(n, "function " + n.name + "() is not implemented");
   }
 }
 

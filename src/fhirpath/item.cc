@@ -75,16 +75,26 @@ Item Item::TypeInfo(std::string qualified_name) {
 
 std::string_view Item::fhir_type() const {
   switch (kind_) {
-    case ItemKind::kNode: return type_;
-    case ItemKind::kBoolean: return "boolean";
-    case ItemKind::kInteger: return "integer";
-    case ItemKind::kDecimal: return "decimal";
-    case ItemKind::kString: return "string";
-    case ItemKind::kDate: return "date";
-    case ItemKind::kDateTime: return "dateTime";
-    case ItemKind::kTime: return "time";
-    case ItemKind::kQuantity: return "Quantity";
-    case ItemKind::kTypeInfo: return "TypeInfo";
+    case ItemKind::kNode:
+      return type_;
+    case ItemKind::kBoolean:
+      return "boolean";
+    case ItemKind::kInteger:
+      return "integer";
+    case ItemKind::kDecimal:
+      return "decimal";
+    case ItemKind::kString:
+      return "string";
+    case ItemKind::kDate:
+      return "date";
+    case ItemKind::kDateTime:
+      return "dateTime";
+    case ItemKind::kTime:
+      return "time";
+    case ItemKind::kQuantity:
+      return "Quantity";
+    case ItemKind::kTypeInfo:
+      return "TypeInfo";
   }
   return "";
 }
@@ -96,17 +106,23 @@ std::string Item::ToString() const {
       if (node_->is_string() || node_->is_number()) return std::string(node_->str());
       if (node_->is_bool()) return node_->boolean() ? "true" : "false";
       return "";
-    case ItemKind::kBoolean: return boolean_ ? "true" : "false";
-    case ItemKind::kInteger: return std::to_string(integer_);
-    case ItemKind::kDecimal: return decimal_.ToString();
-    case ItemKind::kString: return std::string(string());
+    case ItemKind::kBoolean:
+      return boolean_ ? "true" : "false";
+    case ItemKind::kInteger:
+      return std::to_string(integer_);
+    case ItemKind::kDecimal:
+      return decimal_.ToString();
+    case ItemKind::kString:
+      return std::string(string());
     case ItemKind::kDate:
     case ItemKind::kDateTime:
-    case ItemKind::kTime: return temporal_.ToString();
+    case ItemKind::kTime:
+      return temporal_.ToString();
     case ItemKind::kQuantity:
       if (ucum::IsCalendarKeyword(str_)) return decimal_.ToString() + " " + str_;
       return decimal_.ToString() + " '" + str_ + "'";
-    case ItemKind::kTypeInfo: return str_;
+    case ItemKind::kTypeInfo:
+      return str_;
   }
   return "";
 }

@@ -4,9 +4,7 @@
 namespace carepath::fhirpath {
 namespace {
 
-bool IsIdentStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -178,8 +176,8 @@ class Lexer {
     Advance();
     for (;;) {
       if (i_ >= s_.size()) {
-        return SyntaxError(line, col, quote == '`' ? "unterminated identifier"
-                                                   : "unterminated string");
+        return SyntaxError(line, col,
+                           quote == '`' ? "unterminated identifier" : "unterminated string");
       }
       char c = s_[i_];
       if (c == quote) {
@@ -193,15 +191,33 @@ class Lexer {
         char e = s_[i_];
         Advance();
         switch (e) {
-          case '\'': out->push_back('\''); break;
-          case '"': out->push_back('"'); break;
-          case '`': out->push_back('`'); break;
-          case '\\': out->push_back('\\'); break;
-          case '/': out->push_back('/'); break;
-          case 'f': out->push_back('\f'); break;
-          case 'n': out->push_back('\n'); break;
-          case 'r': out->push_back('\r'); break;
-          case 't': out->push_back('\t'); break;
+          case '\'':
+            out->push_back('\'');
+            break;
+          case '"':
+            out->push_back('"');
+            break;
+          case '`':
+            out->push_back('`');
+            break;
+          case '\\':
+            out->push_back('\\');
+            break;
+          case '/':
+            out->push_back('/');
+            break;
+          case 'f':
+            out->push_back('\f');
+            break;
+          case 'n':
+            out->push_back('\n');
+            break;
+          case 'r':
+            out->push_back('\r');
+            break;
+          case 't':
+            out->push_back('\t');
+            break;
           case 'u': {
             uint32_t cp = 0;
             for (int k = 0; k < 4; ++k) {

@@ -13,17 +13,17 @@ namespace carepath::fhirpath {
 
 enum class TokenKind : uint8_t {
   kEnd,
-  kIdentifier,   // plain identifier or keyword (text in `text`)
-  kDelimited,    // `identifier` (text unescaped)
-  kString,       // 'string' (text unescaped)
-  kInteger,      // 123
-  kDecimal,      // 1.5
-  kDate,         // @2014-01-05 (text without '@')
-  kDateTime,     // @2014-01-05T10:30 (text without '@')
-  kTime,         // @T10:30 (text without '@T')
-  kVariable,     // %name, %`name`, %'name' (text is the name)
-  kSpecial,      // $this, $index, $total (text without '$')
-  kSymbol,       // operators and punctuation (text is the symbol)
+  kIdentifier,  // plain identifier or keyword (text in `text`)
+  kDelimited,   // `identifier` (text unescaped)
+  kString,      // 'string' (text unescaped)
+  kInteger,     // 123
+  kDecimal,     // 1.5
+  kDate,        // @2014-01-05 (text without '@')
+  kDateTime,    // @2014-01-05T10:30 (text without '@')
+  kTime,        // @T10:30 (text without '@T')
+  kVariable,    // %name, %`name`, %'name' (text is the name)
+  kSpecial,     // $this, $index, $total (text without '$')
+  kSymbol,      // operators and punctuation (text is the symbol)
 };
 
 struct Token {

@@ -87,11 +87,16 @@ std::string_view ResourceTypeName(const json::Value& v) {
 
 std::string_view InferredType(const json::Value& v) {
   switch (v.kind()) {
-    case json::Kind::kString: return "string";
-    case json::Kind::kBool: return "boolean";
-    case json::Kind::kNumber: return v.is_integer_text() ? "integer" : "decimal";
-    case json::Kind::kObject: return ResourceTypeName(v);
-    default: return {};
+    case json::Kind::kString:
+      return "string";
+    case json::Kind::kBool:
+      return "boolean";
+    case json::Kind::kNumber:
+      return v.is_integer_text() ? "integer" : "decimal";
+    case json::Kind::kObject:
+      return ResourceTypeName(v);
+    default:
+      return {};
   }
 }
 

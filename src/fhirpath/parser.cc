@@ -19,28 +19,44 @@ Op BinaryOpAt(int level, const Token& t) {
   const std::string& s = t.text;
   if (t.kind == TokenKind::kIdentifier) {
     switch (level) {
-      case 0: return s == "implies" ? Op::kImplies : Op::kNone;
-      case 1: return s == "or" ? Op::kOr : s == "xor" ? Op::kXor : Op::kNone;
-      case 2: return s == "and" ? Op::kAnd : Op::kNone;
-      case 3: return s == "in" ? Op::kIn : s == "contains" ? Op::kContains : Op::kNone;
-      case 7: return s == "is" ? Op::kIs : s == "as" ? Op::kAs : Op::kNone;
-      case 9: return s == "div" ? Op::kIntDiv : s == "mod" ? Op::kMod : Op::kNone;
-      default: return Op::kNone;
+      case 0:
+        return s == "implies" ? Op::kImplies : Op::kNone;
+      case 1:
+        return s == "or" ? Op::kOr : s == "xor" ? Op::kXor : Op::kNone;
+      case 2:
+        return s == "and" ? Op::kAnd : Op::kNone;
+      case 3:
+        return s == "in" ? Op::kIn : s == "contains" ? Op::kContains : Op::kNone;
+      case 7:
+        return s == "is" ? Op::kIs : s == "as" ? Op::kAs : Op::kNone;
+      case 9:
+        return s == "div" ? Op::kIntDiv : s == "mod" ? Op::kMod : Op::kNone;
+      default:
+        return Op::kNone;
     }
   }
   if (t.kind != TokenKind::kSymbol) return Op::kNone;
   switch (level) {
     case 4:
-      return s == "=" ? Op::kEq : s == "~" ? Op::kEquiv : s == "!=" ? Op::kNotEq
-             : s == "!~" ? Op::kNotEquiv : Op::kNone;
+      return s == "="    ? Op::kEq
+             : s == "~"  ? Op::kEquiv
+             : s == "!=" ? Op::kNotEq
+             : s == "!~" ? Op::kNotEquiv
+                         : Op::kNone;
     case 5:
-      return s == "<" ? Op::kLess : s == ">" ? Op::kGreater : s == "<=" ? Op::kLessEq
-             : s == ">=" ? Op::kGreaterEq : Op::kNone;
-    case 6: return s == "|" ? Op::kUnion : Op::kNone;
-    case 8: return s == "+" ? Op::kPlus : s == "-" ? Op::kMinus : s == "&" ? Op::kConcat
-                                                                         : Op::kNone;
-    case 9: return s == "*" ? Op::kMul : s == "/" ? Op::kDiv : Op::kNone;
-    default: return Op::kNone;
+      return s == "<"    ? Op::kLess
+             : s == ">"  ? Op::kGreater
+             : s == "<=" ? Op::kLessEq
+             : s == ">=" ? Op::kGreaterEq
+                         : Op::kNone;
+    case 6:
+      return s == "|" ? Op::kUnion : Op::kNone;
+    case 8:
+      return s == "+" ? Op::kPlus : s == "-" ? Op::kMinus : s == "&" ? Op::kConcat : Op::kNone;
+    case 9:
+      return s == "*" ? Op::kMul : s == "/" ? Op::kDiv : Op::kNone;
+    default:
+      return Op::kNone;
   }
 }
 
@@ -172,8 +188,8 @@ class Parser {
     }
     Next();
     n->name = first.text;
-    if (IsSymbol(".") && (Peek(1).kind == TokenKind::kIdentifier ||
-                          Peek(1).kind == TokenKind::kDelimited)) {
+    if (IsSymbol(".") &&
+        (Peek(1).kind == TokenKind::kIdentifier || Peek(1).kind == TokenKind::kDelimited)) {
       Next();
       n->type_ns = n->name;
       n->name = Next().text;
@@ -291,8 +307,7 @@ class Parser {
     }
     if ((spec->fn == Fn::kMatches || spec->fn == Fn::kMatchesFull ||
          spec->fn == Fn::kReplaceMatches) &&
-        n->args[0]->kind == NodeKind::kLiteral &&
-        n->args[0]->literal.kind() == ItemKind::kString) {
+        n->args[0]->kind == NodeKind::kLiteral && n->args[0]->literal.kind() == ItemKind::kString) {
       n->regex = CompileRegex(n->args[0]->literal.string());
       if (n->regex == nullptr) {
         return SyntaxError(n->args[0]->line, n->args[0]->column,
@@ -306,7 +321,8 @@ class Parser {
   Result<std::unique_ptr<Node>> Term() {
     const Token& t = Peek();
     switch (t.kind) {
-      case TokenKind::kEnd: return Unexpected(t, "expected an expression");
+      case TokenKind::kEnd:
+        return Unexpected(t, "expected an expression");
       case TokenKind::kString: {
         Next();
         auto n = MakeNode(NodeKind::kLiteral, t);
@@ -314,7 +330,8 @@ class Parser {
         return n;
       }
       case TokenKind::kInteger:
-      case TokenKind::kDecimal: return NumberOrQuantity();
+      case TokenKind::kDecimal:
+        return NumberOrQuantity();
       case TokenKind::kDate:
       case TokenKind::kDateTime:
       case TokenKind::kTime: {
@@ -357,8 +374,8 @@ class Parser {
         }
         Next();
         if (IsSymbol("(")) return FunctionCall(t);
-        if (IsKeywordOperator(t.text) && t.text != "as" && t.text != "is" &&
-            t.text != "contains" && t.text != "in") {
+        if (IsKeywordOperator(t.text) && t.text != "as" && t.text != "is" && t.text != "contains" &&
+            t.text != "in") {
           return SyntaxError(t.line, t.column, "unexpected operator '" + t.text + "'");
         }
         auto n = MakeNode(NodeKind::kMember, t);
@@ -421,8 +438,8 @@ class Parser {
 Result<std::unique_ptr<Node>> ParseExpression(std::string_view text,
                                               const CompileOptions& options) {
   if (text.size() > options.max_length) {
-    return SyntaxError(1, 1, "expression longer than " + std::to_string(options.max_length) +
-                                 " characters");
+    return SyntaxError(
+        1, 1, "expression longer than " + std::to_string(options.max_length) + " characters");
   }
   ASSIGN_OR_RETURN(auto tokens, Tokenize(text));
   return Parser(std::move(tokens), options).Run();

@@ -14,7 +14,6 @@
 
 namespace carepath::fhirpath {
 
-Result<std::unique_ptr<Node>> ParseExpression(std::string_view text,
-                                              const CompileOptions& options);
+Result<std::unique_ptr<Node>> ParseExpression(std::string_view text, const CompileOptions& options);
 
 }  // namespace carepath::fhirpath

@@ -26,13 +26,13 @@ Collection Eval(std::string_view text) {
 }
 
 TEST(FhirpathSyntax, UnterminatedStringNamesItsStart) {
-  EXPECT_EQ(CompileError("name.where(use = 'official)"),
-            "line 1, column 18: unterminated string");
+  EXPECT_EQ(CompileError("name.where(use = 'official)"), "line 1, column 18: unterminated string");
 }
 
 TEST(FhirpathSyntax, ErrorOnSecondLineHasLineAndColumn) {
-  EXPECT_EQ(CompileError("name\n  .given +"), "line 2, column 11: expected an expression, "
-                                               "found end of expression");
+  EXPECT_EQ(CompileError("name\n  .given +"),
+            "line 2, column 11: expected an expression, "
+            "found end of expression");
 }
 
 TEST(FhirpathSyntax, MissingClosingParenthesis) {

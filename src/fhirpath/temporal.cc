@@ -258,12 +258,30 @@ std::optional<int> Temporal::Compare(const Temporal& a, const Temporal& b) {
   for (int p = start; p <= common; ++p) {
     int64_t u = 0, v = 0;
     switch (p) {
-      case 1: u = x.year; v = y.year; break;
-      case 2: u = x.month; v = y.month; break;
-      case 3: u = x.day; v = y.day; break;
-      case 4: u = x.hour; v = y.hour; break;
-      case 5: u = x.minute; v = y.minute; break;
-      default: u = x.second * 1000 + x.millis; v = y.second * 1000 + y.millis; break;
+      case 1:
+        u = x.year;
+        v = y.year;
+        break;
+      case 2:
+        u = x.month;
+        v = y.month;
+        break;
+      case 3:
+        u = x.day;
+        v = y.day;
+        break;
+      case 4:
+        u = x.hour;
+        v = y.hour;
+        break;
+      case 5:
+        u = x.minute;
+        v = y.minute;
+        break;
+      default:
+        u = x.second * 1000 + x.millis;
+        v = y.second * 1000 + y.millis;
+        break;
     }
     if (u != v) return u < v ? -1 : 1;
   }
@@ -319,8 +337,8 @@ std::optional<Temporal> Temporal::Add(int64_t amount, std::string_view unit) con
   }
   int64_t delta = amount * ms_per;
   if (kind == TemporalKind::kTime) {
-    int64_t ms = ((static_cast<int64_t>(t.hour) * 60 + t.minute) * 60 + t.second) * 1000 +
-                 t.millis + delta;
+    int64_t ms =
+        ((static_cast<int64_t>(t.hour) * 60 + t.minute) * 60 + t.second) * 1000 + t.millis + delta;
     ms %= 86400000;
     if (ms < 0) ms += 86400000;
     t.hour = static_cast<int8_t>(ms / 3600000);
@@ -345,20 +363,31 @@ std::optional<Temporal> Temporal::Add(int64_t amount, std::string_view unit) con
 int Temporal::PrecisionDigits() const {
   if (kind == TemporalKind::kTime) {
     switch (precision) {
-      case Precision::kHour: return 2;
-      case Precision::kMinute: return 4;
-      case Precision::kSecond: return 6;
-      default: return 9;
+      case Precision::kHour:
+        return 2;
+      case Precision::kMinute:
+        return 4;
+      case Precision::kSecond:
+        return 6;
+      default:
+        return 9;
     }
   }
   switch (precision) {
-    case Precision::kYear: return 4;
-    case Precision::kMonth: return 6;
-    case Precision::kDay: return 8;
-    case Precision::kHour: return 10;
-    case Precision::kMinute: return 12;
-    case Precision::kSecond: return 14;
-    default: return 17;
+    case Precision::kYear:
+      return 4;
+    case Precision::kMonth:
+      return 6;
+    case Precision::kDay:
+      return 8;
+    case Precision::kHour:
+      return 10;
+    case Precision::kMinute:
+      return 12;
+    case Precision::kSecond:
+      return 14;
+    default:
+      return 17;
   }
 }
 
@@ -366,22 +395,46 @@ std::optional<Temporal> Temporal::Boundary(int digits, bool high) const {
   Precision target;
   if (kind == TemporalKind::kTime) {
     switch (digits) {
-      case 2: target = Precision::kHour; break;
-      case 4: target = Precision::kMinute; break;
-      case 6: target = Precision::kSecond; break;
-      case 9: target = Precision::kMillisecond; break;
-      default: return std::nullopt;
+      case 2:
+        target = Precision::kHour;
+        break;
+      case 4:
+        target = Precision::kMinute;
+        break;
+      case 6:
+        target = Precision::kSecond;
+        break;
+      case 9:
+        target = Precision::kMillisecond;
+        break;
+      default:
+        return std::nullopt;
     }
   } else {
     switch (digits) {
-      case 4: target = Precision::kYear; break;
-      case 6: target = Precision::kMonth; break;
-      case 8: target = Precision::kDay; break;
-      case 10: target = Precision::kHour; break;
-      case 12: target = Precision::kMinute; break;
-      case 14: target = Precision::kSecond; break;
-      case 17: target = Precision::kMillisecond; break;
-      default: return std::nullopt;
+      case 4:
+        target = Precision::kYear;
+        break;
+      case 6:
+        target = Precision::kMonth;
+        break;
+      case 8:
+        target = Precision::kDay;
+        break;
+      case 10:
+        target = Precision::kHour;
+        break;
+      case 12:
+        target = Precision::kMinute;
+        break;
+      case 14:
+        target = Precision::kSecond;
+        break;
+      case 17:
+        target = Precision::kMillisecond;
+        break;
+      default:
+        return std::nullopt;
     }
     if (kind == TemporalKind::kDate && target > Precision::kDay) return std::nullopt;
   }

@@ -54,22 +54,22 @@ struct Prefix {
   const char* factor;
 };
 const Prefix kPrefixes[] = {
-    {"da", "10"},     {"k", "1000"},       {"M", "1000000"},   {"G", "1000000000"},
-    {"h", "100"},     {"d", "0.1"},        {"c", "0.01"},      {"m", "0.001"},
+    {"da", "10"},      {"k", "1000"},        {"M", "1000000"},        {"G", "1000000000"},
+    {"h", "100"},      {"d", "0.1"},         {"c", "0.01"},           {"m", "0.001"},
     {"u", "0.000001"}, {"n", "0.000000001"}, {"p", "0.000000000001"},
 };
 
 struct CalendarWord {
   const char* singular;
   const char* plural;
-  const char* ucum;     // equal UCUM unit, or "" for year/month
-  const char* factor;   // seconds, or calendar months for year/month
+  const char* ucum;    // equal UCUM unit, or "" for year/month
+  const char* factor;  // seconds, or calendar months for year/month
 };
 const CalendarWord kCalendarWords[] = {
-    {"year", "years", "", "12"},           {"month", "months", "", "1"},
-    {"week", "weeks", "wk", "604800"},     {"day", "days", "d", "86400"},
-    {"hour", "hours", "h", "3600"},        {"minute", "minutes", "min", "60"},
-    {"second", "seconds", "s", "1"},       {"millisecond", "milliseconds", "ms", "0.001"},
+    {"year", "years", "", "12"},       {"month", "months", "", "1"},
+    {"week", "weeks", "wk", "604800"}, {"day", "days", "d", "86400"},
+    {"hour", "hours", "h", "3600"},    {"minute", "minutes", "min", "60"},
+    {"second", "seconds", "s", "1"},   {"millisecond", "milliseconds", "ms", "0.001"},
 };
 
 Decimal Dec(const char* s) { return *Decimal::Parse(s); }

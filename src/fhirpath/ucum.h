@@ -28,9 +28,9 @@ struct Canonical {
   // fraction so that "/min" (1/60) converts exactly.
   Decimal factor;
   Decimal divisor = Decimal::FromInt(1);
-  std::array<int8_t, kDims> dims{};    // exponents of the base dimensions
+  std::array<int8_t, kDims> dims{};  // exponents of the base dimensions
   // Temperatures with an offset (Cel, [degF]) convert only as whole units.
-  int offset_kind = 0;                 // 0 none, 1 Cel, 2 degF
+  int offset_kind = 0;  // 0 none, 1 Cel, 2 degF
 };
 
 // True when `unit` is a FHIRPath calendar duration keyword (singular or plural).

@@ -128,8 +128,10 @@ std::optional<bool> JsonEqual(const json::Value& a, const json::Value& b, bool e
   if (&a == &b) return true;
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case json::Kind::kNull: return true;
-    case json::Kind::kBool: return a.boolean() == b.boolean();
+    case json::Kind::kNull:
+      return true;
+    case json::Kind::kBool:
+      return a.boolean() == b.boolean();
     case json::Kind::kNumber: {
       auto x = Decimal::Parse(a.str()), y = Decimal::Parse(b.str());
       if (!x || !y) return a.str() == b.str();
@@ -167,15 +169,24 @@ std::optional<bool> JsonEqual(const json::Value& a, const json::Value& b, bool e
 
 std::string_view SystemTypeName(ItemKind k) {
   switch (k) {
-    case ItemKind::kBoolean: return "Boolean";
-    case ItemKind::kInteger: return "Integer";
-    case ItemKind::kDecimal: return "Decimal";
-    case ItemKind::kString: return "String";
-    case ItemKind::kDate: return "Date";
-    case ItemKind::kDateTime: return "DateTime";
-    case ItemKind::kTime: return "Time";
-    case ItemKind::kQuantity: return "Quantity";
-    default: return "";
+    case ItemKind::kBoolean:
+      return "Boolean";
+    case ItemKind::kInteger:
+      return "Integer";
+    case ItemKind::kDecimal:
+      return "Decimal";
+    case ItemKind::kString:
+      return "String";
+    case ItemKind::kDate:
+      return "Date";
+    case ItemKind::kDateTime:
+      return "DateTime";
+    case ItemKind::kTime:
+      return "Time";
+    case ItemKind::kQuantity:
+      return "Quantity";
+    default:
+      return "";
   }
 }
 

@@ -45,8 +45,8 @@ void AppendAllChildren(const Item& parent, Collection* out);
 // Type tests: `ns` is "", "System" or "FHIR". A name is known when it names a System or
 // FHIR type in any namespace (`System.Patient` is a valid test that is simply false).
 bool IsKnownTypeName(std::string_view ns, std::string_view name);
-bool ItemIsType(const Item& it, std::string_view ns, std::string_view name);      // is
-bool ItemIsExactType(const Item& it, std::string_view ns, std::string_view name); // as/ofType
+bool ItemIsType(const Item& it, std::string_view ns, std::string_view name);       // is
+bool ItemIsExactType(const Item& it, std::string_view ns, std::string_view name);  // as/ofType
 // "System.Integer", "FHIR.Patient"...
 std::string QualifiedTypeName(const Item& it);
 

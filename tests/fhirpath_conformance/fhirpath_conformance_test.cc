@@ -104,8 +104,8 @@ std::string RunCase(const nlohmann::json& tc,
   if (actual.size() != outputs.size()) {
     return "expected " + expected_text + ", got " + Describe(actual);
   }
-  const bool ordered = !(tc.contains("ordered") && tc["ordered"].is_boolean() &&
-                         !tc["ordered"].get<bool>());
+  const bool ordered =
+      !(tc.contains("ordered") && tc["ordered"].is_boolean() && !tc["ordered"].get<bool>());
   std::vector<bool> used(outputs.size(), false);
   for (size_t i = 0; i < actual.size(); ++i) {
     bool ok = false;
@@ -134,7 +134,8 @@ TEST(FhirpathConformance, OfficialR4CasesPass) {
     auto start = std::chrono::steady_clock::now();
     std::string reason = RunCase(tc, inputs);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start).count();
+                  std::chrono::steady_clock::now() - start)
+                  .count();
     if (reason.empty() && ms > 2000) reason = "took " + std::to_string(ms) + " ms";
     if (reason.empty()) {
       ++passed;
