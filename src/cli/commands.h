@@ -15,5 +15,7 @@ void AddImportCommand(CLI::App& app, int& exit_code);     // carepath import [--
 void AddDemoDataCommand(CLI::App& app, int& exit_code);   // carepath demo-data --patients N
 void AddCheckCommand(CLI::App& app, int& exit_code);      // carepath check [--db]
 void AddValidateCommand(CLI::App& app, int& exit_code);   // carepath validate FILE...
+void AddServeCommand(CLI::App& app, int& exit_code);      // carepath serve [--db] [--port]
+void AddScoreCommand(CLI::App& app, int& exit_code);      // carepath score FILE [--instrument]
 
 }  // namespace carepath::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   carepath::cli::AddCheckCommand(app, exit_code);
   carepath::cli::AddValidateCommand(app, exit_code);
   carepath::cli::AddFhirpathCommand(app, exit_code);
+  carepath::cli::AddServeCommand(app, exit_code);
+  carepath::cli::AddScoreCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

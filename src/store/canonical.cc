@@ -8,6 +8,8 @@
 #include <ctime>
 #include <vector>
 
+#include "core/civil_date.h"
+
 namespace carepath::store {
 namespace {
 
@@ -48,15 +50,7 @@ int ToInt(std::string_view s) {
   return v;
 }
 
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
+using core::DaysFromCivil;
 
 bool MetaKeyIgnored(std::string_view key) { return key == "versionId" || key == "lastUpdated"; }
 

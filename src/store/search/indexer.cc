@@ -3,7 +3,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -35,25 +34,65 @@ bool Indexable(const fhir::SearchParamInfo& sp) {
   return sp.code != "_id" && sp.code != "_lastUpdated";
 }
 
-// Repairs for expressions of the R4 package that no conforming engine accepts as written.
-// R4 search expressions use the `as` operator / function on collections of several items
-// ("(Observation.component.value as Quantity)"), which FHIRPath defines as an error; every
-// other server reads them as a type filter, i.e. ofType().
-std::string AsToOfType(const std::string& text) {
-  static const std::regex kAsOperator(R"(\(([A-Za-z][A-Za-z0-9_.]*) as ([A-Za-z]+)\))");
-  static const std::regex kAsFunction(R"(\.as\(([A-Za-z]+)\))");
-  // hasExtension(url) (QuestionnaireResponse item-subject) is not a FHIRPath function.
-  static const std::regex kHasExtension(R"(hasExtension\(('[^']*')\))");
-  std::string out = std::regex_replace(text, kAsOperator, "$1.ofType($2)");
-  out = std::regex_replace(out, kAsFunction, ".ofType($1)");
-  return std::regex_replace(out, kHasExtension, "extension($1).exists()");
+bool IsAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool IsPathChar(char c) { return IsAlpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '.'; }
+
+// Length of the run of letters at text[i].
+size_t Letters(std::string_view text, size_t i) {
+  size_t n = 0;
+  while (i + n < text.size() && IsAlpha(text[i + n])) ++n;
+  return n;
+}
+
+// Repairs for expressions of the R4 package that no conforming engine accepts as written
+// (hand-written scanning: std::regex trips -Wmaybe-uninitialized in GCC 12 sanitizer builds).
+//  - "(Observation.component.value as Quantity)" and ".as(dateTime)": `as` on several items
+//    is an error in FHIRPath; every server reads these as a type filter, i.e. ofType().
+//  - hasExtension('url') (QuestionnaireResponse item-subject) is not a FHIRPath function.
+std::string RepairExpression(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '(' && i + 1 < text.size() && IsAlpha(text[i + 1])) {
+      size_t p = i + 1;
+      while (p < text.size() && IsPathChar(text[p])) ++p;
+      std::string_view path = text.substr(i + 1, p - i - 1);
+      if (text.substr(p).starts_with(" as ")) {
+        size_t t = p + 4;
+        size_t n = Letters(text, t);
+        if (n > 0 && t + n < text.size() && text[t + n] == ')') {
+          out.append(path).append(".ofType(").append(text.substr(t, n)).append(")");
+          i = t + n + 1;
+          continue;
+        }
+      }
+    }
+    if (text.substr(i).starts_with(".as(")) {
+      size_t n = Letters(text, i + 4);
+      if (n > 0 && i + 4 + n < text.size() && text[i + 4 + n] == ')') {
+        out.append(".ofType(").append(text.substr(i + 4, n)).append(")");
+        i += 5 + n;
+        continue;
+      }
+    }
+    if (text.substr(i).starts_with("hasExtension('")) {
+      size_t close = text.find("')", i + 14);
+      if (close != std::string_view::npos) {
+        out.append("extension(").append(text.substr(i + 13, close - i - 12)).append(").exists()");
+        i = close + 2;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
 }
 
 std::shared_ptr<const TypeTable> BuildTable(std::string_view type) {
   auto table = std::make_shared<TypeTable>();
   for (const fhir::SearchParamInfo* sp : fhir::SearchParamsFor(type)) {
     if (!Indexable(*sp)) continue;
-    std::string text = AsToOfType(ExpressionForType(sp->expression, type));
+    std::string text = RepairExpression(ExpressionForType(sp->expression, type));
     if (text.empty()) continue;
     Result<std::shared_ptr<const fhirpath::Expression>> expr = fhirpath::Compile(text);
     if (!expr) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/civil_date.h"
+
 namespace carepath::store::search {
 namespace {
 
@@ -96,14 +98,7 @@ void AppendFolded(uint32_t cp, std::string& out) {
   AppendUtf8(cp, out);
 }
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
+using core::DaysFromCivil;
 
 bool ReadDigits(std::string_view s, size_t& i, size_t n, int& out) {
   if (i + n > s.size()) return false;

@@ -1,0 +1,131 @@
+// THE route table of the server. Read it top to bottom: the first matching row wins.
+#include <array>
+#include <cctype>
+
+#include "api/handlers.h"
+#include "api/router.h"
+
+namespace carepath::api {
+namespace {
+
+using enum BodyKind;
+
+// clang-format off
+const std::array kRoutes = {
+  //     method    path template (FHIR ones relative to the base)  name               handler                  body         fhir   sink
+  Route{"GET",    "/healthz",                       "healthz",             HandleHealthz,           kNone,      false},
+  Route{"GET",    "/readyz",                        "readyz",              HandleReadyz,            kNone,      false},
+  Route{"GET",    "/metrics",                       "metrics",             HandleMetrics,           kNone,      false},
+  Route{"GET",    "/metadata",                      "capabilities",        HandleMetadata},
+  Route{"POST",   "",                               "batch-transaction",   HandleBundle,            kFhirJson},
+  Route{"GET",    "/_history",                      "history-system",      HandleSystemHistory},
+  Route{"POST",   "/$import-ndjson",                "import-ndjson",       nullptr,                 kNdjson,    true,  MakeImportSink},
+  Route{"GET",    "/Patient/{id}/$everything",      "patient-everything",  HandleEverything},
+  Route{"POST",   "/{type}/$validate",              "validate",            HandleValidate,          kFhirJson},
+  Route{"POST",   "/{type}/_search",                "search-type-post",    HandleSearchPost,        kForm},
+  Route{"GET",    "/{type}/_history",               "history-type",        HandleTypeHistory},
+  Route{"GET",    "/{type}/{id}/_history/{vid}",    "vread",               HandleVRead},
+  Route{"GET",    "/{type}/{id}/_history",          "history-instance",    HandleInstanceHistory},
+  Route{"GET",    "/{type}/{id}",                   "read",                HandleRead},
+  Route{"PUT",    "/{type}/{id}",                   "update",              HandleUpdate,            kFhirJson},
+  Route{"PATCH",  "/{type}/{id}",                   "patch",               HandlePatch,             kJsonPatch},
+  Route{"DELETE", "/{type}/{id}",                   "delete",              HandleDelete},
+  Route{"GET",    "/{type}",                        "search-type",         HandleSearch},
+  Route{"POST",   "/{type}",                        "create",              HandleCreate,            kFhirJson},
+  Route{"PUT",    "/{type}",                        "conditional-update",  HandleConditionalUpdate, kFhirJson},
+  Route{"DELETE", "/{type}",                        "conditional-delete",  HandleConditionalDelete},
+};
+// clang-format on
+
+bool IsTypeName(std::string_view s) {
+  if (s.empty() || !std::isupper(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+bool IsIdText(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+bool IsVersionText(std::string_view s) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Matches `path` (relative) against `pattern`, filling params. Segments are '/'-separated.
+bool MatchPattern(std::string_view pattern, std::string_view path, PathParams& params) {
+  PathParams out;
+  while (true) {
+    if (pattern.empty() || path.empty()) {
+      if (pattern.empty() && path.empty()) break;
+      return false;
+    }
+    if (pattern[0] != '/' || path[0] != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    size_t pe = pattern.find('/');
+    size_t se = path.find('/');
+    std::string_view pseg = pattern.substr(0, pe);
+    std::string_view sseg = path.substr(0, se);
+    pattern = pe == std::string_view::npos ? std::string_view() : pattern.substr(pe);
+    path = se == std::string_view::npos ? std::string_view() : path.substr(se);
+    if (pseg == "{type}") {
+      if (!IsTypeName(sseg)) return false;
+      out.type = std::string(sseg);
+    } else if (pseg == "{id}") {
+      if (!IsIdText(sseg)) return false;
+      out.id = std::string(sseg);
+    } else if (pseg == "{vid}") {
+      if (!IsVersionText(sseg)) return false;
+      out.vid = std::string(sseg);
+    } else if (pseg != sseg) {
+      return false;
+    }
+  }
+  params = std::move(out);
+  return true;
+}
+
+}  // namespace
+
+std::span<const Route> Routes() { return kRoutes; }
+
+RouteMatch MatchRoute(std::string_view method, std::string_view path, std::string_view base) {
+  RouteMatch m;
+  bool under_base = !base.empty() && path.substr(0, base.size()) == base &&
+                    (path.size() == base.size() || path[base.size()] == '/');
+  std::string_view relative = under_base ? path.substr(base.size()) : path;
+  if (under_base && relative == "/") relative = "";
+  for (const Route& route : kRoutes) {
+    if (route.fhir != under_base && !(base.empty() && route.fhir)) continue;
+    PathParams params;
+    if (!MatchPattern(route.pattern, route.fhir ? relative : path, params)) continue;
+    if (route.method != method) {
+      if (m.allow.find(route.method) == std::string::npos) {
+        if (!m.allow.empty()) m.allow += ", ";
+        m.allow += route.method;
+      }
+      continue;
+    }
+    if (route.name == "patient-everything") params.type = "Patient";
+    m.route = &route;
+    m.params = std::move(params);
+    m.template_name = route.fhir ? std::string(base) + std::string(route.pattern)
+                                 : std::string(route.pattern);
+    if (m.template_name.empty()) m.template_name = "/";
+    m.allow.clear();
+    return m;
+  }
+  return m;
+}
+
+}  // namespace carepath::api
