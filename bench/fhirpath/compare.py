@@ -9,6 +9,9 @@ import sys
 from collections import defaultdict
 
 
+memory = []  # (compiled_bytes, allocs_per_eval) of carepath's cases
+
+
 def load(path):
     rows = {}
     for line in open(path):
@@ -17,6 +20,8 @@ def load(path):
             r = json.loads(line)
             if "ns_per_eval" in r:
                 rows[(r["group"], r["name"])] = r["ns_per_eval"]
+                if "compiled_bytes" in r:
+                    memory.append((r["compiled_bytes"], r["allocs_per_eval"]))
     return rows
 
 
@@ -32,3 +37,11 @@ for group, logs in sorted(by_group.items()):
 all_logs = [x for logs in by_group.values() for x in logs]
 speedup = math.exp(sum(all_logs) / len(all_logs))
 print(f"overall: {len(common)} cases, geometric-mean speedup {speedup:.1f}x over fhirpath.js")
+if memory:
+    sizes = sorted(m[0] for m in memory)
+    allocs = sorted(m[1] for m in memory)
+    print(f"memory per compiled expression: median {sizes[len(sizes) // 2]} B, "
+          f"mean {sum(sizes) / len(sizes):.0f} B, max {sizes[-1]} B "
+          f"({len(sizes)} expressions)")
+    print(f"heap allocations per evaluation: median {allocs[len(allocs) // 2]}, "
+          f"mean {sum(allocs) / len(allocs):.1f}, max {allocs[-1]}")

@@ -1,9 +1,17 @@
 // Times carepath's FHIRPath engine on every valid expression of the official R4 suite,
 // exactly as bench/fhirpath_js/bench.mjs times fhirpath.js: each expression compiled once
 // outside the timed loop, evaluated in batches of 100 until MIN_MS have passed. Prints one
-// JSON line per case: {"group","name","ns_per_eval"} (or "error").
+// JSON line per case: {"group","name","ns_per_eval","compiled_bytes","allocs_per_eval"} (or
+// "error"). compiled_bytes is the heap the compiled expression keeps (bytes live after
+// Compile minus before, malloc_usable_size); allocs_per_eval counts operator new calls in one
+// evaluation.
 //   fhirpath_bench SUITE.json INPUT_DIR [MIN_MS_PER_CASE]
+#include <malloc.h>
+
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -14,6 +22,27 @@
 
 #include "fhir/json.h"
 #include "fhirpath/fhirpath.h"
+
+namespace {
+
+std::atomic<int64_t> g_live_bytes{0};
+std::atomic<int64_t> g_allocations{0};
+
+}  // namespace
+
+void* operator new(size_t n) {
+  void* p = std::malloc(n ? n : 1);
+  if (p == nullptr) throw std::bad_alloc();
+  g_live_bytes += static_cast<int64_t>(malloc_usable_size(p));
+  ++g_allocations;
+  return p;
+}
+void operator delete(void* p) noexcept {
+  if (p == nullptr) return;
+  g_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept { operator delete(p); }
 
 namespace {
 
@@ -51,12 +80,19 @@ int main(int argc, char** argv) {
       it = inputs.emplace(file, std::make_unique<json::Document>(std::move(*doc))).first;
     }
     const json::Value& resource = it->second->root();
-    auto expr = fhirpath::Compile(c["expression"].get<std::string>());
+    const std::string text = c["expression"].get<std::string>();
+    const int64_t live_before = g_live_bytes.load();
+    auto expr = fhirpath::Compile(text);
+    const int64_t compiled_bytes = g_live_bytes.load() - live_before;
     if (!expr || !fhirpath::Evaluate(**expr, resource)) {
       out["error"] = expr ? "evaluation error" : expr.error().message;
       std::printf("%s\n", out.dump().c_str());
       continue;
     }
+    const int64_t allocations_before = g_allocations.load();
+    (void)fhirpath::Evaluate(**expr, resource);
+    out["allocs_per_eval"] = g_allocations.load() - allocations_before;
+    out["compiled_bytes"] = compiled_bytes;
     using Clock = std::chrono::steady_clock;
     const auto budget = std::chrono::duration<double, std::milli>(min_ms);
     size_t iterations = 0;
