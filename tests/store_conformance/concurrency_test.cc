@@ -180,9 +180,13 @@ TEST_P(StoreTest, SeveralProcessesOpeningOneNewDatabaseMigrateItOnce) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       auto opened = OpenStore(url);
-      if (!opened) _exit(2);
+      if (!opened) {
+        std::fprintf(stderr, "open failed: %s\n", opened.error().ToString().c_str());
+        _exit(2);
+      }
       auto w =
           (*opened)->Update("Patient", "p" + std::to_string(i), R"({"resourceType":"Patient"})");
+      if (!w) std::fprintf(stderr, "write failed: %s\n", w.error().ToString().c_str());
       opened->reset();
       _exit(w ? 0 : 3);
     }

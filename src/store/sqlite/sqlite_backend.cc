@@ -100,7 +100,16 @@ class SqliteConn final : public SqlTxn {
           std::string(conn->db_ ? sqlite3_errmsg(conn->db_) : sqlite3_errstr(rc)));
     }
     sqlite3_busy_timeout(conn->db_, 10000);
-    RETURN_IF_ERROR(conn->Script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+    // Switching a new file to WAL while another process does the same can answer
+    // SQLITE_BUSY without consulting the busy handler (the WAL index is being built), so
+    // the switch is retried here rather than failing the open.
+    Status wal = Ok();
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      wal = conn->Script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      if (wal || !IsRetryable(wal.error())) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    RETURN_IF_ERROR(wal);
     return conn;
   }
 
