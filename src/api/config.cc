@@ -62,7 +62,7 @@ const std::vector<std::string_view> kConfigKeys = {
     "log_level",      "cors_origins",   "max_body_bytes",    "max_import_bytes",
     "max_header_bytes", "max_url_bytes", "max_query_params", "max_connections",
     "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
-    "default_page_size", "max_page_size", "import_batch_size",
+    "default_page_size", "max_page_size", "import_batch_size", "auth",
 };
 
 Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_view raw_value) {
@@ -86,6 +86,9 @@ Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_vie
     while (!base.empty() && base.back() == '/') base.pop_back();
     if (!base.empty() && base.front() != '/') return Error::Invalid(key, "must start with '/'");
     c.base = base;
+  } else if (key == "auth") {
+    if (value != "on" && value != "off") return Error::Invalid(key, "expected on or off");
+    c.auth = value == "on";
   } else if (key == "access_log") {
     c.access_log = std::string(value);
   } else if (key == "log_level") {

@@ -32,6 +32,7 @@ struct ServerConfig {
   std::string tls_key;           // PEM private key file
   std::string base = "/fhir/r4"; // FHIR base path
   std::string access_log;        // file for access logs; empty: stderr
+  bool auth = false;             // access control + audit (src/access); off keeps the demo open
 
   // Reloadable on SIGHUP.
   std::string log_level = "info";            // debug | info | warn | error | off

@@ -12,15 +12,39 @@
 #include "api/metrics.h"
 #include "store/store.h"
 
+namespace carepath::access {
+class AccessService;
+}
+
 namespace carepath::api {
 
 class ApiContext {
  public:
   ApiContext(store::Store& store, ServerConfig config)
       : timed_store_(MakeTimedStore(store, metrics_)),
-        config_(std::make_shared<const ServerConfig>(std::move(config))) {}
+        config_(std::make_shared<const ServerConfig>(std::move(config))) {
+    if (config_->auth) InitAccess();
+  }
 
-  store::Store& store() { return *timed_store_; }
+  // The store handlers use: the request's access-controlled store (access::GuardedStore)
+  // while a RequestStoreScope is installed on this thread (dispatch.cc), else the chain.
+  store::Store& store() { return request_store_ != nullptr ? *request_store_ : *timed_store_; }
+  // The chain without access control, which the per-request GuardedStore wraps.
+  store::Store& shared_store() { return *timed_store_; }
+  class RequestStoreScope {
+   public:
+    explicit RequestStoreScope(store::Store* s) : prev_(request_store_) { request_store_ = s; }
+    ~RequestStoreScope() { request_store_ = prev_; }
+    RequestStoreScope(const RequestStoreScope&) = delete;
+    RequestStoreScope& operator=(const RequestStoreScope&) = delete;
+
+   private:
+    store::Store* prev_;
+  };
+  // Access control when config `auth` is on (null when off, or when it failed to start:
+  // then access_error() says why and every protected request is refused). auth_routes.cc.
+  access::AccessService* access() { return access_.get(); }
+  const std::string& access_error() const { return access_error_; }
   Metrics& metrics() { return metrics_; }
 
   std::shared_ptr<const ServerConfig> config() const {
@@ -38,6 +62,10 @@ class ApiContext {
   const std::string& CapabilityStatement();
 
  private:
+  void InitAccess();
+  static inline thread_local store::Store* request_store_ = nullptr;
+  std::shared_ptr<access::AccessService> access_;
+  std::string access_error_;
   Metrics metrics_;
   std::unique_ptr<store::Store> timed_store_;
   mutable std::mutex mu_;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <exception>
 
+#include "api/auth_routes.h"
 #include "api/fhir_response.h"
 #include "fhir/schema.h"
 
@@ -135,6 +136,8 @@ Prepared Prepare(ApiContext& ctx, const Request& req) {
   }
   const Route& route = *p.match.route;
   p.route_label = p.match.template_name;
+  p.principal = AuthenticateRequest(ctx, route, req, p.early);
+  if (p.early) return p;
   if (!route.fhir) return p;
   if (!p.match.params.type.empty()) {
     const fhir::TypeInfo* info = fhir::FindType(p.match.params.type);
@@ -156,6 +159,7 @@ Prepared Prepare(ApiContext& ctx, const Request& req) {
 
 Response Execute(ApiContext& ctx, const Prepared& p, const Request& req) {
   try {
+    if (p.principal) return ExecuteAs(ctx, *p.principal, *p.match.route, req, p.match.params);
     return p.match.route->handler(ctx, req, p.match.params);
   } catch (const std::exception&) {
     return ErrorResponse(Error::Internal("internal error while handling the request"));

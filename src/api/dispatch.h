@@ -10,16 +10,23 @@
 // CORS preflight (OPTIONS). The session then reads (or streams) the body.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "api/context.h"
 #include "api/router.h"
 
+namespace carepath::access {
+struct Principal;
+}
+
 namespace carepath::api {
 
 struct Prepared {
   RouteMatch match;
+  // Who is asking, when config `auth` is on and the route is protected (auth_routes.h).
+  std::shared_ptr<access::Principal> principal;
   std::optional<Response> early;  // set when the request is answered without its body
   std::string route_label;  // for logs and metrics: the route template, or a fixed label
 };

@@ -2,6 +2,7 @@
 #include <array>
 #include <cctype>
 
+#include "api/auth_routes.h"
 #include "api/handlers.h"
 #include "api/router.h"
 
@@ -17,10 +18,16 @@ const std::array kRoutes = {
   Route{"GET",    "/readyz",                        "readyz",              HandleReadyz,            kNone,      false},
   Route{"GET",    "/metrics",                       "metrics",             HandleMetrics,           kNone,      false},
   Route{"GET",    "/metadata",                      "capabilities",        HandleMetadata},
+  Route{"GET",    "/.well-known/smart-configuration", "smart-configuration", HandleSmartConfiguration},
+  Route{"POST",   "/auth/token",                    "token",               HandleToken,             kForm,      false},
+  Route{"POST",   "/Patient/{id}/$break-glass",     "break-glass",         HandleBreakGlass,        kFhirJson},
   Route{"POST",   "",                               "batch-transaction",   HandleBundle,            kFhirJson},
   Route{"GET",    "/_history",                      "history-system",      HandleSystemHistory},
   Route{"POST",   "/$import-ndjson",                "import-ndjson",       nullptr,                 kNdjson,    true,  MakeImportSink},
   Route{"GET",    "/Patient/{id}/$everything",      "patient-everything",  HandleEverything},
+  Route{"GET",    "/Patient/{id}/$care-plan",       "patient-care-plan",   HandleCarePlan},
+  Route{"POST",   "/Patient/{id}/$care-plan",       "patient-care-plan-save", HandleCarePlan},
+  Route{"POST",   "/CarePlan/{id}/$decide",         "care-plan-decide",    HandleCarePlanDecide,    kFhirJson},
   Route{"POST",   "/{type}/$validate",              "validate",            HandleValidate,          kFhirJson},
   Route{"POST",   "/{type}/_search",                "search-type-post",    HandleSearchPost,        kForm},
   Route{"GET",    "/{type}/_history",               "history-type",        HandleTypeHistory},
@@ -116,7 +123,11 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path, std::strin
       }
       continue;
     }
-    if (route.name == "patient-everything") params.type = "Patient";
+    if (route.name == "patient-everything" || route.name == "break-glass" ||
+        route.name == "patient-care-plan" || route.name == "patient-care-plan-save") {
+      params.type = "Patient";
+    }
+    if (route.name == "care-plan-decide") params.type = "CarePlan";
     m.route = &route;
     m.params = std::move(params);
     m.template_name = route.fhir ? std::string(base) + std::string(route.pattern)

@@ -6,9 +6,9 @@
 namespace carepath::http_test {
 namespace {
 
-using FhirRest = HttpServerTest;
+using FhirRest = BackendTest;
 
-TEST_F(FhirRest, MetadataDescribesTypesSearchParamsAndInteractions) {
+TEST_P(FhirRest, MetadataDescribesTypesSearchParamsAndInteractions) {
   HttpResponse r = Get("/fhir/r4/metadata");
   ASSERT_EQ(r.status, 200);
   auto j = r.Json();
@@ -26,7 +26,7 @@ TEST_F(FhirRest, MetadataDescribesTypesSearchParamsAndInteractions) {
   EXPECT_TRUE(found);
 }
 
-TEST_F(FhirRest, CreateAnswers201WithLocationETagAndLastModified) {
+TEST_P(FhirRest, CreateAnswers201WithLocationETagAndLastModified) {
   HttpResponse r = Do("POST", "/fhir/r4/Patient",
                       R"({"resourceType":"Patient","birthDate":"1970-01-02"})");
   ASSERT_EQ(r.status, 201) << r.body;
@@ -39,7 +39,7 @@ TEST_F(FhirRest, CreateAnswers201WithLocationETagAndLastModified) {
   EXPECT_NE(r.Header("content-type").find("application/fhir+json"), std::string::npos);
 }
 
-TEST_F(FhirRest, ReadServesStoredBytesAndConditionalReadsGive304) {
+TEST_P(FhirRest, ReadServesStoredBytesAndConditionalReadsGive304) {
   std::string id = CreatePatient("Readwell", R"(,"extension":[{"url":"http://x","valueDecimal":1.50}])");
   ASSERT_FALSE(id.empty());
   HttpResponse r = Get("/fhir/r4/Patient/" + id);
@@ -56,7 +56,7 @@ TEST_F(FhirRest, ReadServesStoredBytesAndConditionalReadsGive304) {
             200);
 }
 
-TEST_F(FhirRest, MissingResourcesAnswer404WithOperationOutcome) {
+TEST_P(FhirRest, MissingResourcesAnswer404WithOperationOutcome) {
   HttpResponse r = Get("/fhir/r4/Patient/does-not-exist");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.Json()["resourceType"], "OperationOutcome");
@@ -65,14 +65,14 @@ TEST_F(FhirRest, MissingResourcesAnswer404WithOperationOutcome) {
   EXPECT_EQ(Get("/nowhere").status, 404);
 }
 
-TEST_F(FhirRest, WrongMethodAnswers405WithAllow) {
+TEST_P(FhirRest, WrongMethodAnswers405WithAllow) {
   HttpResponse r = Do("POST", "/fhir/r4/Patient/abc", "{}");
   EXPECT_EQ(r.status, 405);
   EXPECT_NE(r.Header("allow").find("GET"), std::string::npos);
   EXPECT_NE(r.Header("allow").find("PUT"), std::string::npos);
 }
 
-TEST_F(FhirRest, UpdateVersionsAndIfMatchMismatchGives412) {
+TEST_P(FhirRest, UpdateVersionsAndIfMatchMismatchGives412) {
   std::string id = CreatePatient("Updater");
   ASSERT_FALSE(id.empty());
   std::string body = R"({"resourceType":"Patient","id":")" + id + R"(","gender":"female"})";
@@ -89,7 +89,7 @@ TEST_F(FhirRest, UpdateVersionsAndIfMatchMismatchGives412) {
   EXPECT_EQ(Get("/fhir/r4/Patient/" + id + "/_history/2").Json()["gender"], "female");
 }
 
-TEST_F(FhirRest, UpdateAsCreateAnswers201AndIdMismatchIs400) {
+TEST_P(FhirRest, UpdateAsCreateAnswers201AndIdMismatchIs400) {
   HttpResponse created = Do("PUT", "/fhir/r4/Patient/client-chosen-1",
                             R"({"resourceType":"Patient","id":"client-chosen-1"})");
   EXPECT_EQ(created.status, 201) << created.body;
@@ -99,7 +99,7 @@ TEST_F(FhirRest, UpdateAsCreateAnswers201AndIdMismatchIs400) {
   EXPECT_EQ(mismatch.Json()["resourceType"], "OperationOutcome");
 }
 
-TEST_F(FhirRest, DeleteAnswers204ThenReadIs410AndHistoryShowsDelete) {
+TEST_P(FhirRest, DeleteAnswers204ThenReadIs410AndHistoryShowsDelete) {
   std::string id = CreatePatient("Deleted");
   ASSERT_FALSE(id.empty());
   EXPECT_EQ(Do("DELETE", "/fhir/r4/Patient/" + id).status, 204);
@@ -112,7 +112,7 @@ TEST_F(FhirRest, DeleteAnswers204ThenReadIs410AndHistoryShowsDelete) {
   EXPECT_EQ(history["entry"][1]["request"]["method"], "POST");
 }
 
-TEST_F(FhirRest, JsonPatchUpdatesThroughANewVersion) {
+TEST_P(FhirRest, JsonPatchUpdatesThroughANewVersion) {
   std::string id = CreatePatient("Patched");
   ASSERT_FALSE(id.empty());
   Headers patch_type = {{"Content-Type", "application/json-patch+json"}};
@@ -142,7 +142,7 @@ TEST_F(FhirRest, JsonPatchUpdatesThroughANewVersion) {
   EXPECT_EQ(stale.status, 412);
 }
 
-TEST_F(FhirRest, ConditionalCreateUpdateAndDelete) {
+TEST_P(FhirRest, ConditionalCreateUpdateAndDelete) {
   const std::string ident = R"(,"identifier":[{"system":"http://mrn","value":"cond-1"}])";
   std::string body = R"({"resourceType":"Patient")" + ident + "}";
   Headers cond = {{"If-None-Exist", "identifier=http://mrn|cond-1"}};
@@ -167,7 +167,7 @@ TEST_F(FhirRest, ConditionalCreateUpdateAndDelete) {
   EXPECT_EQ(Do("DELETE", "/fhir/r4/Patient").status, 400);
 }
 
-TEST_F(FhirRest, PreferReturnMinimalAndOperationOutcome) {
+TEST_P(FhirRest, PreferReturnMinimalAndOperationOutcome) {
   std::string body = R"({"resourceType":"Patient","active":true})";
   HttpResponse minimal = Do("POST", "/fhir/r4/Patient", body, {{"Prefer", "return=minimal"}});
   EXPECT_EQ(minimal.status, 201);
@@ -179,7 +179,7 @@ TEST_F(FhirRest, PreferReturnMinimalAndOperationOutcome) {
   EXPECT_EQ(outcome.Json()["resourceType"], "OperationOutcome");
 }
 
-TEST_F(FhirRest, FormatNegotiation) {
+TEST_P(FhirRest, FormatNegotiation) {
   EXPECT_EQ(Get("/fhir/r4/metadata?_format=xml").status, 406);
   EXPECT_EQ(Get("/fhir/r4/metadata", {{"Accept", "application/fhir+xml"}}).status, 406);
   EXPECT_EQ(Get("/fhir/r4/metadata?_format=json").status, 200);
@@ -194,7 +194,7 @@ TEST_F(FhirRest, FormatNegotiation) {
   EXPECT_EQ(wrong_type.Json()["resourceType"], "OperationOutcome");
 }
 
-TEST_F(FhirRest, InvalidResourceAnswers400WithElementPath) {
+TEST_P(FhirRest, InvalidResourceAnswers400WithElementPath) {
   HttpResponse r = Do("POST", "/fhir/r4/Patient",
                       R"({"resourceType":"Patient","birthDate":"not-a-date"})");
   EXPECT_EQ(r.status, 400) << r.body;
@@ -204,7 +204,7 @@ TEST_F(FhirRest, InvalidResourceAnswers400WithElementPath) {
   EXPECT_EQ(Do("POST", "/fhir/r4/Patient", "{not json").status, 400);
 }
 
-TEST_F(FhirRest, ValidateOperationReportsIssues) {
+TEST_P(FhirRest, ValidateOperationReportsIssues) {
   HttpResponse ok = Do("POST", "/fhir/r4/Patient/$validate", R"({"resourceType":"Patient"})");
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(ok.Json()["issue"][0]["severity"], "information");
@@ -215,14 +215,14 @@ TEST_F(FhirRest, ValidateOperationReportsIssues) {
   EXPECT_EQ(bad.Json()["issue"][0]["expression"][0], "Patient.gender");
 }
 
-TEST_F(FhirRest, RequestIdIsEchoedOrGenerated) {
+TEST_P(FhirRest, RequestIdIsEchoedOrGenerated) {
   HttpResponse given = Get("/fhir/r4/metadata", {{"X-Request-Id", "abc-123"}});
   EXPECT_EQ(given.Header("x-request-id"), "abc-123");
   HttpResponse generated = Get("/fhir/r4/metadata");
   EXPECT_EQ(generated.Header("x-request-id").size(), 16u);
 }
 
-TEST_F(FhirRest, CorsForAllowedOriginsOnly) {
+TEST_P(FhirRest, CorsForAllowedOriginsOnly) {
   HttpResponse allowed = Get("/fhir/r4/metadata", {{"Origin", "https://app.example"}});
   EXPECT_EQ(allowed.Header("access-control-allow-origin"), "https://app.example");
   HttpResponse other = Get("/fhir/r4/metadata", {{"Origin", "https://evil.example"}});
@@ -234,7 +234,7 @@ TEST_F(FhirRest, CorsForAllowedOriginsOnly) {
   EXPECT_NE(preflight.Header("access-control-allow-methods").find("POST"), std::string::npos);
 }
 
-TEST_F(FhirRest, HealthReadinessAndMetrics) {
+TEST_P(FhirRest, HealthReadinessAndMetrics) {
   HttpResponse health = Get("/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(Get("/readyz").status, 200);
@@ -251,7 +251,7 @@ TEST_F(FhirRest, HealthReadinessAndMetrics) {
             std::string::npos);
 }
 
-TEST_F(FhirRest, AccessLogNamesRouteTemplatesNeverIdsOrValues) {
+TEST_P(FhirRest, AccessLogNamesRouteTemplatesNeverIdsOrValues) {
   std::string id = CreatePatient("Secretname");
   ASSERT_FALSE(id.empty());
   Get("/fhir/r4/Patient/" + id, {{"X-Request-Id", "log-check-1"}});
@@ -263,6 +263,9 @@ TEST_F(FhirRest, AccessLogNamesRouteTemplatesNeverIdsOrValues) {
   EXPECT_EQ(log.find(id), std::string::npos);
   EXPECT_EQ(log.find("Secretname"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, FhirRest, ::testing::Values(Backend::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, FhirRest, ::testing::Values(Backend::kPostgres));
 
 }  // namespace
 }  // namespace carepath::http_test

@@ -6,7 +6,7 @@
 namespace carepath::http_test {
 namespace {
 
-using FhirSearch = HttpServerTest;
+using FhirSearch = BackendTest;
 
 std::string LinkUrl(const nlohmann::json& bundle, const std::string& relation) {
   for (const auto& link : bundle.value("link", nlohmann::json::array())) {
@@ -22,7 +22,7 @@ std::string Target(const std::string& url) {
   return path == std::string::npos ? url : url.substr(path);
 }
 
-TEST_F(FhirSearch, SearchByGetAndPostReturnSearchsetBundles) {
+TEST_P(FhirSearch, SearchByGetAndPostReturnSearchsetBundles) {
   for (int i = 0; i < 3; ++i) ASSERT_FALSE(CreatePatient("Zyxwvsearch").empty());
   HttpResponse r = Get("/fhir/r4/Patient?family=Zyxwvsearch");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -47,7 +47,7 @@ TEST_F(FhirSearch, SearchByGetAndPostReturnSearchsetBundles) {
             415);
 }
 
-TEST_F(FhirSearch, PagingFollowsNextLinksToTheEnd) {
+TEST_P(FhirSearch, PagingFollowsNextLinksToTheEnd) {
   for (int i = 0; i < 5; ++i) ASSERT_FALSE(CreatePatient("Pagedfamily").empty());
   std::string target = "/fhir/r4/Patient?family=Pagedfamily&_count=2&_total=accurate";
   size_t seen = 0;
@@ -68,7 +68,7 @@ TEST_F(FhirSearch, PagingFollowsNextLinksToTheEnd) {
   EXPECT_EQ(pages, 3);
 }
 
-TEST_F(FhirSearch, UnknownParametersStrictIs400LenientIsIgnored) {
+TEST_P(FhirSearch, UnknownParametersStrictIs400LenientIsIgnored) {
   HttpResponse strict = Get("/fhir/r4/Patient?nonsense=1", {{"Prefer", "handling=strict"}});
   EXPECT_EQ(strict.status, 400);
   EXPECT_EQ(strict.Json()["resourceType"], "OperationOutcome");
@@ -77,7 +77,7 @@ TEST_F(FhirSearch, UnknownParametersStrictIs400LenientIsIgnored) {
   EXPECT_EQ(LinkUrl(lenient.Json(), "self").find("nonsense"), std::string::npos);
 }
 
-TEST_F(FhirSearch, HistoryAtInstanceTypeAndSystemLevel) {
+TEST_P(FhirSearch, HistoryAtInstanceTypeAndSystemLevel) {
   std::string id = CreatePatient("Historian");
   ASSERT_FALSE(id.empty());
   std::string body = R"({"resourceType":"Patient","id":")" + id + R"(","active":false})";
@@ -105,7 +105,7 @@ TEST_F(FhirSearch, HistoryAtInstanceTypeAndSystemLevel) {
   EXPECT_EQ(Get("/fhir/r4/_history?_since=garbage").status, 400);
 }
 
-TEST_F(FhirSearch, TransactionResolvesUrnReferences) {
+TEST_P(FhirSearch, TransactionResolvesUrnReferences) {
   std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
     {"fullUrl":"urn:uuid:11111111-1111-1111-1111-111111111111",
      "resource":{"resourceType":"Patient","name":[{"family":"Transacted"}]},
@@ -137,7 +137,7 @@ TEST_F(FhirSearch, TransactionResolvesUrnReferences) {
             0u);
 }
 
-TEST_F(FhirSearch, PatientEverythingCollectsTheCompartmentInPages) {
+TEST_P(FhirSearch, PatientEverythingCollectsTheCompartmentInPages) {
   std::string id = CreatePatient("Everything");
   ASSERT_FALSE(id.empty());
   for (int i = 0; i < 2; ++i) {
@@ -159,7 +159,7 @@ TEST_F(FhirSearch, PatientEverythingCollectsTheCompartmentInPages) {
   EXPECT_EQ(Get("/fhir/r4/Patient/nobody/$everything").status, 404);
 }
 
-TEST_F(FhirSearch, ImportNdjsonStreamsLinesAndReportsPerLineErrors) {
+TEST_P(FhirSearch, ImportNdjsonStreamsLinesAndReportsPerLineErrors) {
   std::string body;
   const int kLines = 120;  // more than two import batches of the test config (50)
   for (int i = 0; i < kLines; ++i) {
@@ -199,6 +199,9 @@ TEST_F(FhirSearch, ImportNdjsonStreamsLinesAndReportsPerLineErrors) {
   }
   EXPECT_EQ(Do("POST", "/fhir/r4/$import-ndjson", body).status, 415);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, FhirSearch, ::testing::Values(Backend::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, FhirSearch, ::testing::Values(Backend::kPostgres));
 
 }  // namespace
 }  // namespace carepath::http_test

@@ -1,6 +1,13 @@
-// The HTTP suite's fixture: one server in this process on an ephemeral port, over a fresh
-// SQLite database in a temporary directory, with short timeouts and small limits so that
-// hostile-client tests run fast. Access logs go to a file the tests can inspect.
+// The HTTP suite's fixtures: a server in this process on an ephemeral port, over a fresh
+// database, with short timeouts and small limits so that hostile-client tests run fast.
+// Access logs go to a file (in a temporary directory) the tests can inspect.
+//
+//   HttpServerTest   (TEST_F) one server on SQLite for the suite.
+//   BackendTest      (TEST_P over Backend) the same tests against SQLite AND PostgreSQL:
+//                      INSTANTIATE_TEST_SUITE_P(Sqlite, Suite, Values(Backend::kSqlite));
+//                      INSTANTIATE_TEST_SUITE_P(Postgres, Suite, Values(Backend::kPostgres));
+//                    The PostgreSQL server (store/testing/throwaway_postgres.h) is started
+//                    once per process; each suite gets a fresh database on it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,6 +23,7 @@
 #include "api/server.h"
 #include "http_client.h"
 #include "store/store.h"
+#include "store/testing/throwaway_postgres.h"
 
 namespace carepath::http_test {
 
@@ -37,6 +45,8 @@ inline api::ServerConfig TestConfig(const std::string& dir) {
   return config;
 }
 
+enum class Backend { kSqlite, kPostgres };
+
 inline std::string MakeTempDir(const char* tag) {
   std::string templ = (std::filesystem::temp_directory_path() / (std::string("carepath-http-") +
                                                                   tag + "-XXXXXX"))
@@ -45,24 +55,37 @@ inline std::string MakeTempDir(const char* tag) {
   return dir == nullptr ? std::string() : std::string(dir);
 }
 
+// One server of a fixture (owned pointers: they live across the tests of a suite).
+struct ServerInstance {
+  std::string* dir = nullptr;
+  store::Store* store = nullptr;
+  api::Server* server = nullptr;
+};
+
 class HttpServerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(MakeTempDir("sqlite"));
-    auto store = store::OpenStore("sqlite:" + *dir_ + "/test.db");
-    ASSERT_TRUE(store.has_value()) << store.error().ToString();
-    store_ = std::move(*store).release();
-    auto server = api::Server::Start(*store_, TestConfig(*dir_));
-    ASSERT_TRUE(server.has_value()) << server.error().ToString();
-    server_ = std::move(*server).release();
-  }
+  static void SetUpTestSuite() { Use(Backend::kSqlite); }
   static void TearDownTestSuite() {
-    delete server_;
-    delete store_;
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
+    for (ServerInstance& in : instances_) {
+      delete in.server;
+      delete in.store;
+      if (in.dir != nullptr) std::filesystem::remove_all(*in.dir);
+      delete in.dir;
+      in = ServerInstance{};
+    }
     server_ = nullptr;
     store_ = nullptr;
+    dir_ = nullptr;
+  }
+
+  // Makes the server on `backend` the current one (port(), Do(), dir_, store_, server_),
+  // starting it on a fresh database the first time.
+  static void Use(Backend backend) {
+    ServerInstance& in = instances_[static_cast<int>(backend)];
+    if (in.server == nullptr) Start(backend, in);
+    dir_ = in.dir;
+    store_ = in.store;
+    server_ = in.server;
   }
 
   static uint16_t port() { return server_->port(); }
@@ -94,6 +117,48 @@ class HttpServerTest : public ::testing::Test {
   static inline std::string* dir_ = nullptr;
   static inline store::Store* store_ = nullptr;
   static inline api::Server* server_ = nullptr;
+
+ private:
+  static inline ServerInstance instances_[2];
+
+  // The process's throwaway PostgreSQL server, started on first use (stopped at exit).
+  static Result<store::testing::ThrowawayPostgres*> Postgres() {
+    static auto pg = store::testing::ThrowawayPostgres::Start();
+    if (!pg.has_value()) return pg.error();
+    return pg->get();
+  }
+
+  static void Start(Backend backend, ServerInstance& in) {
+    std::string url;
+    if (backend == Backend::kSqlite) {
+      in.dir = new std::string(MakeTempDir("sqlite"));
+      url = "sqlite:" + *in.dir + "/test.db";
+    } else {
+      in.dir = new std::string(MakeTempDir("postgres"));
+      auto pg = Postgres();
+      ASSERT_TRUE(pg.has_value()) << pg.error().ToString();
+      auto db = (*pg)->NewDatabase();
+      ASSERT_TRUE(db.has_value()) << db.error().ToString();
+      url = *db;
+    }
+    auto store = store::OpenStore(url);
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    in.store = std::move(*store).release();
+    auto server = api::Server::Start(*in.store, TestConfig(*in.dir));
+    ASSERT_TRUE(server.has_value()) << server.error().ToString();
+    in.server = std::move(*server).release();
+  }
+};
+
+// The tests of a suite using this fixture run against each Backend it is instantiated with.
+class BackendTest : public HttpServerTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  static void SetUpTestSuite() {}  // the server starts in SetUp, once the backend is known
+  void SetUp() override {
+    Use(GetParam());
+    ASSERT_NE(server_, nullptr) << "no server on "
+                                << (GetParam() == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+  }
 };
 
 }  // namespace carepath::http_test

@@ -1,0 +1,166 @@
+// GuardedStore::Search (see guarded_store.h): filtering without a trace.
+//
+// Withheld matches are dropped, and so that page boundaries do not betray them either,
+// the guard walks the store's pages until it has `_count` visible matches (or the
+// results end), then looks ahead: the next link is kept only when a later page holds
+// something visible (it then points at that page). Included resources are kept only
+// when they are linked (by reference, either way) to a visible match or to another kept
+// include, so an _include of a withheld match shows nothing. A total is given only for
+// a complete, single answer, and is then the number of visible matches.
+#include <algorithm>
+#include <charconv>
+
+#include "access/guarded_store.h"
+
+namespace carepath::access {
+namespace {
+
+// Pages of the inner store read for one search at most (look-ahead included).
+constexpr int kMaxPages = 20;
+
+std::string QueryText(const store::SearchParams& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += '&';
+    out += name;
+    out += '=';
+    out += value;
+  }
+  return out;
+}
+
+bool Mentions(std::string_view body, const std::string& ref) {
+  return body.find("\"" + ref + "\"") != std::string_view::npos ||
+         body.find("/" + ref + "\"") != std::string_view::npos;
+}
+
+store::SearchParams WithPageToken(store::SearchParams params, const std::string& token) {
+  std::erase_if(params, [](const auto& p) { return p.first == "_page_token"; });
+  params.emplace_back("_page_token", token);
+  return params;
+}
+
+}  // namespace
+
+Result<store::SearchResult> GuardedStore::Search(std::string_view type,
+                                                 const store::SearchParams& params,
+                                                 const store::SearchOptions& options) {
+  const std::string query = QueryText(params);
+  RETURN_IF_ERROR(Allow("search", type, "", Interaction::kSearch));
+  if (!ReachesAll()) {
+    for (const auto& [name, value] : params) {
+      if (name.starts_with("_has")) {
+        RETURN_IF_ERROR(Record("search", type, "", "denied", query));
+        return Error::Forbidden("reverse chaining (_has) is not available to this user");
+      }
+    }
+  }
+  if (type == "AuditEvent" && audit_ != nullptr) return SearchAuditEvents(params);
+
+  size_t count = 50;
+  bool paged = false, count_only = false;
+  for (const auto& [name, value] : params) {
+    if (name == "_count") {
+      int n = 0;
+      std::from_chars(value.data(), value.data() + value.size(), n);
+      count = static_cast<size_t>(std::max(n, 0));
+    } else if (name == "_page_token") {
+      paged = true;
+    } else if (name == "_summary" && value == "count") {
+      count_only = true;
+    }
+  }
+
+  store::SearchResult out;
+  std::vector<store::StoredResource> candidates;  // included, before anchoring
+  int withheld = 0;
+  int pages = 0;
+  std::string next;
+  store::SearchParams page_params = params;
+  bool first_total_known = false;
+  while (true) {
+    auto page = inner().Search(type, page_params, options);
+    ++pages;
+    if (!page) {
+      RETURN_IF_ERROR(Record("search", type, "", "failed", query));
+      return page;
+    }
+    if (pages == 1) {
+      out.warnings = std::move(page->warnings);
+      first_total_known = page->total.has_value();
+    }
+    for (store::StoredResource& r : page->matches) {
+      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      if (v == Verdict::kWithheld) {
+        ++withheld;
+        continue;
+      }
+      ASSIGN_OR_RETURN(r.body, Disclose(std::move(r.body)));
+      out.matches.push_back(std::move(r));
+    }
+    for (store::StoredResource& r : page->included) {
+      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      if (v == Verdict::kWithheld) continue;
+      ASSIGN_OR_RETURN(r.body, Disclose(std::move(r.body)));
+      candidates.push_back(std::move(r));
+    }
+    next = page->next_page_token;
+    if (count_only || out.matches.size() >= count || next.empty() || pages >= kMaxPages) break;
+    page_params = WithPageToken(params, next);
+  }
+
+  // Look ahead: keep a next link only if something visible follows.
+  while (!next.empty() && !count_only && pages < kMaxPages) {
+    auto page = inner().Search(type, WithPageToken(params, next), options);
+    ++pages;
+    if (!page) break;  // keep the link; the next request will report the error
+    bool visible = false;
+    for (const store::StoredResource& r : page->matches) {
+      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      if (v == Verdict::kVisible) {
+        visible = true;
+        break;
+      }
+    }
+    if (visible) break;
+    next = page->next_page_token;  // that whole page was withheld: skip it
+  }
+  used_break_glass_ = used_break_glass_ && !out.matches.empty();
+  out.next_page_token = next;
+
+  // Includes linked to what is shown, to a fixpoint (for _include:iterate chains).
+  std::vector<const store::StoredResource*> anchors;
+  for (const auto& m : out.matches) anchors.push_back(&m);
+  std::vector<bool> kept(candidates.size(), false);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (kept[i]) continue;
+      const std::string ref = candidates[i].type + "/" + candidates[i].id;
+      for (const store::StoredResource* a : anchors) {
+        if (Mentions(a->body, ref) || Mentions(candidates[i].body, a->type + "/" + a->id)) {
+          kept[i] = true;
+          break;
+        }
+      }
+      if (kept[i]) {
+        anchors.push_back(&candidates[i]);
+        changed = true;
+      }
+    }
+  }
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (kept[i]) out.included.push_back(std::move(candidates[i]));
+  }
+
+  // A total only for a complete single answer, counted from what is shown.
+  if (first_total_known && !count_only && !paged && next.empty()) {
+    out.total = static_cast<int64_t>(out.matches.size());
+  }
+  out.warnings.emplace_back(kFilterNotice);
+  RETURN_IF_ERROR(
+      Record("search", type, "", "success", query + " withheld=" + std::to_string(withheld)));
+  return out;
+}
+
+}  // namespace carepath::access

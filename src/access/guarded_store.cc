@@ -1,0 +1,444 @@
+#include "access/guarded_store.h"
+
+#include <algorithm>
+
+#include "access/consent.h"
+#include "fhir/json.h"
+
+namespace carepath::access {
+namespace {
+
+std::string NotKnown(std::string_view type, std::string_view id) {
+  return std::string(type) + "/" + std::string(id) + " is not known";
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+}  // namespace
+
+GuardedStore::GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
+                           audit::AuditLog* audit, int64_t now_us)
+    : ForwardingStore(inner),
+      policy_(policy),
+      principal_(std::move(principal)),
+      role_(policy.FindRole(principal_.role)),
+      audit_(audit),
+      now_us_(now_us) {}
+
+bool GuardedStore::ReachesAll() const {
+  return role_ != nullptr && role_->patients == PatientReach::kAll;
+}
+
+bool GuardedStore::PatientScoped(std::string_view type, Interaction interaction) const {
+  return principal_.scopes.OnlyPatientContext(type, interaction);
+}
+
+Status GuardedStore::Record(std::string_view action, std::string_view type, std::string_view id,
+                            std::string_view outcome, std::string_view detail) {
+  std::string text(detail);
+  if (used_break_glass_) {
+    text = text.empty() ? "break-glass" : "break-glass; " + text;
+    used_break_glass_ = false;
+  }
+  if (audit_ == nullptr) return Ok();
+  audit::AuditRecord r;
+  r.actor = principal_.Actor();
+  r.action = std::string(action);
+  r.type = std::string(type);
+  r.id = std::string(id);
+  r.outcome = std::string(outcome);
+  r.purpose = principal_.purpose;
+  r.detail = std::move(text);
+  Status s = audit_->Append(std::move(r));
+  if (!s) return Error::Unavailable("the access could not be audited; nothing was disclosed");
+  return Ok();
+}
+
+Error GuardedStore::Forbidden(std::string_view action, std::string_view type) {
+  return Error::Forbidden("this user may not " + std::string(action) +
+                          (type.empty() ? std::string() : " " + std::string(type)) + " here");
+}
+
+Status GuardedStore::Allow(std::string_view action, std::string_view type, std::string_view id,
+                           Interaction interaction) {
+  const bool audit_write = type == "AuditEvent" && interaction != Interaction::kRead &&
+                           interaction != Interaction::kSearch;
+  if (!audit_write && role_ != nullptr && role_->Permits(type, interaction) &&
+      principal_.scopes.Permits(type, interaction)) {
+    return Ok();
+  }
+  RETURN_IF_ERROR(Record(action, type, id, "denied"));
+  return Forbidden(InteractionName(interaction), type);
+}
+
+Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
+  if (care_team_) return &*care_team_;
+  std::set<std::string> patients;
+  if (!principal_.fhir_ref.empty()) {
+    ASSIGN_OR_RETURN(store::SearchResult teams,
+                     inner().Search("CareTeam", {{"participant", principal_.fhir_ref},
+                                                 {"status", "active"},
+                                                 {"_count", "1000"}}));
+    for (const store::StoredResource& team : teams.matches) {
+      auto doc = json::Document::Parse(team.body);
+      if (!doc) continue;
+      const json::Value& root = doc->root();
+      if (!PeriodContains(root.Find("period"), now_us_)) continue;
+      const json::Value* subject = root.Find("subject");
+      const json::Value* ref = subject == nullptr ? nullptr : subject->Find("reference");
+      std::string patient = ref == nullptr ? "" : PatientIdOf(ref->str());
+      if (patient.empty()) continue;
+      const json::Value* participants = root.Find("participant");
+      if (participants == nullptr) continue;
+      for (const json::Value& p : participants->items()) {
+        const json::Value* member = p.Find("member");
+        const json::Value* mref = member == nullptr ? nullptr : member->Find("reference");
+        if (mref == nullptr || !(mref->str() == principal_.fhir_ref ||
+                                 mref->str().ends_with("/" + principal_.fhir_ref))) {
+          continue;
+        }
+        if (PeriodContains(p.Find("period"), now_us_)) patients.insert(patient);
+      }
+    }
+  }
+  care_team_ = std::move(patients);
+  return &*care_team_;
+}
+
+Result<const std::vector<std::string>*> GuardedStore::ConsentsOf(const std::string& patient_id) {
+  if (auto it = consents_.find(patient_id); it != consents_.end()) return &it->second;
+  ASSIGN_OR_RETURN(store::SearchResult found,
+                   inner().Search("Consent", {{"patient", "Patient/" + patient_id},
+                                              {"status", "active"},
+                                              {"_count", "100"}}));
+  std::vector<std::string> bodies;
+  for (store::StoredResource& r : found.matches) bodies.push_back(std::move(r.body));
+  return &consents_.emplace(patient_id, std::move(bodies)).first->second;
+}
+
+bool GuardedStore::BreakGlassFor(const std::vector<std::string>& patients) const {
+  for (const BreakGlassGrant& g : principal_.break_glass) {
+    if (g.expires_us > now_us_ && Contains(patients, g.patient_id)) return true;
+  }
+  return false;
+}
+
+Result<bool> GuardedStore::Reaches(const std::vector<std::string>& patients) {
+  if (role_ == nullptr) return false;
+  switch (role_->patients) {
+    case PatientReach::kAll:
+      return true;
+    case PatientReach::kSelf:
+      return !principal_.patient_id.empty() && Contains(patients, principal_.patient_id);
+    case PatientReach::kNone:
+      return false;
+    case PatientReach::kCareTeam: {
+      ASSIGN_OR_RETURN(const std::set<std::string>* team, CareTeamPatients());
+      for (const std::string& p : patients) {
+        if (team->contains(p)) return true;
+      }
+      return BreakGlassFor(patients);
+    }
+  }
+  return false;
+}
+
+Result<GuardedStore::Verdict> GuardedStore::Judge(std::string_view body, std::string_view type) {
+  if (role_ == nullptr || !role_->Permits(type, Interaction::kRead) ||
+      !(principal_.scopes.Permits(type, Interaction::kRead) ||
+        principal_.scopes.Permits(type, Interaction::kSearch))) {
+    return Verdict::kWithheld;
+  }
+  auto facts = InspectResource(policy_, body);
+  if (!facts) return Verdict::kWithheld;  // unreadable content is never disclosed
+  last_facts_ = std::move(*facts);
+  const ResourceFacts& f = last_facts_;
+  if (f.patients.empty()) {
+    return f.sensitive && !ReachesAll() ? Verdict::kWithheld : Verdict::kVisible;
+  }
+  const bool patient_context = PatientScoped(type, Interaction::kRead);
+  if (patient_context) {
+    if (principal_.patient_id.empty() || !Contains(f.patients, principal_.patient_id)) {
+      return Verdict::kWithheld;
+    }
+  } else {
+    ASSIGN_OR_RETURN(bool reaches, Reaches(f.patients));
+    if (!reaches) return Verdict::kWithheld;
+  }
+  // The patient themself sees their whole compartment, labels included.
+  if (principal_.fhir_ref == "Patient/" + principal_.patient_id &&
+      Contains(f.patients, principal_.patient_id)) {
+    return Verdict::kVisible;
+  }
+  const bool glass = BreakGlassFor(f.patients);
+  ConsentDecision decision = ConsentDecision::kNone;
+  for (const std::string& p : f.patients) {
+    ASSIGN_OR_RETURN(const std::vector<std::string>* consents, ConsentsOf(p));
+    ConsentDecision d =
+        EvaluateConsents(*consents, {principal_.fhir_ref, principal_.purpose, &f, now_us_});
+    if (d == ConsentDecision::kDeny) decision = d;
+    if (d == ConsentDecision::kPermit && decision == ConsentDecision::kNone) decision = d;
+  }
+  if (decision == ConsentDecision::kDeny || (f.sensitive && decision != ConsentDecision::kPermit)) {
+    if (!glass) return Verdict::kWithheld;
+    used_break_glass_ = true;
+  }
+  return Verdict::kVisible;
+}
+
+Result<std::string> GuardedStore::Disclose(std::string body) {
+  if (!last_facts_.part2) return body;
+  disclosed_part2_ = true;
+  if (last_facts_.HasLabel(policy_.redisclosure_label())) return body;
+  return AddSecurityLabel(body, policy_.redisclosure_label());
+}
+
+Result<std::string> GuardedStore::LabelForWrite(std::string_view body) {
+  ASSIGN_OR_RETURN(ResourceFacts f, InspectResource(policy_, body));
+  if (!f.substance_use || f.sensitive) return std::string(body);
+  return AddSecurityLabel(body, policy_.write_label());
+}
+
+Result<bool> GuardedStore::MayWrite(const ResourceFacts& facts) {
+  if (facts.patients.empty()) return true;
+  if (PatientScoped(facts.type, Interaction::kUpdate) ||
+      PatientScoped(facts.type, Interaction::kCreate)) {
+    return !principal_.patient_id.empty() && Contains(facts.patients, principal_.patient_id);
+  }
+  return Reaches(facts.patients);
+}
+
+// ---- reads ----
+
+Result<store::StoredResource> GuardedStore::Read(std::string_view type, std::string_view id) {
+  RETURN_IF_ERROR(Allow("read", type, id, Interaction::kRead));
+  if (type == "AuditEvent" && audit_ != nullptr) return ReadAuditEvent(id);
+  auto r = inner().Read(type, id);
+  if (!r) {
+    // A deleted resource answers like an absent one unless every patient is reachable
+    // (410 would confirm that something was there).
+    if (r.error().code == ErrorCode::kGone && !ReachesAll()) {
+      RETURN_IF_ERROR(Record("read", type, id, "not-found"));
+      return Error::NotFound(NotKnown(type, id));
+    }
+    RETURN_IF_ERROR(Record("read", type, id, "failed", r.error().message));
+    return r;
+  }
+  ASSIGN_OR_RETURN(Verdict v, Judge(r->body, type));
+  if (v == Verdict::kWithheld) {
+    RETURN_IF_ERROR(Record("read", type, id, "withheld"));
+    return Error::NotFound(NotKnown(type, id));
+  }
+  ASSIGN_OR_RETURN(r->body, Disclose(std::move(r->body)));
+  RETURN_IF_ERROR(Record("read", type, id, "success"));
+  return r;
+}
+
+Result<store::StoredResource> GuardedStore::VRead(std::string_view type, std::string_view id,
+                                                  int64_t version) {
+  RETURN_IF_ERROR(Allow("vread", type, id, Interaction::kRead));
+  if (type == "AuditEvent" && audit_ != nullptr) {
+    if (version != 1) return Error::NotFound(NotKnown(type, id) + " at that version");
+    return ReadAuditEvent(id);
+  }
+  auto r = inner().VRead(type, id, version);
+  if (!r) {
+    if (r.error().code == ErrorCode::kGone && !ReachesAll()) {
+      RETURN_IF_ERROR(Record("vread", type, id, "not-found"));
+      return Error::NotFound(NotKnown(type, id) + " at that version");
+    }
+    RETURN_IF_ERROR(Record("vread", type, id, "failed", r.error().message));
+    return r;
+  }
+  ASSIGN_OR_RETURN(Verdict v, Judge(r->body, type));
+  if (v == Verdict::kWithheld) {
+    RETURN_IF_ERROR(Record("vread", type, id, "withheld"));
+    return Error::NotFound(NotKnown(type, id));
+  }
+  ASSIGN_OR_RETURN(r->body, Disclose(std::move(r->body)));
+  RETURN_IF_ERROR(Record("vread", type, id, "success", "version " + std::to_string(version)));
+  return r;
+}
+
+Result<store::HistoryPage> GuardedStore::History(const store::HistoryQuery& query) {
+  const std::string type = query.type.empty() ? "*" : query.type;
+  const Interaction interaction = query.id.empty() ? Interaction::kSearch : Interaction::kRead;
+  RETURN_IF_ERROR(Allow("history", type, query.id, interaction));
+  ASSIGN_OR_RETURN(store::HistoryPage page, inner().History(query));
+  std::vector<store::StoredResource> kept;
+  int withheld = 0;
+  for (store::StoredResource& r : page.entries) {
+    if (r.deleted || r.body.empty()) {
+      if (ReachesAll())
+        kept.push_back(std::move(r));
+      else
+        ++withheld;
+      continue;
+    }
+    ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+    if (v == Verdict::kWithheld) {
+      ++withheld;
+      continue;
+    }
+    ASSIGN_OR_RETURN(r.body, Disclose(std::move(r.body)));
+    kept.push_back(std::move(r));
+  }
+  page.entries = std::move(kept);
+  RETURN_IF_ERROR(
+      Record("history", query.type, query.id, "success", "withheld=" + std::to_string(withheld)));
+  return page;
+}
+
+// ---- writes ----
+
+Result<store::WriteResult> GuardedStore::Create(std::string_view type, std::string_view body) {
+  RETURN_IF_ERROR(Allow("create", type, "", Interaction::kCreate));
+  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
+  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
+  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
+  if (!ok) {
+    RETURN_IF_ERROR(Record("create", type, "", "denied"));
+    return Forbidden("create", type);
+  }
+  auto w = inner().Create(type, labelled);
+  RETURN_IF_ERROR(Record("create", type, w ? w->id : "", w ? "success" : "failed"));
+  return w;
+}
+
+Result<store::WriteResult> GuardedStore::ConditionalCreate(std::string_view type,
+                                                           std::string_view body,
+                                                           std::string_view condition) {
+  RETURN_IF_ERROR(Allow("create", type, "", Interaction::kCreate));
+  RETURN_IF_ERROR(Allow("create", type, "", Interaction::kSearch));
+  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
+  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
+  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
+  if (!ok) {
+    RETURN_IF_ERROR(Record("create", type, "", "denied"));
+    return Forbidden("create", type);
+  }
+  auto w = inner().ConditionalCreate(type, labelled, condition);
+  if (w && w->action == store::WriteAction::kExisting) {
+    ASSIGN_OR_RETURN(Verdict v, Judge(w->body, type));
+    if (v == Verdict::kWithheld) {
+      RETURN_IF_ERROR(Record("create", type, "", "denied", "condition matched"));
+      return Forbidden("create", type);
+    }
+  }
+  RETURN_IF_ERROR(Record("create", type, w ? w->id : "", w ? "success" : "failed"));
+  return w;
+}
+
+Result<store::WriteResult> GuardedStore::Update(std::string_view type, std::string_view id,
+                                                std::string_view body,
+                                                std::optional<int64_t> expected_version) {
+  RETURN_IF_ERROR(Allow("update", type, id, Interaction::kUpdate));
+  auto existing = inner().Read(type, id);
+  if (existing) {
+    ASSIGN_OR_RETURN(Verdict v, Judge(existing->body, type));
+    if (v == Verdict::kWithheld) {
+      RETURN_IF_ERROR(Record("update", type, id, "denied"));
+      return Forbidden("update", type);
+    }
+  }
+  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
+  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
+  if (facts.type.empty()) facts.type = std::string(type);
+  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
+  if (!ok) {
+    RETURN_IF_ERROR(Record("update", type, id, "denied"));
+    return Forbidden("update", type);
+  }
+  auto w = inner().Update(type, id, labelled, expected_version);
+  RETURN_IF_ERROR(Record("update", type, id, w ? "success" : "failed"));
+  return w;
+}
+
+Result<store::WriteResult> GuardedStore::ConditionalUpdate(std::string_view type,
+                                                           std::string_view condition,
+                                                           std::string_view body) {
+  RETURN_IF_ERROR(Allow("update", type, "", Interaction::kUpdate));
+  RETURN_IF_ERROR(Allow("update", type, "", Interaction::kSearch));
+  // Find the target through the guard: a match this user may not see stops the write
+  // rather than creating a duplicate beside it.
+  store::SearchParams params = store::ParseQuery(condition);
+  params.emplace_back("_count", "2");
+  ASSIGN_OR_RETURN(store::SearchResult found, inner().Search(type, params));
+  for (const store::StoredResource& r : found.matches) {
+    ASSIGN_OR_RETURN(Verdict v, Judge(r.body, type));
+    if (v == Verdict::kWithheld) {
+      RETURN_IF_ERROR(Record("update", type, "", "denied", "condition matched"));
+      return Forbidden("update", type);
+    }
+  }
+  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
+  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
+  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
+  if (!ok) {
+    RETURN_IF_ERROR(Record("update", type, "", "denied"));
+    return Forbidden("update", type);
+  }
+  auto w = inner().ConditionalUpdate(type, condition, labelled);
+  RETURN_IF_ERROR(Record("update", type, w ? w->id : "", w ? "success" : "failed"));
+  return w;
+}
+
+Result<store::WriteResult> GuardedStore::Delete(std::string_view type, std::string_view id,
+                                                std::optional<int64_t> expected_version) {
+  RETURN_IF_ERROR(Allow("delete", type, id, Interaction::kDelete));
+  auto existing = inner().Read(type, id);
+  if (existing) {
+    ASSIGN_OR_RETURN(Verdict v, Judge(existing->body, type));
+    ASSIGN_OR_RETURN(bool may, MayWrite(last_facts_));
+    if (v == Verdict::kWithheld || !may) {
+      RETURN_IF_ERROR(Record("delete", type, id, "denied"));
+      return Forbidden("delete", type);
+    }
+  }
+  auto w = inner().Delete(type, id, expected_version);
+  RETURN_IF_ERROR(Record("delete", type, id, w ? "success" : "failed"));
+  return w;
+}
+
+// ---- whole-database operations: only for principals who reach every patient ----
+
+Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
+  if (!ReachesAll() || !principal_.scopes.Permits("*", Interaction::kCreate)) {
+    RETURN_IF_ERROR(Record("transaction", "Bundle", "", "denied"));
+    return Forbidden("post batch or transaction Bundles", "");
+  }
+  auto r = inner().ProcessBundle(bundle);
+  RETURN_IF_ERROR(Record("transaction", "Bundle", "", r ? "success" : "failed"));
+  return r;
+}
+
+Result<std::vector<Result<store::WriteResult>>> GuardedStore::ImportBatch(
+    std::span<const store::ImportItem> items) {
+  if (!ReachesAll() || !principal_.scopes.Permits("*", Interaction::kCreate)) {
+    RETURN_IF_ERROR(Record("import", "", "", "denied"));
+    return Forbidden("import", "");
+  }
+  auto r = inner().ImportBatch(items);
+  RETURN_IF_ERROR(
+      Record("import", "", "", r ? "success" : "failed", "items=" + std::to_string(items.size())));
+  return r;
+}
+
+Result<std::vector<store::Event>> GuardedStore::ReadEvents(std::string_view consumer, int max) {
+  if (!ReachesAll()) return Forbidden("read events", "");
+  return inner().ReadEvents(consumer, max);
+}
+
+Status GuardedStore::Ack(std::string_view consumer, int64_t upto_seq) {
+  if (!ReachesAll()) return Forbidden("acknowledge events", "");
+  return inner().Ack(consumer, upto_seq);
+}
+
+Result<store::CheckReport> GuardedStore::Check() {
+  if (!ReachesAll()) return Forbidden("check the store", "");
+  return inner().Check();
+}
+
+}  // namespace carepath::access

@@ -1,0 +1,132 @@
+// GuardedStore: the one door. A Store decorator bound to one Principal (one request, or
+// one engine run) that checks every call before it reaches the inner store and filters
+// what comes back:
+//
+//   access::GuardedStore guarded(inner, policy, principal, &audit_log, audit::NowMicros());
+//   auto r = guarded.Read("Condition", "c1");   // kNotFound when withheld, like an absent id
+//
+// Checks, in order: the role (content/access/roles.json) and the token's SMART scopes
+// allow the interaction on the type (else kForbidden); the resource belongs to a patient
+// the principal reaches (self / active CareTeam participant / break-glass / all); a
+// resource labelled sensitive in meta.security is disclosed only to the patient, under
+// break-glass, or when an active Consent permits this recipient and purpose; a Consent
+// whose provisions deny this recipient withholds any resource of that patient.
+//
+// What is withheld leaves no trace: a read answers exactly what an absent id answers;
+// search and history drop the entry, drop `total` unless every match was seen, and carry
+// the same constant notice (as a search warning) whether or not anything was dropped.
+// `_has` (reverse chaining, which tests properties of other resources) is refused for
+// principals who do not reach all patients. Writes of substance-use records without a
+// label are labelled (sensitivity.json write_label) before they are stored. A disclosed
+// Part 2 resource gains the redisclosure refrain label (NORDSCLCD) in meta.security, and
+// disclosed_part2() tells the HTTP layer to add the notice header.
+//
+// Bundles (batch/transaction), bulk import and the outbox are open only to principals
+// who reach all patients (admin); they are not filtered entry by entry yet.
+//
+// AuditEvent is not stored: reads and searches are served from the audit chain
+// (audit/audit_event.h) to roles that may read AuditEvent (auditor), newest first, with
+// `_count`, `_page_token`, `entity` (Type/id) and `outcome` (0|4|8); nobody may create,
+// update or delete one through the store.
+//
+// Every call appends one audit record (who, action, type/id or query, outcome, purpose).
+// If the audit record cannot be written the call fails (kUnavailable): no unaudited
+// access.
+//
+// Thread-safety: one instance per request, used by one thread at a time.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "access/policy.h"
+#include "access/principal.h"
+#include "access/resource_facts.h"
+#include "audit/audit_log.h"
+#include "store/forwarding_store.h"
+
+namespace carepath::access {
+
+class GuardedStore : public store::ForwardingStore {
+ public:
+  // `audit` may be null (no audit records; for unit tests of the rules only).
+  GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
+               audit::AuditLog* audit, int64_t now_us);
+
+  Result<store::WriteResult> Create(std::string_view type, std::string_view body) override;
+  Result<store::WriteResult> ConditionalCreate(std::string_view type, std::string_view body,
+                                               std::string_view condition) override;
+  Result<store::WriteResult> Update(std::string_view type, std::string_view id,
+                                    std::string_view body,
+                                    std::optional<int64_t> expected_version = {}) override;
+  Result<store::WriteResult> ConditionalUpdate(std::string_view type, std::string_view condition,
+                                               std::string_view body) override;
+  Result<store::WriteResult> Delete(std::string_view type, std::string_view id,
+                                    std::optional<int64_t> expected_version = {}) override;
+  Result<store::StoredResource> Read(std::string_view type, std::string_view id) override;
+  Result<store::StoredResource> VRead(std::string_view type, std::string_view id,
+                                      int64_t version) override;
+  Result<store::HistoryPage> History(const store::HistoryQuery& query) override;
+  Result<store::SearchResult> Search(std::string_view type, const store::SearchParams& params,
+                                     const store::SearchOptions& options = {}) override;
+  Result<std::string> ProcessBundle(std::string_view bundle) override;
+  Result<std::vector<Result<store::WriteResult>>> ImportBatch(
+      std::span<const store::ImportItem> items) override;
+  Result<std::vector<store::Event>> ReadEvents(std::string_view consumer, int max) override;
+  Status Ack(std::string_view consumer, int64_t upto_seq) override;
+  Result<store::CheckReport> Check() override;
+
+  // Whether a Part 2 resource was disclosed through this instance.
+  bool disclosed_part2() const { return disclosed_part2_; }
+  const Principal& principal() const { return principal_; }
+
+  // The constant notice every filtered search carries.
+  static constexpr std::string_view kFilterNotice =
+      "results are filtered by access policy: resources this user may not see are not "
+      "listed, and no count of them is given";
+
+ private:
+  enum class Verdict { kVisible, kWithheld };
+
+  // Role and scope check for an interaction on a type; audits and returns kForbidden.
+  Status Allow(std::string_view action, std::string_view type, std::string_view id,
+               Interaction interaction);
+  // Whether `r` may be disclosed to the principal (type permission, patient reach,
+  // labels and consent).
+  Result<Verdict> Judge(std::string_view body, std::string_view type);
+  // Whether the principal may write `facts` (patient reach).
+  Result<bool> MayWrite(const ResourceFacts& facts);
+  // Adds the write label to unlabelled substance-use bodies.
+  Result<std::string> LabelForWrite(std::string_view body);
+  // The body to hand out (redisclosure label added for Part 2). REQUIRES: the last
+  // Judge call was for this body and found it visible.
+  Result<std::string> Disclose(std::string body);
+  Result<bool> Reaches(const std::vector<std::string>& patients);
+  Result<const std::set<std::string>*> CareTeamPatients();
+  Result<const std::vector<std::string>*> ConsentsOf(const std::string& patient_id);
+  bool BreakGlassFor(const std::vector<std::string>& patients) const;
+  bool ReachesAll() const;
+  bool PatientScoped(std::string_view type, Interaction interaction) const;
+  // AuditEvent, served from the audit chain (guarded_audit.cc).
+  Result<store::StoredResource> ReadAuditEvent(std::string_view id);
+  Result<store::SearchResult> SearchAuditEvents(const store::SearchParams& params);
+  Status Record(std::string_view action, std::string_view type, std::string_view id,
+                std::string_view outcome, std::string_view detail = {});
+  Error Forbidden(std::string_view action, std::string_view type);
+
+  const AccessPolicy& policy_;
+  Principal principal_;
+  const Role* role_;  // null when the principal's role is unknown: nothing is allowed
+  audit::AuditLog* audit_;
+  int64_t now_us_;
+  ResourceFacts last_facts_;  // of the last resource Judge inspected
+  bool disclosed_part2_ = false;
+  bool used_break_glass_ = false;
+  std::optional<std::set<std::string>> care_team_;
+  std::map<std::string, std::vector<std::string>> consents_;
+};
+
+}  // namespace carepath::access

@@ -1,0 +1,120 @@
+// Identities: users (linked to a Practitioner, RelatedPerson or Patient, password hashed
+// with Argon2id), API clients (client id + secret), bearer and refresh tokens, and
+// break-glass grants. Kept in their own tables (access_*) in the store's database,
+// through the store's SQL backend seam, so SQLite and PostgreSQL both work.
+//
+//   ASSIGN_OR_RETURN(auto ids, IdentityStore::Open(backend, PasswordCost::Interactive()));
+//   ASSIGN_OR_RETURN(User u, ids->AddUser("alice", "pw", "Practitioner/p1", "clinician", ""));
+//   ASSIGN_OR_RETURN(std::string token, ids->IssueToken(...));
+//
+// Secrets are never stored: passwords as Argon2id strings (crypto_pwhash_str), client
+// secrets and tokens (256 random bits each) as BLAKE2b-256 hashes. Tokens expire and
+// can be revoked; disabling a user or revoking a client revokes their tokens.
+//
+// Thread-safety: safe to use from many threads (every call is one transaction).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "access/principal.h"
+#include "core/result.h"
+#include "store/sql.h"
+
+namespace carepath::access {
+
+// Argon2id cost. Production uses libsodium's interactive limits; tests pass a cheap one.
+struct PasswordCost {
+  uint64_t opslimit = 0;
+  size_t memlimit = 0;
+  static PasswordCost Interactive();
+  static PasswordCost ForTests();  // the minimum libsodium accepts: fast, NOT for production
+};
+
+Result<std::string> HashPassword(std::string_view password, const PasswordCost& cost);
+bool VerifyPassword(std::string_view stored_hash, std::string_view password);
+// 256 random bits as 64 hex digits.
+std::string NewSecret();
+// BLAKE2b-256 of `secret`, hex.
+std::string SecretHash(std::string_view secret);
+// An Error with code kUnauthorized (401).
+Error Unauthorized(std::string message);
+
+struct User {
+  std::string id;
+  std::string username;
+  std::string fhir_ref;  // Practitioner/x, RelatedPerson/y or Patient/z
+  std::string role;
+  std::string scopes;  // granted SMART scopes (space-separated)
+  bool disabled = false;
+  int64_t created_us = 0;
+};
+
+struct Client {
+  std::string id;
+  std::string name;
+  std::string role;
+  std::string scopes;
+  bool revoked = false;
+  int64_t created_us = 0;
+};
+
+enum class TokenKind { kAccess, kRefresh };
+
+struct TokenGrant {
+  TokenKind kind = TokenKind::kAccess;
+  std::string subject_kind;  // "user" | "client"
+  std::string subject_id;
+  std::string scopes;
+  std::string purpose;
+  int64_t expires_us = 0;
+};
+
+class IdentityStore {
+ public:
+  // Creates the tables when absent. `backend` must outlive the store.
+  static Result<std::unique_ptr<IdentityStore>> Open(store::SqlBackend& backend, PasswordCost cost);
+
+  // kConflict when the username is taken; kInvalid for a bad reference or empty password.
+  Result<User> AddUser(std::string_view username, std::string_view password,
+                       std::string_view fhir_ref, std::string_view role, std::string_view scopes);
+  Result<std::vector<User>> ListUsers();
+  Result<User> FindUser(std::string_view id);
+  // Disables the user (by username) and revokes their tokens. kNotFound when unknown.
+  Status DisableUser(std::string_view username);
+  // The user when the password is right and the user is enabled; else kUnauthorized
+  // (the same message whichever was wrong).
+  Result<User> CheckPassword(std::string_view username, std::string_view password);
+
+  // Returns the client and its secret (shown once).
+  Result<std::pair<Client, std::string>> AddClient(std::string_view name, std::string_view role,
+                                                   std::string_view scopes);
+  Result<std::vector<Client>> ListClients();
+  Result<Client> FindClient(std::string_view id);
+  // Revokes the client and its tokens. kNotFound when unknown.
+  Status RevokeClient(std::string_view id);
+  Result<Client> CheckClientSecret(std::string_view id, std::string_view secret);
+
+  // Issues a token for `grant`; returns the token text (only its hash is kept).
+  Result<std::string> IssueToken(const TokenGrant& grant);
+  // The grant of a live token of `kind`; kUnauthorized when unknown, expired or revoked.
+  Result<TokenGrant> LookupToken(std::string_view token, TokenKind kind, int64_t now_us);
+  Status RevokeToken(std::string_view token);
+
+  Status GrantBreakGlass(std::string_view actor, std::string_view patient_id,
+                         std::string_view reason, int64_t granted_us, int64_t expires_us);
+  // Grants of `actor` ("user:ID") still in force at `now_us`.
+  Result<std::vector<BreakGlassGrant>> ActiveBreakGlass(std::string_view actor, int64_t now_us);
+
+ private:
+  IdentityStore(store::SqlBackend& backend, PasswordCost cost) : db_(backend), cost_(cost) {}
+  Status RevokeTokensOf(store::SqlTxn& txn, std::string_view kind, std::string_view id);
+  store::SqlBackend& db_;
+  PasswordCost cost_;
+};
+
+}  // namespace carepath::access

@@ -1,0 +1,145 @@
+#include "api/auth_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include "access/service.h"
+#include "api/context.h"
+#include "api/fhir_response.h"
+
+namespace carepath::api {
+namespace {
+
+bool IsPublic(std::string_view name) {
+  return name == "healthz" || name == "readyz" || name == "metrics" || name == "capabilities" ||
+         name == "smart-configuration" || name == "token";
+}
+
+// "http://host:port" from the request's FHIR base URL.
+std::string Origin(const Request& req) {
+  size_t scheme = req.base_url.find("://");
+  size_t slash = req.base_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return slash == std::string::npos ? req.base_url : req.base_url.substr(0, slash);
+}
+
+Response Unauthenticated(const Error& e) {
+  Response r = ErrorResponse(e, 401);
+  r.SetHeader("WWW-Authenticate", "Bearer realm=\"carepath\"");
+  return r;
+}
+
+}  // namespace
+
+void ApiContext::InitAccess() {
+  auto dir = access::FindAccessContentDirectory();
+  if (!dir) {
+    access_error_ = dir.error().ToString();
+    return;
+  }
+  auto service = access::AccessService::Open(config_->database, *dir, {});
+  if (!service) {
+    access_error_ = service.error().ToString();
+    return;
+  }
+  access_ = std::shared_ptr<access::AccessService>(std::move(*service));
+}
+
+std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Route& route,
+                                                       const Request& req,
+                                                       std::optional<Response>& early) {
+  if (!ctx.config()->auth || IsPublic(route.name)) return nullptr;
+  access::AccessService* service = ctx.access();
+  if (service == nullptr) {
+    early = ErrorResponse(Error::Unavailable("access control is not available"));
+    return nullptr;
+  }
+  auto principal = service->Authenticate(ctx.shared_store(), req.Header("authorization"));
+  if (!principal) {
+    early = Unauthenticated(principal.error());
+    return nullptr;
+  }
+  if (route.sink != nullptr) {
+    // A streamed import writes through the store after this request's handler scope, so
+    // only principals who may write everything (admin) may use it.
+    const access::Role* role = service->policy().FindRole(principal->role);
+    if (role == nullptr || role->patients != access::PatientReach::kAll ||
+        !principal->scopes.Permits("*", access::Interaction::kCreate)) {
+      early = ErrorResponse(Error::Forbidden("this user may not import"));
+      return nullptr;
+    }
+  }
+  return std::make_shared<access::Principal>(std::move(*principal));
+}
+
+Response ExecuteAs(ApiContext& ctx, const access::Principal& principal, const Route& route,
+                   const Request& req, const PathParams& params) {
+  auto guarded = ctx.access()->Guard(ctx.shared_store(), principal);
+  Response res;
+  {
+    ApiContext::RequestStoreScope scope(guarded.get());
+    res = route.handler(ctx, req, params);
+  }
+  if (guarded->disclosed_part2()) {
+    const auto& policy = ctx.access()->policy();
+    res.SetHeader(policy.redisclosure_header(), policy.redisclosure_notice());
+  }
+  return res;
+}
+
+Response HandleSmartConfiguration(ApiContext& ctx, const Request& req, const PathParams&) {
+  if (ctx.access() == nullptr) {
+    return ErrorResponse(Error::NotFound("authorization is off on this server (config auth)"));
+  }
+  Response r = Response::Json(200, ctx.access()->SmartConfiguration(Origin(req)));
+  r.content_type = "application/json";
+  return r;
+}
+
+Response HandleToken(ApiContext& ctx, const Request& req, const PathParams&) {
+  Response r;
+  r.content_type = "application/json";
+  r.SetHeader("Cache-Control", "no-store");
+  if (ctx.access() == nullptr) {
+    r.status = ctx.config()->auth ? 503 : 404;
+    r.body = R"({"error":"temporarily_unavailable","error_description":"authorization is off"})";
+    return r;
+  }
+  if (req.Header("content-type").find("application/x-www-form-urlencoded") ==
+      std::string_view::npos) {
+    r.status = 400;
+    r.body = R"({"error":"invalid_request","error_description":"expected a form body"})";
+    return r;
+  }
+  access::TokenResponse t =
+      ctx.access()->Token(store::ParseQuery(req.body), req.Header("authorization"));
+  r.status = t.status;
+  r.body = std::move(t.body);
+  if (t.status == 401) r.SetHeader("WWW-Authenticate", "Basic realm=\"carepath\"");
+  if (t.status == 429) r.SetHeader("Retry-After", "900");
+  return r;
+}
+
+Response HandleBreakGlass(ApiContext& ctx, const Request& req, const PathParams& p) {
+  auto* guarded = dynamic_cast<access::GuardedStore*>(&ctx.store());
+  if (ctx.access() == nullptr || guarded == nullptr) {
+    return ErrorResponse(Error::NotSupported("break-glass needs authorization on (config auth)"));
+  }
+  std::string reason;
+  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_object() && body.value("resourceType", "") == "Parameters") {
+    for (const auto& param : body.value("parameter", nlohmann::json::array())) {
+      if (param.value("name", "") == "reason") reason = param.value("valueString", "");
+    }
+  } else {
+    return ErrorResponse(Error::Invalid("", "expected a Parameters resource with a reason"));
+  }
+  auto task = ctx.access()->BreakGlass(ctx.shared_store(), guarded->principal(), p.id, reason);
+  if (!task) return ErrorResponse(task.error());
+  nlohmann::json out = {
+      {"resourceType", "Parameters"},
+      {"parameter",
+       {{{"name", "task"}, {"valueReference", {{"reference", "Task/" + *task}}}},
+        {{"name", "patient"}, {"valueReference", {{"reference", "Patient/" + p.id}}}}}}};
+  return Response::Json(200, out.dump());
+}
+
+}  // namespace carepath::api

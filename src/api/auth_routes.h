@@ -1,0 +1,40 @@
+// The server's side of access control (src/access): the routes it adds and the hook
+// dispatch.cc calls for every request when config `auth` is on.
+//
+//   GET  {base}/.well-known/smart-configuration   public: token endpoint, scopes
+//   POST /auth/token                              public: OAuth2 token endpoint (form)
+//   POST {base}/Patient/{id}/$break-glass         Parameters {reason}: time-limited access
+//
+// Every other route except /healthz, /readyz, /metrics and /metadata needs
+// `Authorization: Bearer TOKEN` (401 with WWW-Authenticate otherwise); the request's
+// handlers then see an access::GuardedStore as ctx.store(), so every store call is checked
+// and audited. With auth off (the default) nothing changes.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "api/router.h"
+
+namespace carepath::access {
+struct Principal;
+}
+
+namespace carepath::api {
+
+Response HandleSmartConfiguration(ApiContext&, const Request&, const PathParams&);
+Response HandleToken(ApiContext&, const Request&, const PathParams&);
+Response HandleBreakGlass(ApiContext&, const Request&, const PathParams&);
+
+// Authenticates `req` for `route` (after routing, before the body is read). Returns the
+// principal (null for public routes or when auth is off), or the early response (401,
+// 403, 503) in `early`.
+std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Route& route,
+                                                       const Request& req,
+                                                       std::optional<Response>& early);
+// Runs `route`'s handler as `principal` (through a GuardedStore) and adds the Part 2
+// redisclosure notice header when Part 2 data was disclosed.
+Response ExecuteAs(ApiContext& ctx, const access::Principal& principal, const Route& route,
+                   const Request& req, const PathParams& params);
+
+}  // namespace carepath::api

@@ -1,0 +1,171 @@
+#include "audit/audit_log.h"
+
+#include <sodium.h>
+
+#include <string_view>
+
+#include "audit/database.h"
+
+namespace carepath::audit {
+namespace {
+
+using store::SqlRows;
+using store::SqlTxn;
+using store::SqlValue;
+
+constexpr const char* kCreateTable =
+    "CREATE TABLE IF NOT EXISTS audit_log ("
+    " seq BIGINT PRIMARY KEY,"
+    " at_us BIGINT NOT NULL,"
+    " actor TEXT NOT NULL, action TEXT NOT NULL,"
+    " res_type TEXT NOT NULL, res_id TEXT NOT NULL,"
+    " outcome TEXT NOT NULL, purpose TEXT NOT NULL, detail TEXT NOT NULL,"
+    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)";
+
+constexpr const char* kColumns =
+    "seq, at_us, actor, action, res_type, res_id, outcome, purpose, detail, prev_hash, hash";
+
+void Feed(crypto_generichash_state& st, std::string_view field) {
+  // Length-prefixed, so that moving text between fields changes the hash.
+  uint64_t n = field.size();
+  unsigned char len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+  crypto_generichash_update(&st, len, sizeof len);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(field.data()),
+                            field.size());
+}
+
+AuditRecord FromRow(const store::SqlRow& row) {
+  AuditRecord r;
+  r.seq = row[0].AsInt();
+  r.at_us = row[1].AsInt();
+  r.actor = row[2].AsText();
+  r.action = row[3].AsText();
+  r.type = row[4].AsText();
+  r.id = row[5].AsText();
+  r.outcome = row[6].AsText();
+  r.purpose = row[7].AsText();
+  r.detail = row[8].AsText();
+  r.prev_hash = row[9].AsText();
+  r.hash = row[10].AsText();
+  return r;
+}
+
+}  // namespace
+
+std::string RecordHash(const AuditRecord& r) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, crypto_generichash_BYTES);
+  Feed(st, r.prev_hash);
+  Feed(st, std::to_string(r.seq));
+  Feed(st, std::to_string(r.at_us));
+  for (const std::string* f :
+       {&r.actor, &r.action, &r.type, &r.id, &r.outcome, &r.purpose, &r.detail}) {
+    Feed(st, *f);
+  }
+  unsigned char out[crypto_generichash_BYTES];
+  crypto_generichash_final(&st, out, sizeof out);
+  char hex[crypto_generichash_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+  return hex;
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::SqlBackend& backend) {
+  if (sodium_init() < 0) return Error::Internal("libsodium failed to initialise");
+  RETURN_IF_ERROR(backend.Write([](SqlTxn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Exec(kCreateTable, {}));
+    return Ok();
+  }));
+  return std::unique_ptr<AuditLog>(new AuditLog(backend));
+}
+
+Status AuditLog::Append(AuditRecord record) {
+  if (record.at_us == 0) record.at_us = NowMicros();
+  return backend_.Write([&record](SqlTxn& txn) -> Status {
+    AuditRecord r = record;  // the function may be re-run: start from the caller's record
+    ASSIGN_OR_RETURN(SqlRows last,
+                     txn.Exec("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
+    r.seq = last.empty() ? 1 : last[0][0].AsInt() + 1;
+    r.prev_hash = last.empty() ? "" : last[0][1].AsText();
+    r.hash = RecordHash(r);
+    RETURN_IF_ERROR(txn.Exec(
+        "INSERT INTO audit_log (seq, at_us, actor, action, res_type, res_id, outcome, purpose,"
+        " detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        {SqlValue::Int(r.seq), SqlValue::Int(r.at_us), SqlValue::Text(r.actor),
+         SqlValue::Text(r.action), SqlValue::Text(r.type), SqlValue::Text(r.id),
+         SqlValue::Text(r.outcome), SqlValue::Text(r.purpose), SqlValue::Text(r.detail),
+         SqlValue::Text(r.prev_hash), SqlValue::Text(r.hash)}));
+    return Ok();
+  });
+}
+
+Result<std::vector<AuditRecord>> AuditLog::List(int64_t after, int max) {
+  std::vector<AuditRecord> out;
+  RETURN_IF_ERROR(backend_.Read([&](SqlTxn& txn) -> Status {
+    out.clear();
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec(std::string("SELECT ") + kColumns +
+                                  " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                              {SqlValue::Int(after), SqlValue::Int(max)}));
+    for (const auto& row : rows) out.push_back(FromRow(row));
+    return Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<AuditRecord>> AuditLog::ListBefore(int64_t before, int max) {
+  std::vector<AuditRecord> out;
+  RETURN_IF_ERROR(backend_.Read([&](SqlTxn& txn) -> Status {
+    out.clear();
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec(std::string("SELECT ") + kColumns +
+                                  " FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+                              {SqlValue::Int(before), SqlValue::Int(max)}));
+    for (const auto& row : rows) out.push_back(FromRow(row));
+    return Ok();
+  }));
+  return out;
+}
+
+Result<VerifyReport> AuditLog::Verify() {
+  VerifyReport report;
+  std::string prev_hash;
+  int64_t position = 0;
+  constexpr int kPage = 1000;
+  int64_t after = -1;
+  while (true) {
+    std::vector<AuditRecord> page;
+    RETURN_IF_ERROR(backend_.Read([&](SqlTxn& txn) -> Status {
+      page.clear();
+      ASSIGN_OR_RETURN(SqlRows rows,
+                       txn.Exec(std::string("SELECT ") + kColumns +
+                                    " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                                {SqlValue::Int(after), SqlValue::Int(kPage)}));
+      for (const auto& row : rows) page.push_back(FromRow(row));
+      return Ok();
+    }));
+    for (const AuditRecord& r : page) {
+      ++position;
+      report.records = position;
+      auto broken = [&](std::string problem) {
+        report.broken_at = position;
+        report.problem = std::move(problem);
+      };
+      if (r.seq != position) {
+        broken("expected record " + std::to_string(position) + ", found " + std::to_string(r.seq) +
+               " (a record was deleted or inserted)");
+      } else if (r.prev_hash != prev_hash) {
+        broken("the link to the previous record does not match");
+      } else if (RecordHash(r) != r.hash) {
+        broken("the record's content does not match its hash (edited)");
+      }
+      if (!report.ok()) return report;
+      prev_hash = r.hash;
+      after = r.seq;
+    }
+    if (static_cast<int>(page.size()) < kPage) break;
+  }
+  return report;
+}
+
+}  // namespace carepath::audit

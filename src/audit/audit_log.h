@@ -1,0 +1,79 @@
+// The audit trail: one record per access (read, search, write, denial, break-glass,
+// token grant), appended to the table `audit_log` in the store's database as a hash
+// chain: each record carries the hash of the one before it, so an edit, deletion or
+// insertion made directly in the database is found by Verify, with its position.
+//
+//   ASSIGN_OR_RETURN(auto log, audit::AuditLog::Open(backend));
+//   RETURN_IF_ERROR(log->Append({.actor = "user:u1", .action = "read", .type = "Patient",
+//                                .id = "p1", .outcome = "success", .purpose = "TREAT"}));
+//   ASSIGN_OR_RETURN(audit::VerifyReport report, log->Verify());   // report.ok()
+//
+// A record names who, what (type and id, never content), the action, the outcome, the
+// purpose of use and the time; `detail` holds the search query or a break-glass reason.
+// Record hash = BLAKE2b-256 (libsodium crypto_generichash) over the previous hash and
+// the record's fields, length-prefixed. The chain detects tampering by anyone who cannot
+// recompute every later hash; anchoring the head elsewhere (not done yet) would close
+// that gap too.
+//
+// Thread-safety: Append and Verify may be called from many threads; appends serialise
+// in the database (a concurrent append on PostgreSQL collides on the sequence number
+// and is retried by the backend).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/sql.h"
+
+namespace carepath::audit {
+
+struct AuditRecord {
+  int64_t seq = 0;        // position in the chain, from 1 (set by Append)
+  int64_t at_us = 0;      // when; 0 = now (set by Append)
+  std::string actor;      // "user:ID", "client:ID", "anonymous"
+  std::string action;     // read, vread, history, search, create, update, delete, token,
+                          // login, break-glass, ...
+  std::string type;       // resource type, empty when none
+  std::string id;         // resource id, empty when none
+  std::string outcome;    // success | denied | failed
+  std::string purpose;    // purpose of use (v3-ActReason code), empty when none
+  std::string detail;     // search query, break-glass reason, error code
+  std::string prev_hash;  // hex; empty for the first record
+  std::string hash;       // hex
+};
+
+struct VerifyReport {
+  int64_t records = 0;               // records examined
+  std::optional<int64_t> broken_at;  // position (1-based) of the first bad link
+  std::string problem;               // what is wrong there
+  bool ok() const { return !broken_at.has_value(); }
+};
+
+// The hash of `r` chained to r.prev_hash (hex).
+std::string RecordHash(const AuditRecord& r);
+
+class AuditLog {
+ public:
+  // Creates the table when absent. `backend` must outlive the log.
+  static Result<std::unique_ptr<AuditLog>> Open(store::SqlBackend& backend);
+
+  // Appends `record` (seq, at_us when 0, prev_hash and hash are set here). Durable when
+  // it returns.
+  Status Append(AuditRecord record);
+  // Walks the chain from the first record and reports the first broken link.
+  Result<VerifyReport> Verify();
+  // Records with seq > after, oldest first, at most `max`.
+  Result<std::vector<AuditRecord>> List(int64_t after, int max);
+  // Records with seq < before, newest first, at most `max`.
+  Result<std::vector<AuditRecord>> ListBefore(int64_t before, int max);
+
+ private:
+  explicit AuditLog(store::SqlBackend& backend) : backend_(backend) {}
+  store::SqlBackend& backend_;
+};
+
+}  // namespace carepath::audit

@@ -1,0 +1,119 @@
+#include "audit/audit_log.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "audit/database.h"
+
+namespace carepath::audit {
+namespace {
+
+class AuditChainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (std::filesystem::temp_directory_path() / "carepath-audit-XXXXXX").string();
+    dir_ = ::mkdtemp(templ.data());
+    auto b = OpenDatabase("sqlite:" + dir_ + "/a.db");
+    ASSERT_TRUE(b.has_value()) << b.error().ToString();
+    backend_ = std::move(*b);
+    auto log = AuditLog::Open(*backend_);
+    ASSERT_TRUE(log.has_value());
+    log_ = std::move(*log);
+    for (int i = 1; i <= 5; ++i) {
+      AuditRecord r;
+      r.actor = "user:u" + std::to_string(i);
+      r.action = "read";
+      r.type = "Condition";
+      r.id = "c" + std::to_string(i);
+      r.outcome = "success";
+      r.purpose = "TREAT";
+      ASSERT_TRUE(log_->Append(r).has_value());
+    }
+  }
+  void TearDown() override {
+    log_.reset();
+    backend_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Tamper(const std::string& sql) {
+    Status s = backend_->Write([&](store::SqlTxn& txn) -> Status {
+      auto r = txn.Exec(sql, {});
+      if (!r) return Unexpected(r.error());
+      return Ok();
+    });
+    ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  }
+  VerifyReport Verify() {
+    auto r = log_->Verify();
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(VerifyReport{});
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::SqlBackend> backend_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+TEST_F(AuditChainTest, IntactChainVerifies) {
+  VerifyReport r = Verify();
+  EXPECT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(r.records, 5);
+  auto records = log_->List(0, 10);
+  ASSERT_TRUE(records.has_value());
+  ASSERT_EQ(records->size(), 5u);
+  EXPECT_EQ((*records)[0].prev_hash, "");
+  EXPECT_EQ((*records)[1].prev_hash, (*records)[0].hash);
+}
+
+TEST_F(AuditChainTest, EditedRecordIsFoundAtItsPosition) {
+  Tamper("UPDATE audit_log SET actor = 'user:someone-else' WHERE seq = 3");
+  VerifyReport r = Verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.broken_at, 3);
+}
+
+TEST_F(AuditChainTest, DeletedRecordIsFoundAtItsPosition) {
+  Tamper("DELETE FROM audit_log WHERE seq = 2");
+  VerifyReport r = Verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.broken_at, 2);
+}
+
+TEST_F(AuditChainTest, RecomputedHashStillBreaksTheNextLink) {
+  // Editing a record and recomputing its own hash is caught by the next record's link.
+  auto records = log_->List(0, 10);
+  ASSERT_TRUE(records.has_value());
+  AuditRecord edited = (*records)[1];
+  edited.outcome = "denied";
+  const std::string hash = RecordHash(edited);
+  Tamper("UPDATE audit_log SET outcome = 'denied', hash = '" + hash + "' WHERE seq = 2");
+  VerifyReport r = Verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.broken_at, 3);
+}
+
+TEST_F(AuditChainTest, InsertedRecordIsFound) {
+  Tamper(
+      "INSERT INTO audit_log SELECT seq + 100, at_us, actor, action, res_type, res_id, outcome, "
+      "purpose, detail, prev_hash, hash FROM audit_log WHERE seq = 5");
+  Tamper("UPDATE audit_log SET seq = 6 WHERE seq = 105");
+  VerifyReport r = Verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.broken_at, 6);
+}
+
+TEST_F(AuditChainTest, AppendingAfterVerifyContinuesTheChain) {
+  AuditRecord r;
+  r.actor = "client:c";
+  r.action = "token";
+  r.outcome = "success";
+  ASSERT_TRUE(log_->Append(r).has_value());
+  VerifyReport v = Verify();
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(v.records, 6);
+}
+
+}  // namespace
+}  // namespace carepath::audit

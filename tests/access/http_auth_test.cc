@@ -1,0 +1,303 @@
+// Access control over HTTP: a server with `auth = on` over the access test world
+// (src/access/test_world.h), users and clients made with a cheap Argon2id cost, and the
+// token endpoint, 401/403 answers, filtering, break-glass and the audit chain seen from
+// outside. The HTTP client is the HTTP suite's (tests/http/http_client.h).
+#include <gtest/gtest.h>
+#include <sodium.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "../http/http_client.h"
+#include "access/service.h"
+#include "access/test_world.h"
+#include "api/server.h"
+
+namespace carepath::access {
+namespace {
+
+using http_test::Call;
+using http_test::Headers;
+using http_test::HttpResponse;
+
+constexpr const char* kPassword = "test-password-1";
+
+std::string RunCommand(const std::string& command, int& status) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    status = -1;
+    return out;
+  }
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int rc = ::pclose(pipe);
+  status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+class HttpAuthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ::setenv("CAREPATH_CONTENT", CAREPATH_SOURCE_DIR "/content", 1);
+    world_ = new testing::World();
+    ASSERT_EQ(world_->Open(), "");
+    AccessOptions options;
+    options.password_cost = PasswordCost::ForTests();
+    auto service = AccessService::Open(world_->url(), testing::ContentDir(), options);
+    ASSERT_TRUE(service.has_value()) << service.error().ToString();
+    service_ = service->release();
+    auto& ids = service_->identities();
+    ASSERT_TRUE(ids.AddUser("dr1", kPassword, "Practitioner/dr1", "clinician", "").has_value());
+    ASSERT_TRUE(ids.AddUser("dr2", kPassword, "Practitioner/dr2", "clinician", "").has_value());
+    ASSERT_TRUE(ids.AddUser("coach", kPassword, "Practitioner/dr1", "coach", "").has_value());
+    ASSERT_TRUE(ids.AddUser("pat1", kPassword, "Patient/p1", "patient", "").has_value());
+    api::ServerConfig config;
+    config.port = 0;
+    config.threads = 2;
+    config.auth = true;
+    config.database = world_->url();
+    config.access_log = world_->dir() + "/access.log";
+    auto server = api::Server::Start(world_->store(), config);
+    ASSERT_TRUE(server.has_value()) << server.error().ToString();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete service_;
+    delete world_;
+  }
+
+  static HttpResponse Do(const std::string& method, const std::string& target,
+                         const std::string& token = "", const std::string& body = "") {
+    Headers h;
+    if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+    return Call(server_->port(), method, target, body, h);
+  }
+  static HttpResponse TokenRequest(const std::string& form, const Headers& extra = {}) {
+    Headers h = extra;
+    h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    return Call(server_->port(), "POST", "/auth/token", form, h);
+  }
+  static std::string Login(const std::string& user, const std::string& scope = "") {
+    HttpResponse r =
+        TokenRequest("grant_type=password&username=" + user + "&password=" + kPassword +
+                     (scope.empty() ? "" : "&scope=" + scope));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json().value("access_token", "");
+  }
+  static bool IsOutcome(const HttpResponse& r) {
+    return r.Json().value("resourceType", "") == "OperationOutcome";
+  }
+
+  static inline testing::World* world_ = nullptr;
+  static inline AccessService* service_ = nullptr;
+  static inline api::Server* server_ = nullptr;
+};
+
+TEST_F(HttpAuthTest, NoOrBadTokenIs401WithOperationOutcome) {
+  HttpResponse none = Do("GET", "/fhir/r4/Patient/p1");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_TRUE(IsOutcome(none)) << none.body;
+  EXPECT_NE(none.Header("www-authenticate").find("Bearer"), std::string::npos);
+  HttpResponse bad = Do("GET", "/fhir/r4/Patient/p1", std::string(64, 'a'));
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_TRUE(IsOutcome(bad));
+  // Writes too, before the body is looked at.
+  HttpResponse write = Do("POST", "/fhir/r4/Patient", "", R"({"resourceType":"Patient"})");
+  EXPECT_EQ(write.status, 401);
+}
+
+TEST_F(HttpAuthTest, MetadataAndSmartConfigurationArePublic) {
+  EXPECT_EQ(Do("GET", "/fhir/r4/metadata").status, 200);
+  HttpResponse smart = Do("GET", "/fhir/r4/.well-known/smart-configuration");
+  ASSERT_EQ(smart.status, 200) << smart.body;
+  std::string endpoint = smart.Json().value("token_endpoint", "");
+  EXPECT_TRUE(endpoint.ends_with("/auth/token")) << endpoint;
+  EXPECT_NE(smart.body.find("client_credentials"), std::string::npos);
+}
+
+TEST_F(HttpAuthTest, CareTeamClinicianReadsButPartTwoAndOtherPatientsAreNotFound) {
+  std::string token = Login("dr1");
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p1", token).status, 200);
+  EXPECT_EQ(Do("GET", "/fhir/r4/Condition/dep1", token).status, 200);
+  HttpResponse oud = Do("GET", "/fhir/r4/Condition/oud1", token);
+  EXPECT_EQ(oud.status, 404);
+  HttpResponse absent = Do("GET", "/fhir/r4/Condition/no-such-id", token);
+  EXPECT_EQ(absent.status, 404);
+  EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p2", token).status, 404);
+  HttpResponse search = Do("GET", "/fhir/r4/Condition?_total=accurate", token);
+  ASSERT_EQ(search.status, 200);
+  nlohmann::json bundle = search.Json();
+  EXPECT_EQ(bundle.value("total", -1), 1);  // dep1 only: oud1 is not counted
+  int matches = 0;
+  bool notice = false;
+  for (const auto& e : bundle["entry"]) {
+    if (e["search"]["mode"] == "match") ++matches;
+    if (e["search"]["mode"] == "outcome") notice = true;
+    EXPECT_NE(e["resource"].value("id", ""), "oud1");
+  }
+  EXPECT_EQ(matches, 1);
+  EXPECT_TRUE(notice);
+}
+
+TEST_F(HttpAuthTest, ForbiddenWriteIs403WithOperationOutcome) {
+  std::string token = Login("coach");
+  HttpResponse r = Do(
+      "POST", "/fhir/r4/MedicationRequest", token,
+      R"({"resourceType":"MedicationRequest","status":"active","intent":"order","subject":{"reference":"Patient/p1"},"medicationCodeableConcept":{"text":"x"}})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(IsOutcome(r)) << r.body;
+}
+
+TEST_F(HttpAuthTest, PatientSeesOwnPartTwoRecordWithRedisclosureNotice) {
+  std::string token = Login("pat1");
+  HttpResponse r = Do("GET", "/fhir/r4/Condition/oud1", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.Header("x-redisclosure-notice").find("42 CFR part 2"), std::string::npos);
+  EXPECT_NE(r.body.find("NORDSCLCD"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/fhir/r4/Condition/dep2", token).status, 404);
+}
+
+TEST_F(HttpAuthTest, TokenEndpointRefusesBadCredentialsAndScopes) {
+  HttpResponse wrong = TokenRequest("grant_type=password&username=dr1&password=nope");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(wrong.Json().value("error", ""), "invalid_grant");
+  HttpResponse scope = TokenRequest(std::string("grant_type=password&username=pat1&password=") +
+                                    kPassword + "&scope=user/*.cruds");
+  EXPECT_EQ(scope.status, 400);
+  EXPECT_EQ(scope.Json().value("error", ""), "invalid_scope");
+  HttpResponse grant = TokenRequest("grant_type=implicit");
+  EXPECT_EQ(grant.Json().value("error", ""), "unsupported_grant_type");
+}
+
+TEST_F(HttpAuthTest, RepeatedFailedLoginsAreRateLimited) {
+  ASSERT_TRUE(
+      service_->identities().AddUser("mallory", kPassword, "Practitioner/dr2", "clinician", ""));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(TokenRequest("grant_type=password&username=mallory&password=guess").status, 400);
+  }
+  HttpResponse locked =
+      TokenRequest(std::string("grant_type=password&username=mallory&password=") + kPassword);
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_FALSE(locked.Header("retry-after").empty());
+  // Other users are not affected.
+  EXPECT_FALSE(Login("dr1").empty());
+}
+
+TEST_F(HttpAuthTest, NarrowedScopeIsEnforced) {
+  std::string token = Login("dr1", "user/Patient.rs");
+  EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p1", token).status, 200);
+  EXPECT_EQ(Do("GET", "/fhir/r4/Condition/dep1", token).status, 403);
+}
+
+TEST_F(HttpAuthTest, RefreshTokenRotates) {
+  HttpResponse first =
+      TokenRequest(std::string("grant_type=password&username=dr1&password=") + kPassword);
+  ASSERT_EQ(first.status, 200);
+  std::string refresh = first.Json().value("refresh_token", "");
+  ASSERT_FALSE(refresh.empty());
+  HttpResponse second = TokenRequest("grant_type=refresh_token&refresh_token=" + refresh);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p1", second.Json().value("access_token", "")).status, 200);
+  HttpResponse reuse = TokenRequest("grant_type=refresh_token&refresh_token=" + refresh);
+  EXPECT_EQ(reuse.status, 400);
+}
+
+TEST_F(HttpAuthTest, ClientCredentialsUntilRevoked) {
+  auto client = service_->identities().AddClient("etl", "admin", "system/*.rs");
+  ASSERT_TRUE(client.has_value());
+  const std::string basic = client->first.id + ":" + client->second;
+  std::string b64(sodium_base64_ENCODED_LEN(basic.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(basic.data()),
+                    basic.size(), sodium_base64_VARIANT_ORIGINAL);
+  b64.resize(std::strlen(b64.c_str()));
+  HttpResponse t =
+      TokenRequest("grant_type=client_credentials", {{"Authorization", "Basic " + b64}});
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_FALSE(t.Json().contains("refresh_token"));
+  std::string token = t.Json().value("access_token", "");
+  EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p2", token).status, 200);
+  // system/*.rs: reads only.
+  EXPECT_EQ(Do("DELETE", "/fhir/r4/Patient/p2", token).status, 403);
+  ASSERT_TRUE(service_->identities().RevokeClient(client->first.id).has_value());
+  EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p2", token).status, 401);
+  HttpResponse again = TokenRequest("grant_type=client_credentials&client_id=" + client->first.id +
+                                    "&client_secret=" + client->second);
+  EXPECT_EQ(again.status, 401);
+}
+
+TEST_F(HttpAuthTest, BreakGlassEndToEnd) {
+  std::string token = Login("dr2");
+  EXPECT_EQ(Do("GET", "/fhir/r4/Condition/oud1", token).status, 404);
+  HttpResponse no_reason = Do("POST", "/fhir/r4/Patient/p1/$break-glass", token,
+                              R"({"resourceType":"Parameters","parameter":[]})");
+  EXPECT_EQ(no_reason.status, 400);
+  HttpResponse glass = Do(
+      "POST", "/fhir/r4/Patient/p1/$break-glass", token,
+      R"({"resourceType":"Parameters","parameter":[{"name":"reason","valueString":"unresponsive in the emergency department"}]})");
+  ASSERT_EQ(glass.status, 200) << glass.body;
+  std::string task_ref = glass.Json()["parameter"][0]["valueReference"].value("reference", "");
+  ASSERT_TRUE(task_ref.starts_with("Task/"));
+  HttpResponse oud = Do("GET", "/fhir/r4/Condition/oud1", token);
+  EXPECT_EQ(oud.status, 200);
+  EXPECT_FALSE(oud.Header("x-redisclosure-notice").empty());
+  // The care manager (dr1) owns the review Task and can read it.
+  HttpResponse task = Do("GET", "/fhir/r4/" + task_ref, Login("dr1"));
+  ASSERT_EQ(task.status, 200) << task.body;
+  EXPECT_EQ(task.Json()["owner"].value("reference", ""), "Practitioner/dr1");
+  // A patient cannot break the glass.
+  HttpResponse patient =
+      Do("POST", "/fhir/r4/Patient/p1/$break-glass", Login("pat1"),
+         R"({"resourceType":"Parameters","parameter":[{"name":"reason","valueString":"x"}]})");
+  EXPECT_EQ(patient.status, 403);
+  auto records = world_->audit().List(0, 100000);
+  ASSERT_TRUE(records.has_value());
+  int flagged = 0;
+  for (const auto& r : *records) {
+    if (r.action == "break-glass" && r.outcome == "success") ++flagged;
+  }
+  EXPECT_EQ(flagged, 1);
+}
+
+TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
+  const std::string db = world_->url();
+  int status = 0;
+  std::string out = RunCommand(std::string(CAREPATH_BINARY) +
+                                   " client add cli-etl --role admin "
+                                   "--scope 'system/*.rs' --db " +
+                                   db,
+                               status);
+  ASSERT_EQ(status, 0) << out;
+  auto id_at = out.find("client_id: ");
+  auto secret_at = out.find("client_secret: ");
+  ASSERT_NE(id_at, std::string::npos);
+  ASSERT_NE(secret_at, std::string::npos);
+  std::string id = out.substr(id_at + 11, 32);
+  std::string secret = out.substr(secret_at + 15, 64);
+  HttpResponse t =
+      TokenRequest("grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret);
+  EXPECT_EQ(t.status, 200) << t.body;
+  out = RunCommand(std::string(CAREPATH_BINARY) + " client list --db " + db, status);
+  EXPECT_NE(out.find("cli-etl"), std::string::npos);
+
+  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
+  EXPECT_EQ(status, 0) << out;
+  const std::string path = db.substr(7);
+  RunCommand("sqlite3 " + path + " \"UPDATE audit_log SET res_id = 'other' WHERE seq = 4\"",
+             status);
+  ASSERT_EQ(status, 0);
+  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("record 4"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace carepath::access

@@ -1,0 +1,275 @@
+// Golden vignettes: hand-built patients with the recommendations that must and must not be
+// proposed, each checked against the guideline the pathway cites (see content/pathways).
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "plan_fixture.h"
+
+namespace carepath::plan_test {
+namespace {
+
+const std::string kSnomed = "http://snomed.info/sct";
+const std::string kIcd = "http://hl7.org/fhir/sid/icd-10-cm";
+
+struct Case {
+  std::string name;
+  std::function<Vignette()> patient;
+  std::vector<std::string> proposed;  // "pathway/action"
+  std::vector<std::string> absent;    // not recommended at all (or pathway not applied)
+  std::vector<std::string> in_place;  // recommended as already in place
+};
+
+std::vector<Case> Cases() {
+  return {
+      {"PhqBelowFiveNoDepressionPathway",
+       [] { return Vignette().Score("44261-6", 3); },
+       {},
+       {"depression-stepped-care/measurement-based-care"},
+       {}},
+      // NICE NG222: less severe = PHQ-9 < 16.
+      {"PhqMildLessSevereOptions",
+       [] { return Vignette().Score("44261-6", 7); },
+       {"depression-stepped-care/less-severe-options",
+        "depression-stepped-care/measurement-based-care"},
+       {"depression-stepped-care/more-severe-options"},
+       {}},
+      {"PhqModerateLessSevereOptions",
+       [] { return Vignette().Score("44261-6", 12); },
+       {"depression-stepped-care/less-severe-options"},
+       {"depression-stepped-care/more-severe-options"},
+       {}},
+      {"PhqFifteenStillLessSevere",
+       [] { return Vignette().Score("44261-6", 15); },
+       {"depression-stepped-care/less-severe-options"},
+       {"depression-stepped-care/more-severe-options"},
+       {}},
+      {"PhqSixteenMoreSevere",
+       [] { return Vignette().Score("44261-6", 16); },
+       {"depression-stepped-care/more-severe-options"},
+       {"depression-stepped-care/less-severe-options"},
+       {}},
+      {"PhqSevereMoreSevere",
+       [] { return Vignette().Score("44261-6", 24); },
+       {"depression-stepped-care/more-severe-options"},
+       {"depression-stepped-care/less-severe-options"},
+       {}},
+      {"PhqItemNineSafetyPlan",
+       [] { return Vignette().Score("44261-6", 12).PhqNineItemNine(1); },
+       {"suicide-risk/safety-plan", "suicide-risk/lethal-means", "suicide-risk/crisis-line",
+        "suicide-risk/risk-assessment", "suicide-risk/caring-contacts"},
+       {},
+       {}},
+      {"PhqItemNineZeroNoSafetyPlan",
+       [] { return Vignette().Score("44261-6", 12).PhqNineItemNine(0); },
+       {},
+       {"suicide-risk/safety-plan"},
+       {}},
+      // Trajectory (phq-9 trajectory-rule): no 50% fall after the review point -> step up.
+      {"PhqNotOnTrackStepsUp",
+       [] {
+         return Vignette().Score("44261-6", 18, "2025-01-10").Score("44261-6", 16, "2025-06-20");
+       },
+       {"depression-stepped-care/step-up-review"},
+       {},
+       {}},
+      {"PhqRespondingNoStepUp",
+       [] {
+         return Vignette().Score("44261-6", 18, "2025-01-10").Score("44261-6", 7, "2025-06-20");
+       },
+       {},
+       {"depression-stepped-care/step-up-review"},
+       {}},
+      {"SsriAlreadyTakenShownInPlace",
+       [] {
+         return Vignette().Score("44261-6", 18).Medication("36437", "sertraline 50 mg tablet");
+       },
+       {},
+       {},
+       {"depression-stepped-care/more-severe-options"}},
+      // NICE CG113 steps.
+      {"GadMildEducation",
+       [] { return Vignette().Score("70274-6", 7); },
+       {"anxiety-gad/education-monitoring"},
+       {"anxiety-gad/low-intensity"},
+       {}},
+      {"GadModerateLowIntensity",
+       [] { return Vignette().Score("70274-6", 12); },
+       {"anxiety-gad/low-intensity"},
+       {"anxiety-gad/high-intensity"},
+       {}},
+      {"GadSevereHighIntensity",
+       [] { return Vignette().Score("70274-6", 17); },
+       {"anxiety-gad/high-intensity"},
+       {"anxiety-gad/low-intensity"},
+       {}},
+      // USPSTF 2018 / AUDIT-C thresholds 4 men, 3 women.
+      {"AuditCPositiveManBriefIntervention",
+       [] { return Vignette("male").Score("75626-2", 4); },
+       {"unhealthy-alcohol-use/brief-intervention"},
+       {"unhealthy-alcohol-use/aud-treatment"},
+       {}},
+      {"AuditCThreeManNegative",
+       [] { return Vignette("male").Score("75626-2", 3); },
+       {},
+       {"unhealthy-alcohol-use/brief-intervention"},
+       {}},
+      {"AuditCThreeWomanPositive",
+       [] { return Vignette("female").Score("75626-2", 3); },
+       {"unhealthy-alcohol-use/brief-intervention"},
+       {},
+       {}},
+      {"AlcoholUseDisorderMedicationChoice",
+       [] { return Vignette("male").Condition(kIcd, "F10.20").Score("75626-2", 9); },
+       {"unhealthy-alcohol-use/aud-treatment", "unhealthy-alcohol-use/brief-intervention"},
+       {},
+       {}},
+      // ASAM 2020.
+      {"OpioidUseDisorderMoudAndNaloxone",
+       [] { return Vignette().Condition(kSnomed, "5602001"); },
+       {"opioid-use-disorder/moud", "opioid-use-disorder/naloxone"},
+       {"opioid-use-disorder/pregnancy-coordination"},
+       {}},
+      {"OudOnBuprenorphineNotProposedAgainButNaloxoneIs",
+       [] {
+         return Vignette()
+             .Condition(kIcd, "F11.20")
+             .Medication("1819", "buprenorphine 8 mg / naloxone 2 mg sublingual film");
+       },
+       {"opioid-use-disorder/naloxone"},
+       {},
+       {"opioid-use-disorder/moud"}},
+      {"OudInRemissionStillNaloxone",
+       [] { return Vignette().Condition(kIcd, "F11.21"); },
+       {"opioid-use-disorder/naloxone"},
+       {},
+       {}},
+      {"OudPregnantCoordinatesPrenatalCare",
+       [] { return Vignette().Condition(kSnomed, "5602001").Pregnant(); },
+       {"opioid-use-disorder/pregnancy-coordination", "opioid-use-disorder/moud"},
+       {},
+       {}},
+      // CMS AHC / Gravity categories.
+      {"FoodInsecurityReferral",
+       [] { return Vignette().Hrsn("88122-7", "LA28397-0"); },
+       {"social-needs/food"},
+       {"social-needs/housing"},
+       {}},
+      {"FoodSecureNoReferral",
+       [] { return Vignette().Hrsn("88122-7", "LA28398-8"); },
+       {},
+       {"social-needs/food"},
+       {}},
+      {"TransportationInsecurityReferral",
+       [] { return Vignette().Hrsn("93030-5", "LA33-6"); },
+       {"social-needs/transportation"},
+       {},
+       {}},
+      {"HousingInstabilityReferral",
+       [] { return Vignette().Hrsn("71802-3", "LA31995-6"); },
+       {"social-needs/housing"},
+       {},
+       {}},
+      {"HypertensionHomeBp",
+       [] { return Vignette().Condition(kIcd, "I10"); },
+       {"home-monitoring/home-bp"},
+       {"home-monitoring/glucose-monitoring"},
+       {}},
+      {"DiabetesGlucoseMonitoring",
+       [] { return Vignette().Condition(kSnomed, "44054006"); },
+       {"home-monitoring/glucose-monitoring"},
+       {"home-monitoring/home-bp"},
+       {}},
+      // USPSTF 2021 tobacco: medication for non-pregnant adults; behavioural only in pregnancy.
+      {"SmokerCessationSupport",
+       [] { return Vignette().SmokingStatus("449868002"); },
+       {"tobacco-cessation/advise", "tobacco-cessation/cessation-support"},
+       {},
+       {}},
+      {"FormerSmokerNoCessation",
+       [] { return Vignette().SmokingStatus("8517006"); },
+       {},
+       {"tobacco-cessation/advise"},
+       {}},
+      // VA/DoD 2023 PTSD, PCL-5 cutoff 33.
+      {"PclBelowCutoffNoPtsdPathway",
+       [] { return Vignette().Score("pcl5-total", 20); },
+       {},
+       {"ptsd/ptsd-treatment"},
+       {}},
+      {"PclAboveCutoffPtsdTreatment",
+       [] { return Vignette().Score("pcl5-total", 45); },
+       {"ptsd/ptsd-treatment", "ptsd/pcl5-monitoring"},
+       {},
+       {}},
+      // USPSTF screenings and CDC immunizations by age and sex.
+      {"Man50ColorectalAndZoster",
+       [] { return Vignette("male", "1975-01-15"); },
+       {"adult-prevention/colorectal-screening", "adult-prevention/zoster",
+        "adult-prevention/influenza"},
+       {"adult-prevention/breast-screening", "adult-prevention/cervical-screening",
+        "adult-prevention/pneumococcal"},
+       {}},
+      {"Woman67ColonoscopyDoneMammogramDue",
+       [] { return Vignette("female", "1958-04-01").Procedure("73761001", "2022-03-01"); },
+       {"adult-prevention/breast-screening"},
+       {"adult-prevention/cervical-screening"},
+       {"adult-prevention/colorectal-screening"}},
+      {"Woman70FluDonePneumococcalDue",
+       [] { return Vignette("female", "1955-02-01").Immunization("197", "2024-10-15"); },
+       {"adult-prevention/pneumococcal", "adult-prevention/breast-screening"},
+       {},
+       {"adult-prevention/influenza"}},
+      {"Woman30CervicalScreening",
+       [] { return Vignette("female", "1995-01-01"); },
+       {"adult-prevention/cervical-screening", "adult-prevention/tdap"},
+       {"adult-prevention/colorectal-screening", "adult-prevention/breast-screening"},
+       {}},
+      {"OldColonoscopyDoesNotCount",
+       [] { return Vignette("male", "1960-01-01").Procedure("73761001", "2012-01-01"); },
+       {"adult-prevention/colorectal-screening"},
+       {},
+       {}},
+      {"ResolvedConditionIgnored",
+       [] { return Vignette().Condition(kSnomed, "38341003", "resolved"); },
+       {},
+       {"home-monitoring/home-bp"},
+       {}},
+  };
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class VignetteTest : public testing::TestWithParam<Case> {};
+
+TEST_P(VignetteTest, ProposesWhatTheGuidelineSays) {
+  const Case& c = GetParam();
+  plan::Plan plan = c.patient().MakePlan();
+  auto split = [](const std::string& s) {
+    return std::make_pair(s.substr(0, s.find('/')), s.substr(s.find('/') + 1));
+  };
+  for (const std::string& want : c.proposed) {
+    auto [pathway, action] = split(want);
+    const plan::Recommendation* r = FindRecommendation(plan, pathway, action);
+    ASSERT_NE(r, nullptr) << want << " missing";
+    EXPECT_EQ(r->status, plan::RecommendationStatus::kProposed) << want;
+  }
+  for (const std::string& want : c.absent) {
+    auto [pathway, action] = split(want);
+    EXPECT_EQ(FindRecommendation(plan, pathway, action), nullptr) << want << " should not appear";
+  }
+  for (const std::string& want : c.in_place) {
+    auto [pathway, action] = split(want);
+    const plan::Recommendation* r = FindRecommendation(plan, pathway, action);
+    ASSERT_NE(r, nullptr) << want << " missing";
+    EXPECT_EQ(r->status, plan::RecommendationStatus::kInPlace) << want;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Guidelines, VignetteTest, testing::ValuesIn(Cases()),
+                         [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace carepath::plan_test
