@@ -69,6 +69,12 @@ CREATE TABLE outbox_clock (one INTEGER PRIMARY KEY CHECK (one = 1), seq BIGINT N
 INSERT INTO outbox_clock (one, seq) VALUES (1, 0);
 CREATE TABLE outbox_consumers (name TEXT PRIMARY KEY, acked_seq BIGINT NOT NULL);
 )sql",
+    // 2: the correlated per-resource probes of search (search/conditions.h) and the _sort
+    // keys look rows up by (res_pk, param); the old (res_pk) index is a prefix of it.
+    R"sql(
+CREATE INDEX search_index_res_param ON search_index (res_pk, param);
+DROP INDEX search_index_res;
+)sql",
 };
 
 constexpr int kMaxAttempts = 10;

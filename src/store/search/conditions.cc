@@ -10,6 +10,10 @@ using fhir::SearchParamType;
 bool IsId(const ParamClause& c) { return c.param->code == "_id"; }
 bool IsLastUpdated(const ParamClause& c) { return c.param->code == "_lastUpdated"; }
 
+// Lower is more selective; kNoDrive never drives. Defined below.
+constexpr int kNoDrive = 100;
+int DriveRank(const ParamClause& c);
+
 // The smallest string greater than every string starting with `prefix` (bytewise), or ""
 // when there is none.
 std::string PrefixUpperBound(std::string prefix) {
@@ -24,7 +28,49 @@ std::string PrefixUpperBound(std::string prefix) {
   return prefix;
 }
 
+int DriveRank(const ParamClause& c) {
+  if (c.modifier == Modifier::kNot || c.modifier == Modifier::kMissing) return kNoDrive;
+  if (IsLastUpdated(c)) return kNoDrive;  // evaluated on resources, not on index rows
+  if (!c.chain.empty()) return 2;
+  for (const SearchValue& v : c.values) {
+    if (v.prefix == Prefix::kNe) return kNoDrive;
+  }
+  switch (c.param->type) {
+    case SearchParamType::kReference:
+      return 1;
+    case SearchParamType::kToken:
+      if (c.modifier == Modifier::kText) return 6;
+      return c.param->code == "identifier" ? 1 : 3;
+    case SearchParamType::kString:
+      if (c.modifier == Modifier::kExact) return 2;
+      return c.modifier == Modifier::kContains ? 6 : 3;
+    case SearchParamType::kUri:
+      return c.modifier == Modifier::kAbove ? 6 : 3;
+    case SearchParamType::kDate:
+    case SearchParamType::kNumber:
+    case SearchParamType::kQuantity:
+      return 5;
+    default:
+      return kNoDrive;
+  }
+}
+
 }  // namespace
+
+int DrivingClause(const SearchQuery& q) {
+  int best = -1;
+  int best_rank = kNoDrive;
+  for (size_t i = 0; i < q.clauses.size(); ++i) {
+    const ParamClause& c = q.clauses[i];
+    if (c.chain.empty() && IsId(c) && c.modifier != Modifier::kMissing) return -1;
+    int rank = DriveRank(c);
+    if (rank < best_rank) {
+      best_rank = rank;
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
 
 std::string EscapeLike(std::string_view s) {
   std::string out;
@@ -75,27 +121,55 @@ void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r) {
   std::string x = NewAlias();
   b_.Append("(SELECT ").Append(key.descending ? "MAX(" : "MIN(").Append(x).Append(".");
   b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");
-  b_.Append(") FROM search_index ").Append(x).Append(" WHERE ").Append(x).Append(".res_pk = ");
+  b_.Append(") FROM search_index ").Append(x);
+  if (b_.dialect() == Dialect::kSqlite) b_.Append(" INDEXED BY search_index_res_param");
+  b_.Append(" WHERE ").Append(x).Append(".res_pk = ");
   b_.Append(r).Append(".pk AND ").Append(x).Append(".param = ").BindText(key.param->code);
   b_.Append(")");
 }
 
+// `r.pk IN (SELECT x.res_pk FROM search_index x WHERE ` when driving, else
+// `[NOT ]EXISTS (SELECT 1 FROM search_index x WHERE x.res_pk = r.pk AND `.
+void ConditionWriter::OpenRowSet(std::string_view r, std::string_view x, bool driving,
+                                 bool negate) {
+  if (driving) {
+    b_.Append(r).Append(negate ? ".pk NOT IN (SELECT " : ".pk IN (SELECT ").Append(x);
+    b_.Append(".res_pk FROM search_index ").Append(x).Append(" WHERE ");
+    return;
+  }
+  b_.Append(negate ? "NOT EXISTS (SELECT 1 FROM search_index " : "EXISTS (SELECT 1 FROM search_index ");
+  b_.Append(x);
+  // Without statistics SQLite prefers the index with more equality columns, (type, param,
+  // s), which for a common code walks every row with that code; the probe must use the
+  // rows of this one resource.
+  if (b_.dialect() == Dialect::kSqlite) b_.Append(" INDEXED BY search_index_res_param");
+  b_.Append(" WHERE ").Append(x).Append(".res_pk = ").Append(r).Append(".pk AND ");
+}
+
+void ConditionWriter::TypeIs(std::string_view r, std::span<const std::string> types,
+                             bool driven) {
+  // With a driving row set, `+type` (a no-op in SQLite) keeps SQLite from scanning every
+  // resource of the type through the (type, id) index instead of looking the set's pks up.
+  if (driven && b_.dialect() == Dialect::kSqlite) b_.Append("+");
+  b_.Append(r).Append(".type");
+  InList(types);
+}
+
 Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
-                               std::span<const std::string> types) {
+                               std::span<const std::string> types, bool driving) {
   if (!c.chain.empty()) {
     std::string x = NewAlias();
     std::string t = NewAlias();
-    b_.Append(r).Append(".pk IN (SELECT ").Append(x).Append(".res_pk FROM search_index ");
-    b_.Append(x).Append(" WHERE ");
+    OpenRowSet(r, x, driving, false);
     ParamRows(c, x, types);
     b_.Append(" AND ").Append(x).Append(".s IN (SELECT ").Append(t).Append(".type || '/' || ");
-    b_.Append(t).Append(".id FROM resources ").Append(t).Append(" WHERE ").Append(t);
-    b_.Append(".type");
-    InList(c.chain_types);
+    b_.Append(t).Append(".id FROM resources ").Append(t).Append(" WHERE ");
+    const bool inner_drives = DriveRank(c.chain[0]) < kNoDrive;
+    TypeIs(t, c.chain_types, inner_drives);
     b_.Append(" AND ");
     NotDeleted(t);
     b_.Append(" AND ");
-    RETURN_IF_ERROR(Clause(c.chain[0], t, c.chain_types));
+    RETURN_IF_ERROR(Clause(c.chain[0], t, c.chain_types, inner_drives));
     b_.Append("))");
     return Ok();
   }
@@ -139,8 +213,7 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
     for (size_t i = 0; i < c.values.size(); ++i) {
       if (i > 0) b_.Append(" OR ");
       std::string x = NewAlias();
-      b_.Append(r).Append(c.values[i].missing ? ".pk NOT IN (SELECT " : ".pk IN (SELECT ");
-      b_.Append(x).Append(".res_pk FROM search_index ").Append(x).Append(" WHERE ");
+      OpenRowSet(r, x, false, c.values[i].missing);
       ParamRows(c, x, types);
       b_.Append(")");
     }
@@ -149,8 +222,8 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
   }
 
   std::string x = NewAlias();
-  b_.Append(r).Append(c.modifier == Modifier::kNot ? ".pk NOT IN (SELECT " : ".pk IN (SELECT ");
-  b_.Append(x).Append(".res_pk FROM search_index ").Append(x).Append(" WHERE ");
+  const bool negate = c.modifier == Modifier::kNot;
+  OpenRowSet(r, x, driving && !negate, negate);
   ParamRows(c, x, types);
   b_.Append(" AND (");
   for (size_t i = 0; i < c.values.size(); ++i) {

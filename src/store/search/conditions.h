@@ -18,8 +18,17 @@ class ConditionWriter {
   ConditionWriter(SqlBuilder& b, double now) : b_(b), now_(now) {}
 
   // Appends one boolean SQL expression: resource alias `r` (of one of `types`) matches `c`.
-  Status Clause(const ParamClause& c, std::string_view r, std::span<const std::string> types);
+  // A driving clause is written as `r.pk IN (SELECT res_pk ...)`, an uncorrelated set the
+  // database computes once and looks resources up from; every other clause is a correlated
+  // `[NOT] EXISTS (... WHERE res_pk = r.pk ...)` probe of the rows of one resource, so a
+  // large set (every PHQ-9 total, every active Condition) is never materialised just to
+  // be intersected with a small one.
+  Status Clause(const ParamClause& c, std::string_view r, std::span<const std::string> types,
+                bool driving = true);
 
+  // "r.type = $n" (or IN); `driven`: a driving clause follows, whose row set the database
+  // should look resources up from rather than scanning the type.
+  void TypeIs(std::string_view r, std::span<const std::string> types, bool driven);
   // "r.deleted = 0" / "NOT r.deleted".
   void NotDeleted(std::string_view r);
   // Appends " = $n" or " IN ($n, ...)" for `values`.
@@ -30,6 +39,7 @@ class ConditionWriter {
 
  private:
   std::string NewAlias();
+  void OpenRowSet(std::string_view r, std::string_view x, bool driving, bool negate);
   void ParamRows(const ParamClause& c, std::string_view x, std::span<const std::string> types);
   void RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
   void StringCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
@@ -48,6 +58,12 @@ class ConditionWriter {
   double now_;
   int aliases_ = 0;
 };
+
+// The clause of `q` that should drive the search (index into q.clauses), or -1 when the
+// resources table itself should (an `_id` lookup, or no clause that selects rows by
+// value). A static estimate of selectivity: references and identifiers first, then exact
+// strings and chains, codes and prefixes, ranges; negations and `:missing` never drive.
+int DrivingClause(const SearchQuery& q);
 
 // LIKE pattern text for `s` taken literally (escape character '\').
 std::string EscapeLike(std::string_view s);

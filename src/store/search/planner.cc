@@ -17,12 +17,15 @@ double NowSeconds() {
 
 // FROM resources r WHERE <type, not deleted, every clause>.
 Status AppendFilter(ConditionWriter& w, SqlBuilder& b, const SearchQuery& q) {
-  b.Append(" FROM resources r WHERE r.type = ").BindText(q.type).Append(" AND ");
-  w.NotDeleted("r");
   std::vector<std::string> types = {q.type};
-  for (const ParamClause& c : q.clauses) {
+  const int driving = DrivingClause(q);
+  b.Append(" FROM resources r WHERE ");
+  w.TypeIs("r", types, driving >= 0);
+  b.Append(" AND ");
+  w.NotDeleted("r");
+  for (size_t i = 0; i < q.clauses.size(); ++i) {
     b.Append(" AND ");
-    RETURN_IF_ERROR(w.Clause(c, "r", types));
+    RETURN_IF_ERROR(w.Clause(q.clauses[i], "r", types, static_cast<int>(i) == driving));
   }
   return Ok();
 }

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "store/search/conditions.h"
 #include "store/search/search_test_cases.h"
 
 namespace carepath::store::search {
@@ -124,6 +125,38 @@ TEST(SearchPlanner, PostgresPlansUseDollarPlaceholdersAndBooleans) {
   EXPECT_EQ(st.sql.find("?1"), std::string::npos);
   EXPECT_NE(st.sql.find("NOT r.deleted"), std::string::npos);
   EXPECT_NE(st.sql.find("$" + std::to_string(st.binds.size())), std::string::npos);
+}
+
+
+// The clause that drives a search (its rows are looked up first; the others are probed per
+// resource). Negations, :missing and _lastUpdated never drive; an _id lookup goes through
+// the resources table itself.
+TEST(SearchPlanner, DrivingClauseIsTheMostSelectiveKind) {
+  struct Row {
+    const char* type;
+    const char* query;
+    int expected;
+  };
+  const Row rows[] = {
+      {"Observation", "subject=Patient/1&code=http://loinc.org|44261-6", 0},
+      {"Observation", "code=http://loinc.org|44261-6&subject=Patient/1", 1},
+      {"Observation", "date=ge2020-01-01&code=44261-6", 1},
+      {"Observation", "code=44261-6&status=final", 0},
+      {"Observation", "_id=a&subject=Patient/1", -1},
+      {"Observation", "code:not=44261-6", -1},
+      {"Observation", "subject:missing=true&code:not=1", -1},
+      {"Observation", "_lastUpdated=ge2020-01-01&code:text=phq", 1},
+      {"Patient", "name=smi&identifier=urn:x|7", 1},
+      {"Patient", "name:contains=mit&family:exact=Smith", 1},
+      {"Observation", "subject:Patient.name=smith&code=1", 0},
+      {"Observation", "value-quantity=ne5&code=1", 1},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(std::string(r.type) + "?" + r.query);
+    Result<SearchQuery> q = ParseSearch(r.type, SplitQuery(r.query), false);
+    ASSERT_TRUE(q) << q.error().ToString();
+    EXPECT_EQ(DrivingClause(*q), r.expected);
+  }
 }
 
 }  // namespace

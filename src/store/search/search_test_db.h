@@ -31,7 +31,7 @@ class SearchTestDb {
       CREATE TABLE search_index (res_pk INTEGER NOT NULL, type TEXT NOT NULL,
         param TEXT NOT NULL, kind INTEGER NOT NULL, s TEXT, s2 TEXT, sys TEXT,
         lo REAL, hi REAL, unit TEXT);
-      CREATE INDEX search_index_res ON search_index (res_pk);
+      CREATE INDEX search_index_res_param ON search_index (res_pk, param);
       CREATE INDEX search_index_s ON search_index (type, param, s);
     )sql");
   }
