@@ -234,6 +234,7 @@ def build_types(sds, binding_urls):
                 "name": elem_name, "choice": is_choice, "min": int(el.get("min", 0)),
                 "max": "kUnbounded" if mx == "*" else str(int(mx)),
                 "types": type_codes, "binding": binding,
+                "summary": bool(el.get("isSummary", False)),
             })
         for k, v in owners.items():
             if k in types:
@@ -312,9 +313,9 @@ def generate(core_dir):
         start = len(elem_rows)
         for e in t["elements"]:
             vs = "&kValueSets[%d]" % vs_index[e["binding"]] if e["binding"] else "nullptr"
-            elem_rows.append("    {%s, %s, %d, %s, %s, %s}," % (
+            elem_rows.append("    {%s, %s, %d, %s, %s, %s, %s}," % (
                 cxx_str(e["name"]), "true" if e["choice"] else "false", e["min"], e["max"],
-                type_pool.span(e["types"]), vs))
+                type_pool.span(e["types"]), vs, "true" if e["summary"] else "false"))
         count = len(elem_rows) - start
         elems = "{kElements + %d, %d}" % (start, count) if count else "{}"
         type_rows.append("    {%s, TypeKind::%s, %s, %s, %s}," % (

@@ -8,6 +8,7 @@
 #include "api/fhir_response.h"
 #include "api/handlers.h"
 #include "api/json_patch.h"
+#include "fhir/subset.h"
 
 namespace carepath::api {
 namespace {
@@ -81,6 +82,18 @@ Response HandleRead(ApiContext& ctx, const Request& req, const PathParams& p) {
     int64_t since = ParseHttpDate(ims);
     // HTTP dates have one-second precision.
     if (since >= 0 && r->last_updated_us / 1000000 <= since / 1000000) return NotModified(*r);
+  }
+  std::string summary, elements;
+  for (const auto& [name, value] : store::ParseQuery(req.query)) {
+    if (name == "_summary") summary = value;
+    if (name == "_elements") elements = value;
+  }
+  if (!summary.empty() || !elements.empty()) {
+    auto subset = fhir::ParseSubset(summary, elements);
+    if (!subset) return ErrorResponse(subset.error());
+    auto body = fhir::SubsetResource(r->body, *subset);
+    if (!body) return ErrorResponse(Error::Internal("cannot subset a stored resource"));
+    r->body = std::move(*body);
   }
   return ResourceResponse(*r);
 }

@@ -9,6 +9,7 @@
 #include "api/search_support.h"
 #include "fhir/json.h"
 #include "fhir/schema.h"
+#include "fhir/subset.h"
 #include "store/canonical.h"
 
 namespace carepath::api {
@@ -58,10 +59,26 @@ Response RunSearch(ApiContext& ctx, const Request& req, const std::string& type,
   if (std::none_of(used.begin(), used.end(), [](const auto& kv) { return kv.first == "_count"; })) {
     used.emplace_back("_count", std::to_string(config->default_page_size));
   }
+  std::string_view summary, elements;
+  for (const auto& [name, value] : used) {
+    if (name == "_summary" && value != "count") summary = value;
+    if (name == "_elements") elements = value;
+  }
+  auto subset = fhir::ParseSubset(summary, elements);
+  if (!subset) return ErrorResponse(subset.error());
   store::SearchOptions options;
   options.lenient = !strict;
   auto result = ctx.store().Search(type, used, options);
   if (!result) return SearchError(result.error());
+  if (subset->active()) {
+    for (auto* list : {&result->matches, &result->included}) {
+      for (store::StoredResource& r : *list) {
+        auto body = fhir::SubsetResource(r.body, *subset);
+        if (!body) return ErrorResponse(Error::Internal("cannot subset a stored resource"));
+        r.body = std::move(*body);
+      }
+    }
+  }
 
   BundleWriter bundle("searchset", result->total);
   const std::string self = req.base_url + "/" + type + (used.empty() ? "" : "?") +

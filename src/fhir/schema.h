@@ -48,6 +48,7 @@ struct ElementInfo {
   // type "Patient.contact". A choice element lists every allowed type.
   std::span<const std::string_view> types;
   const ValueSetInfo* required_binding;  // nullptr unless bound with strength required
+  bool is_summary = false;  // ElementDefinition.isSummary: part of `_summary=true`
   bool is_array() const { return max > 1; }
 };
 
