@@ -250,5 +250,16 @@ TEST_F(FhirpathEval, RegexFunctionsMatchAcrossNewlines) {
   EXPECT_NE(P("'abc'.matches('(')").find("ERROR"), std::string::npos);
 }
 
+// Nested quantifiers used to take exponential time (depth-first matching): this case ran
+// for minutes before the fix; the fuzzer found a `.**` pattern of the same kind.
+TEST_F(FhirpathEval, NestedQuantifiersMatchInPolynomialTime) {
+  EXPECT_EQ(P("'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'.matches('(a*)*b')"), "false");
+  EXPECT_EQ(P("'http://fhir.org0.1'.matches('.**Li1974-.**brary.*')"), "false");
+  EXPECT_EQ(P("'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab'.matches('^(a|aa)*b$')"), "true");
+  // Back-references still work (depth-first executor).
+  EXPECT_EQ(P("'abab'.matches('^(ab)\\\\1$')"), "true");
+  EXPECT_EQ(P("'abac'.matches('^(ab)\\\\1$')"), "false");
+}
+
 }  // namespace
 }  // namespace carepath::fhirpath
