@@ -1,0 +1,159 @@
+// plan_bench: care plans for a demo population, in the engine and end to end from the store.
+//
+//   plan_bench --db sqlite:PATH [--patients N] [--as-of YYYY-MM-DD] [--content DIR]
+//
+// 1. Reads the first N Patient ids through Store::Search.
+// 2. Reference, in the same run: Store::Read of each Patient (primary-key reads).
+// 3. Loads every patient's context (plan::LoadContext: their compartment from the store,
+//    parsed, facts and trajectories) and keeps them in memory (peak RSS is reported).
+// 4. Engine: plan::MakePlan over the loaded contexts on one thread, twice: as the server
+//    runs it (CarePlan built and validated against R4) and recommendations only.
+// 5. End to end: plan::PlanForPatient (load + plan + CarePlan) per patient.
+// Prints plans/s for each and their ratios to the reads/s of step 2. Exits non-zero when the
+// store cannot be opened, no patient is found, or any plan fails.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "plan/service.h"
+#include "store/store.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace carepath;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+long PeakRssMiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+int Fail(const char* what, const Error& e) {
+  std::fprintf(stderr, "plan_bench: %s: %s\n", what, e.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db, as_of = "2026-06-01", content_dir;
+  size_t want = 2000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--db") db = argv[i + 1];
+    else if (a == "--patients") want = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (a == "--as-of") as_of = argv[i + 1];
+    else if (a == "--content") content_dir = argv[i + 1];
+  }
+  if (db.empty()) {
+    std::fprintf(stderr, "usage: plan_bench --db URL [--patients N] [--as-of DATE] [--content DIR]\n");
+    return 2;
+  }
+  auto store = store::OpenStore(db);
+  if (!store) return Fail("open", store.error());
+  auto content = plan::LoadPlanContent(content_dir);
+  if (!content) return Fail("content", content.error());
+
+  std::vector<std::string> ids;
+  store::SearchParams params = {{"_count", "1000"}};
+  while (ids.size() < want) {
+    auto page = (*store)->Search("Patient", params, {});
+    if (!page) return Fail("search", page.error());
+    for (const auto& r : page->matches) {
+      if (ids.size() < want) ids.push_back(r.id);
+    }
+    if (page->next_page_token.empty()) break;
+    params = {{"_count", "1000"}, {"_page_token", page->next_page_token}};
+  }
+  if (ids.empty()) return Fail("patients", Error::NotFound("no Patient in the store"));
+  const double n = static_cast<double>(ids.size());
+  const long rss_start = PeakRssMiB();
+
+  auto t0 = Clock::now();
+  for (const std::string& id : ids) {
+    if (!(*store)->Read("Patient", id)) return Fail("read", Error::NotFound(id));
+  }
+  const double read_s = Seconds(t0, Clock::now());
+
+  plan::ContextOptions copts;
+  copts.as_of = as_of;
+  copts.instruments = &content->instruments;
+  std::vector<plan::PatientContext> contexts;
+  contexts.reserve(ids.size());
+  t0 = Clock::now();
+  for (const std::string& id : ids) {
+    auto c = plan::LoadContext(**store, id, copts);
+    if (!c) return Fail("context", c.error());
+    contexts.push_back(std::move(*c));
+  }
+  const double load_s = Seconds(t0, Clock::now());
+  const long rss_loaded = PeakRssMiB();
+
+  size_t recommendations = 0, activities = 0;
+  t0 = Clock::now();
+  for (const plan::PatientContext& c : contexts) {
+    auto p = plan::MakePlan(content->pathways, c);
+    if (!p) return Fail("plan", p.error());
+    recommendations += p->recommendations.size();
+    activities += p->careplan.value("activity", nlohmann::ordered_json::array()).size();
+  }
+  const double engine_s = Seconds(t0, Clock::now());
+  plan::PlanOptions unchecked;
+  unchecked.validate = false;
+  t0 = Clock::now();
+  for (const plan::PatientContext& c : contexts) {
+    auto p = plan::MakePlan(content->pathways, c, unchecked);
+    if (!p) return Fail("plan", p.error());
+  }
+  const double unchecked_s = Seconds(t0, Clock::now());
+  plan::PlanOptions lean;
+  lean.validate = false;
+  lean.careplan = false;
+  t0 = Clock::now();
+  for (const plan::PatientContext& c : contexts) {
+    auto p = plan::MakePlan(content->pathways, c, lean);
+    if (!p) return Fail("plan", p.error());
+  }
+  const double lean_s = Seconds(t0, Clock::now());
+  const long rss_planned = PeakRssMiB();
+  contexts.clear();
+
+  t0 = Clock::now();
+  for (const std::string& id : ids) {
+    auto p = plan::PlanForPatient(**store, *content, id, as_of);
+    if (!p) return Fail("end to end", p.error());
+  }
+  const double e2e_s = Seconds(t0, Clock::now());
+
+  const double reads = n / read_s;
+  std::printf("plan_bench: %zu patients from %s, as of %s; %.1f recommendations and %.1f "
+              "CarePlan activities per patient\n",
+              ids.size(), db.c_str(), as_of.c_str(), static_cast<double>(recommendations) / n,
+              static_cast<double>(activities) / n);
+  std::printf("%-52s %10s %12s\n", "operation (one thread)", "per s", "ratio/read");
+  std::printf("%-52s %10.0f %12.3f\n", "Store::Read Patient (reference)", reads, 1.0);
+  std::printf("%-52s %10.0f %12.3f\n", "LoadContext (compartment from the store)", n / load_s,
+              n / load_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, CarePlan built and validated (engine)",
+              n / engine_s, n / engine_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, CarePlan built, not validated (engine)",
+              n / unchecked_s, n / unchecked_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, recommendations only (engine)", n / lean_s,
+              n / lean_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "PlanForPatient end to end (load + plan)", n / e2e_s,
+              n / e2e_s / reads);
+  std::printf("peak RSS: %ld MiB before contexts, %ld MiB with %zu contexts loaded "
+              "(%.1f KiB each), %ld MiB after planning\n",
+              rss_start, rss_loaded, ids.size(),
+              static_cast<double>(rss_loaded - rss_start) * 1024.0 / n, rss_planned);
+  return 0;
+}
