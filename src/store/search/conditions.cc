@@ -57,6 +57,26 @@ int DriveRank(const ParamClause& c) {
 
 }  // namespace
 
+bool IsSingleKey(const ParamClause& c) {
+  if (!c.chain.empty() || c.values.size() != 1 || IsId(c) || IsLastUpdated(c)) return false;
+  const SearchValue& v = c.values[0];
+  switch (c.param->type) {
+    case SearchParamType::kToken:
+      return c.modifier == Modifier::kNone && !v.text.empty();
+    case SearchParamType::kReference: {
+      if (c.modifier != Modifier::kNone && c.modifier != Modifier::kType) return false;
+      const std::string& t = v.text;
+      size_t slash = t.find('/');
+      return slash != std::string::npos && slash > 0 && slash + 1 < t.size() &&
+             t.find('/', slash + 1) == std::string::npos &&
+             t.find_first_of(":|") == std::string::npos &&
+             (c.modifier != Modifier::kType || t.starts_with(c.target_type + "/"));
+    }
+    default:
+      return false;
+  }
+}
+
 int DrivingClause(const SearchQuery& q) {
   int best = -1;
   int best_rank = kNoDrive;
@@ -234,6 +254,19 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
   }
   b_.Append("))");
   return Ok();
+}
+
+void ConditionWriter::Rows(const ParamClause& c, std::string_view x,
+                           std::span<const std::string> types) {
+  ParamRows(c, x, types);
+  b_.Append(" AND (");
+  for (size_t i = 0; i < c.values.size(); ++i) {
+    if (i > 0) b_.Append(" OR ");
+    b_.Append("(");
+    RowCondition(c, c.values[i], x);
+    b_.Append(")");
+  }
+  b_.Append(")");
 }
 
 void ConditionWriter::ParamRows(const ParamClause& c, std::string_view x,

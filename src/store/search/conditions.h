@@ -26,6 +26,10 @@ class ConditionWriter {
   Status Clause(const ParamClause& c, std::string_view r, std::span<const std::string> types,
                 bool driving = true);
 
+  // The index rows of `c` under alias `x`: "x.type = .. AND x.param = .. AND (values)".
+  // REQUIRES: c has no chain and is not :missing.
+  void Rows(const ParamClause& c, std::string_view x, std::span<const std::string> types);
+
   // "r.type = $n" (or IN); `driven`: a driving clause follows, whose row set the database
   // should look resources up from rather than scanning the type.
   void TypeIs(std::string_view r, std::span<const std::string> types, bool driven);
@@ -64,6 +68,11 @@ class ConditionWriter {
 // value). A static estimate of selectivity: references and identifiers first, then exact
 // strings and chains, codes and prefixes, ranges; negations and `:missing` never drive.
 int DrivingClause(const SearchQuery& q);
+
+// True when `c` selects index rows by one exact key, `s = value` (a token with a code, a
+// relative "Type/id" reference): its rows, read from the (type, param, s, res_pk) index,
+// come in res_pk order.
+bool IsSingleKey(const ParamClause& c);
 
 // LIKE pattern text for `s` taken literally (escape character '\').
 std::string EscapeLike(std::string_view s);

@@ -78,6 +78,31 @@ Result<SqlStatement> PlanSearch(const SearchQuery& q, Dialect dialect) {
   }
   SqlBuilder b(dialect);
   ConditionWriter w(b, NowSeconds());
+  const int driving = DrivingClause(q);
+  if (q.sort.empty() && dialect == Dialect::kSqlite && driving >= 0 &&
+      IsSingleKey(q.clauses[driving])) {
+    // Walk the one key's index rows in res_pk order and stop after a page: O(page), not
+    // O(matches), for "every active Task", "every PHQ-9 total", "every depression
+    // Condition". GROUP BY folds a resource with two rows for the same key (it streams:
+    // the rows arrive in res_pk order). SQLite only: PostgreSQL plans this from its own
+    // statistics.
+    std::vector<std::string> types = {q.type};
+    b.Append("SELECT r.pk, r.type, r.id, r.body FROM search_index x0 INDEXED BY ");
+    b.Append("search_index_key CROSS JOIN resources r ON r.pk = x0.res_pk WHERE ");
+    w.Rows(q.clauses[driving], "x0", types);
+    b.Append(" AND ");
+    w.TypeIs("r", types, true);
+    b.Append(" AND ");
+    w.NotDeleted("r");
+    for (size_t i = 0; i < q.clauses.size(); ++i) {
+      if (static_cast<int>(i) == driving) continue;
+      b.Append(" AND ");
+      RETURN_IF_ERROR(w.Clause(q.clauses[i], "r", types, false));
+    }
+    if (q.cursor) b.Append(" AND x0.res_pk > ").BindInt(q.cursor->pk);
+    b.Append(" GROUP BY x0.res_pk ORDER BY x0.res_pk LIMIT ").BindInt(q.page_size() + 1);
+    return std::move(b).Finish();
+  }
   if (q.sort.empty()) {
     b.Append("SELECT r.pk, r.type, r.id, r.body");
     RETURN_IF_ERROR(AppendFilter(w, b, q));

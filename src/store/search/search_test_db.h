@@ -32,7 +32,7 @@ class SearchTestDb {
         param TEXT NOT NULL, kind INTEGER NOT NULL, s TEXT, s2 TEXT, sys TEXT,
         lo REAL, hi REAL, unit TEXT);
       CREATE INDEX search_index_res_param ON search_index (res_pk, param);
-      CREATE INDEX search_index_s ON search_index (type, param, s);
+      CREATE INDEX search_index_key ON search_index (type, param, s, res_pk);
     )sql");
   }
   ~SearchTestDb() { sqlite3_close(db_); }

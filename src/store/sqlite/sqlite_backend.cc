@@ -74,6 +74,12 @@ CREATE TABLE outbox_consumers (name TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL
 CREATE INDEX search_index_res_param ON search_index (res_pk, param);
 DROP INDEX search_index_res;
 )sql",
+    // 3: a search driven by one key (code, reference) walks that key's rows in res_pk
+    // order and stops after a page instead of collecting every match first.
+    R"sql(
+CREATE INDEX search_index_key ON search_index (type, param, s, res_pk);
+DROP INDEX search_index_s;
+)sql",
 };
 
 constexpr int kMaxAttempts = 8;
