@@ -1,8 +1,11 @@
 #include "assess/derived_writes.h"
 
+#include <algorithm>
 #include <string_view>
 
+#include "assess/follow_up.h"
 #include "assess/json_access.h"
+#include "fhir/validator.h"
 
 namespace carepath::assess {
 namespace {
@@ -11,8 +14,72 @@ using internal::Str;
 
 using ojson = nlohmann::ordered_json;
 
-bool IsSticky(std::string_view type) {
-  return type == "Flag" || type == "Task" || type == "CommunicationRequest";
+// Resources a person acts on: written once, never rewritten by re-scoring. The
+// re-assessment Task is the exception: its due date follows the newest score.
+bool IsSticky(const ojson& r) {
+  const std::string type = r.value("resourceType", "");
+  if (type == "Task") {
+    const ojson& coding = r["code"].value("coding", ojson::array());
+    return coding.empty() || coding[0].value("code", "") != kReassessmentCode;
+  }
+  return type == "Flag" || type == "CommunicationRequest";
+}
+
+// The patient's scores on `ins` as stored, without the Observation `replaced_id` (the one
+// this response is about to write), plus the new score.
+Result<std::vector<ScorePoint>> ScoreHistory(store::Store& door, const Instrument& ins,
+                                             const std::string& patient_ref,
+                                             const std::string& replaced_id,
+                                             const ScorePoint& newest) {
+  std::vector<ScorePoint> points;
+  store::SearchParams query = {{"subject", patient_ref},
+                               {"code", ins.total_code->system + "|" + ins.total_code->code},
+                               {"_count", "1000"}};
+  while (true) {
+    ASSIGN_OR_RETURN(store::SearchResult found, door.Search("Observation", query));
+    for (const store::StoredResource& r : found.matches) {
+      if (r.id == replaced_id) continue;
+      ojson obs = ojson::parse(r.body, nullptr, false);
+      if (!obs.is_object() || obs.value("status", "") == "entered-in-error") continue;
+      if (!obs.contains("valueInteger") || !obs["valueInteger"].is_number_integer()) continue;
+      const std::string date = obs.value("effectiveDateTime", "");
+      if (!date.empty()) points.push_back({date, obs["valueInteger"].get<int64_t>()});
+    }
+    if (found.next_page_token.empty()) break;
+    std::erase_if(query, [](const auto& q) { return q.first == "_page_token"; });
+    query.emplace_back("_page_token", found.next_page_token);
+  }
+  points.push_back(newest);
+  return points;
+}
+
+// Re-assessment and treatment-review Tasks from the trajectory as of this response.
+Result<std::vector<ojson>> FollowUps(store::Store& door, const Instrument& ins,
+                                     const Assessment& a, const std::string& patient_ref,
+                                     const std::string& authored, const ojson& owner) {
+  if (!a.total || !ins.total_code || (!ins.reassessment && !ins.trajectory)) {
+    return std::vector<ojson>();
+  }
+  std::string score_id;
+  for (const ojson& r : a.resources) {
+    if (r.value("resourceType", "") == "Observation" && r.contains("valueInteger")) {
+      score_id = r.value("id", "");
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<ScorePoint> points,
+                   ScoreHistory(door, ins, patient_ref, score_id, {authored, *a.total}));
+  // As of the newest score: the Tasks are a function of the data, not of when it is scored.
+  std::string as_of;
+  for (const ScorePoint& p : points) as_of = std::max(as_of, p.date.substr(0, 10));
+  auto t = ComputeTrajectory(ins, std::move(points), as_of);
+  if (!t) return std::vector<ojson>();  // an unparsable stored date: no follow-ups
+  std::vector<ojson> tasks = FollowUpTasks(ins, *t, patient_ref, owner, score_id);
+  for (const ojson& task : tasks) {
+    if (auto valid = fhir::ValidateResourceJson(task.dump()); !valid) {
+      return Error::Internal("follow-up Task is not valid R4: " + valid.error().message);
+    }
+  }
+  return tasks;
 }
 
 // The resource without meta, for comparing what is stored with what would be written
@@ -89,22 +156,31 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
   ASSIGN_OR_RETURN(out.assessment, ScoreWith(instrument, response, score_options));
 
   ojson owner;
+  const bool patient_subject = !PatientIdOf(subject_ref).empty();
+  bool needs_owner = patient_subject && (instrument.reassessment || instrument.trajectory);
   for (const ojson& r : out.assessment.resources) {
-    if (r.value("resourceType", "") == "Task") {
-      ASSIGN_OR_RETURN(owner, CareManagerOf(door, subject_ref));
-      if (owner.is_null() && !options.fallback_owner.empty()) {
-        owner = ojson{{"reference", options.fallback_owner}};
-      }
-      break;
+    needs_owner = needs_owner || r.value("resourceType", "") == "Task";
+  }
+  if (needs_owner) {
+    ASSIGN_OR_RETURN(owner, CareManagerOf(door, subject_ref));
+    if (owner.is_null() && !options.fallback_owner.empty()) {
+      owner = ojson{{"reference", options.fallback_owner}};
     }
   }
-  for (ojson r : out.assessment.resources) {
+  std::vector<ojson> resources = out.assessment.resources;
+  if (patient_subject) {
+    ASSIGN_OR_RETURN(std::vector<ojson> follow_ups,
+                     FollowUps(door, instrument, out.assessment, subject_ref,
+                               std::string(Str(response, "authored")), owner));
+    resources.insert(resources.end(), follow_ups.begin(), follow_ups.end());
+  }
+  for (ojson r : resources) {
     const std::string type = r.value("resourceType", "");
     const std::string id = r.value("id", "");
     if (type == "Task" && !owner.is_null()) r["owner"] = owner;
     auto current = door.Read(type, id);
     if (current) {
-      if (IsSticky(type)) continue;
+      if (IsSticky(r)) continue;
       nlohmann::json stored = nlohmann::json::parse(current->body, nullptr, false);
       if (WithoutMeta(stored) == WithoutMeta(nlohmann::json(r))) continue;
     } else if (current.error().code != ErrorCode::kNotFound &&

@@ -135,7 +135,7 @@ TEST_F(AssessAccess, PatientsSeeOnlyTheirOwnScoresAndCareManagerSeesTheSafetyTas
   }
   EXPECT_TRUE(safety_task);
   // p2 has no care manager and no fallback is configured: the Task exists, unowned.
-  auto p2_tasks = Find(pat2, "Task?subject=Patient/p2");
+  auto p2_tasks = Find(pat2, "Task?subject=Patient/p2&priority=stat");
   ASSERT_EQ(p2_tasks.size(), 1u);
   EXPECT_FALSE(p2_tasks[0].contains("owner"));
 }

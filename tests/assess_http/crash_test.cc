@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -56,6 +57,7 @@ uint16_t FreePort() {
 
 // Runs `carepath args...` with output to `log`; returns the pid.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+  std::fflush(stdout);  // the child must not repeat what is buffered
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   ::setenv("CAREPATH_CONTENT", CAREPATH_SOURCE_DIR "/content", 1);
@@ -111,8 +113,10 @@ class ServeProcess {
 };
 
 int64_t Count(store::Store& db, const std::string& type, const std::string& param,
-              const std::string& value) {
-  auto r = db.Search(type, {{param, value}, {"_summary", "count"}});
+              const std::string& value, const std::string& priority = "") {
+  store::SearchParams query = {{param, value}, {"_summary", "count"}};
+  if (!priority.empty()) query.emplace_back("priority", priority);
+  auto r = db.Search(type, query);
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
   return r && r->total ? *r->total : -1;
 }
@@ -127,7 +131,7 @@ int64_t ExpectEachFindingOnce(const std::string& db_url, const std::string& pati
   const int64_t responses = Count(**db, "QuestionnaireResponse", "subject", ref);
   EXPECT_EQ(Count(**db, "Observation", "subject", ref), responses);
   EXPECT_EQ(Count(**db, "Flag", "subject", ref), responses);
-  EXPECT_EQ(Count(**db, "Task", "subject", ref), responses);
+  EXPECT_EQ(Count(**db, "Task", "subject", ref, "stat"), responses);
   EXPECT_EQ(Count(**db, "CommunicationRequest", "subject", ref), responses);
   return responses;
 }
@@ -233,7 +237,7 @@ TEST(AssessCrash, KillNineWhileScoringAnImportLosesNoFindingAndDuplicatesNone) {
     ASSERT_TRUE(store.has_value());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < deadline &&
-           Count(**store, "Task", "subject", "Patient/crash-p") < kResponses) {
+           Count(**store, "Task", "subject", "Patient/crash-p", "stat") < kResponses) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

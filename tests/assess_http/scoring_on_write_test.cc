@@ -20,6 +20,8 @@ using assess_http::Phq9;
 using assess_http::Phq9ItemNinePositive;
 using nlohmann::json;
 
+constexpr const char* kLocal = "https://carepath.example/instruments";
+
 class ScoringOnWrite : public BackendTest {
  protected:
   static std::vector<json> Find(const std::string& query) {
@@ -65,7 +67,7 @@ TEST_P(ScoringOnWrite, ItemNinePositiveRaisesFlagTaskAndCrisisRequest) {
   auto flags = Find("Flag?subject=" + ref);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(flags[0]["status"], "active");
-  auto tasks = Find("Task?subject=" + ref);
+  auto tasks = Find("Task?subject=" + ref + "&priority=stat");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0]["priority"], "stat");
   EXPECT_EQ(tasks[0]["owner"]["reference"], "Practitioner/cm1");
@@ -83,7 +85,7 @@ TEST_P(ScoringOnWrite, ItemNinePositiveRaisesFlagTaskAndCrisisRequest) {
   HttpResponse put = PutJson("/fhir/r4/QuestionnaireResponse/" + qr, again);
   EXPECT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(Find("Flag?subject=" + ref).size(), 1u);
-  EXPECT_EQ(Find("Task?subject=" + ref).size(), 1u);
+  EXPECT_EQ(Find("Task?subject=" + ref + "&priority=stat").size(), 1u);
 }
 
 TEST_P(ScoringOnWrite, ResponseWithoutCriticalAnswerGetsScoreOnly) {
@@ -95,7 +97,7 @@ TEST_P(ScoringOnWrite, ResponseWithoutCriticalAnswerGetsScoreOnly) {
   ASSERT_EQ(scores.size(), 1u);
   EXPECT_EQ(scores[0]["valueInteger"], 2);
   EXPECT_TRUE(Find("Flag?subject=" + ref).empty());
-  EXPECT_TRUE(Find("Task?subject=" + ref).empty());
+  EXPECT_TRUE(Find("Task?subject=" + ref + "&priority=stat").empty());
 }
 
 TEST_P(ScoringOnWrite, BadResponseIs422WithLinkIdPathAndStoresNothing) {
@@ -124,7 +126,7 @@ TEST_P(ScoringOnWrite, BadResponseIs422WithLinkIdPathAndStoresNothing) {
   EXPECT_TRUE(Find("QuestionnaireResponse?subject=" + ref).empty());
   EXPECT_TRUE(Find("Observation?subject=" + ref).empty());
   EXPECT_TRUE(Find("Flag?subject=" + ref).empty());
-  EXPECT_TRUE(Find("Task?subject=" + ref).empty());
+  EXPECT_TRUE(Find("Task?subject=" + ref + "&priority=stat").empty());
 }
 
 TEST_P(ScoringOnWrite, TransactionBundleScoresItsResponsesInTheSameTransaction) {
@@ -147,7 +149,7 @@ TEST_P(ScoringOnWrite, TransactionBundleScoresItsResponsesInTheSameTransaction) 
   const std::string ref = "Patient/" + patients[0].value("id", "");
   auto flags = Find("Flag?subject=" + ref);
   ASSERT_EQ(flags.size(), 1u);  // urn:uuid subject rewritten in the derived resources too
-  EXPECT_EQ(Find("Task?subject=" + ref).size(), 1u);
+  EXPECT_EQ(Find("Task?subject=" + ref + "&priority=stat").size(), 1u);
 
   // A bad response fails the whole transaction, with the entry's path.
   bundle["entry"][0]["resource"]["identifier"][0]["value"] = "txn-bad";
@@ -186,7 +188,7 @@ TEST_P(ScoringOnWrite, AmendmentRescoresButNeverReopensAWorkedTask) {
   HttpResponse created = PostJson("/fhir/r4/QuestionnaireResponse", Phq9ItemNinePositive(ref));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string qr = created.Json().value("id", "");
-  auto tasks = Find("Task?subject=" + ref);
+  auto tasks = Find("Task?subject=" + ref + "&priority=stat");
   ASSERT_EQ(tasks.size(), 1u);
   json task = tasks[0];
   task["status"] = "completed";
@@ -201,7 +203,7 @@ TEST_P(ScoringOnWrite, AmendmentRescoresButNeverReopensAWorkedTask) {
   auto scores = Find("Observation?derived-from=QuestionnaireResponse/" + qr);
   ASSERT_EQ(scores.size(), 1u);
   EXPECT_EQ(scores[0]["valueInteger"], 12);
-  tasks = Find("Task?subject=" + ref);
+  tasks = Find("Task?subject=" + ref + "&priority=stat");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0]["status"], "completed");
 }
@@ -217,7 +219,7 @@ TEST_P(ScoringOnWrite, FallbackOwnerAndCrisisMessageComeFromConfiguration) {
   HttpResponse created = PostJson("/fhir/r4/QuestionnaireResponse", Phq9ItemNinePositive(ref));
   server_->context().SetConfig(before);
   ASSERT_EQ(created.status, 201) << created.body;
-  auto tasks = Find("Task?subject=" + ref);
+  auto tasks = Find("Task?subject=" + ref + "&priority=stat");
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0]["owner"]["reference"], "Organization/crisis-queue");
   auto requests = Find("CommunicationRequest?subject=" + ref);
@@ -256,10 +258,50 @@ TEST_P(ScoringOnWrite, TrajectoryOperationReportsResponseAndRemission) {
   EXPECT_EQ(by_name["remission"]["valueBoolean"], true);
   EXPECT_FALSE(reasons.empty());
 
+  // Follow-ups: a re-assessment due 4 weeks after the newest score; it responded, so no
+  // treatment review.
+  auto due = Find("Task?subject=" + ref + "&code=" + kLocal + "|reassessment-due");
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0]["restriction"]["period"]["end"], "2026-04-02");
+  EXPECT_TRUE(Find("Task?subject=" + ref + "&code=" + kLocal + "|treatment-review").empty());
+
   EXPECT_EQ(Get("/fhir/r4/Patient/" + patient + "/$trajectory").status, 400);
   EXPECT_EQ(Get("/fhir/r4/Patient/" + patient + "/$trajectory?instrument=nope").status, 400);
   EXPECT_EQ(Get("/fhir/r4/Patient/" + patient + "/$trajectory?instrument=gad-7").status, 404);
   EXPECT_EQ(Get("/fhir/r4/Patient/no-such/$trajectory?instrument=phq-9").status, 404);
+}
+
+TEST_P(ScoringOnWrite, NoResponseAfterTwelveWeeksRaisesOneTreatmentReviewTask) {
+  const std::string ref = "Patient/" + CreatePatient("NotOnTrack");
+  ASSERT_EQ(PostJson("/fhir/r4/QuestionnaireResponse",
+                     Phq9(ref, {2, 2, 2, 2, 2, 2, 2, 2, 0}, "2026-01-05T10:00:00Z"))
+                .status,
+            201);
+  // Eight weeks in: not yet due for review.
+  ASSERT_EQ(PostJson("/fhir/r4/QuestionnaireResponse",
+                     Phq9(ref, {2, 2, 2, 2, 2, 2, 1, 1, 0}, "2026-03-02T10:00:00Z"))
+                .status,
+            201);
+  EXPECT_TRUE(Find("Task?subject=" + ref + "&code=" + kLocal + "|treatment-review").empty());
+  // Thirteen weeks in, 16 -> 15: no response after the 12-week review point.
+  ASSERT_EQ(PostJson("/fhir/r4/QuestionnaireResponse",
+                     Phq9(ref, {2, 2, 2, 2, 2, 2, 2, 1, 0}, "2026-04-06T10:00:00Z"))
+                .status,
+            201);
+  auto review = Find("Task?subject=" + ref + "&code=" + kLocal + "|treatment-review");
+  ASSERT_EQ(review.size(), 1u);
+  EXPECT_EQ(review[0]["priority"], "urgent");
+  EXPECT_NE(review[0].value("description", "").find("baseline 16"), std::string::npos);
+  // Still not on track at week 14: the same Task, not a second one.
+  ASSERT_EQ(PostJson("/fhir/r4/QuestionnaireResponse",
+                     Phq9(ref, {2, 2, 2, 2, 2, 2, 2, 1, 0}, "2026-04-13T10:00:00Z"))
+                .status,
+            201);
+  EXPECT_EQ(Find("Task?subject=" + ref + "&code=" + kLocal + "|treatment-review").size(), 1u);
+  // One re-assessment Task, following the newest score.
+  auto due = Find("Task?subject=" + ref + "&code=" + kLocal + "|reassessment-due");
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0]["restriction"]["period"]["end"], "2026-05-11");
 }
 
 TEST_P(ScoringOnWrite, ImportedResponsesAreScoredByTheOutboxWorker) {
@@ -291,7 +333,7 @@ TEST_P(ScoringOnWrite, ImportedResponsesAreScoredByTheOutboxWorker) {
   // The unscorable response only raised its review Task.
   EXPECT_TRUE(
       Find("Observation?derived-from=QuestionnaireResponse/" + broken.value("id", "")).empty());
-  EXPECT_EQ(Find("Task?subject=" + ref).size(), 2u);  // safety Task + review Task
+  EXPECT_EQ(Find("Task?subject=" + ref + "&priority=stat").size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ScoringOnWrite, ::testing::Values(Backend::kSqlite));
