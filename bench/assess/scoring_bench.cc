@@ -4,7 +4,8 @@
 //            thread, against parsing the same response JSON (json::Document::Parse);
 //   http     PHQ-9 responses/s posted to an in-process server on a fresh SQLite file
 //            (scored on write: response + Observation [+ Flag, Task, CommunicationRequest]
-//            in one transaction), against posting a plain Observation to the same server.
+//            in one transaction, with the CareTeam lookup and the trajectory follow-ups),
+//            against posting a plain Observation to the same server; 100 patients.
 // Rounds interleave the two sides so that load on the machine hits both alike.
 //
 //   assess_scoring [ENGINE_N] [HTTP_N] [ROUNDS]     (defaults 2000 300 3)
@@ -58,6 +59,10 @@ std::string PlainObservation(int i, const std::string& patient_ref) {
          std::to_string(60 + i % 40) +
          R"(,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}})";
 }
+
+// HTTP rounds spread over 100 patients, so each has a short score history (as in a
+// clinic), not one patient with thousands of scores.
+std::string Patient(int i) { return "Patient/bench-" + std::to_string(i % 100); }
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -142,12 +147,12 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     for (int i = 0; i < http_n; ++i) {
       auto res = http_test::Call(port, "POST", "/fhir/r4/Observation",
-                                 PlainObservation(i, "Patient/bench"), json_type);
+                                 PlainObservation(i, Patient(i)), json_type);
       if (res.status != 201) return 1;
     }
     auto t1 = Clock::now();
     for (int i = 0; i < http_n; ++i) {
-      std::string body = Phq9(++id, "Patient/bench");  // a create: the server assigns the id
+      std::string body = Phq9(++id, Patient(i));  // a create: the server assigns the id
       auto res = http_test::Call(port, "POST", "/fhir/r4/QuestionnaireResponse", body, json_type);
       if (res.status != 201) {
         std::fprintf(stderr, "assess_scoring: %d %s\n", res.status, res.body.c_str());
