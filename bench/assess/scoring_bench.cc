@@ -44,8 +44,8 @@ std::string Phq9(int i, const std::string& patient_ref) {
     if (k == 8) s = i % 3 == 0 ? 1 : 0;
     if (k) items += ",";
     items += R"({"linkId":"phq9-)" + std::to_string(k + 1) +
-             R"(","answer":[{"valueCoding":{"system":"http://loinc.org","code":")" +
-             kAnswer[s][0] + R"(","display":")" + kAnswer[s][1] + R"("}}]})";
+             R"(","answer":[{"valueCoding":{"system":"http://loinc.org","code":")" + kAnswer[s][0] +
+             R"(","display":")" + kAnswer[s][1] + R"("}}]})";
   }
   return R"({"resourceType":"QuestionnaireResponse","id":"bench-)" + std::to_string(i) +
          R"(","questionnaire":"https://carepath.example/fhir/Questionnaire/phq-9",)"
@@ -55,7 +55,8 @@ std::string Phq9(int i, const std::string& patient_ref) {
 
 std::string PlainObservation(int i, const std::string& patient_ref) {
   return R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":")" +
-         patient_ref + R"("},"effectiveDateTime":"2026-01-05T10:00:00Z","valueQuantity":{"value":)" +
+         patient_ref +
+         R"("},"effectiveDateTime":"2026-01-05T10:00:00Z","valueQuantity":{"value":)" +
          std::to_string(60 + i % 40) +
          R"(,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}})";
 }
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
 
   auto dir = assess::FindInstrumentDirectory();
   if (!dir) {
-    std::fprintf(stderr, "assess_scoring: %s (set CAREPATH_CONTENT)\n", dir.error().ToString().c_str());
+    std::fprintf(stderr, "assess_scoring: %s (set CAREPATH_CONTENT)\n",
+                 dir.error().ToString().c_str());
     return 1;
   }
   auto library = assess::LoadInstruments(*dir);
@@ -118,12 +120,13 @@ int main(int argc, char** argv) {
     score_rate.push_back(engine_n / Seconds(t1, t2));
   }
   const double parse = Median(parse_rate), score = Median(score_rate);
-  std::printf("engine  n=%d rounds=%d  parse %.0f/s  score %.0f/s  ratio score/parse %.4f  (sink %lld)\n",
-              engine_n, rounds, parse, score, score / parse, static_cast<long long>(sink));
+  std::printf(
+      "engine  n=%d rounds=%d  parse %.0f/s  score %.0f/s  ratio score/parse %.4f  (sink %lld)\n",
+      engine_n, rounds, parse, score, score / parse, static_cast<long long>(sink));
 
   // End to end over HTTP on SQLite.
-  const std::filesystem::path tmp =
-      std::filesystem::temp_directory_path() / ("carepath-assess-bench-" + std::to_string(::getpid()));
+  const std::filesystem::path tmp = std::filesystem::temp_directory_path() /
+                                    ("carepath-assess-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(tmp);
   const std::string url = "sqlite:" + (tmp / "bench.db").string();
   auto store = store::OpenStore(url);
@@ -164,9 +167,10 @@ int main(int argc, char** argv) {
     qr_rate.push_back(http_n / Seconds(t1, t2));
   }
   const double obs = Median(obs_rate), qr = Median(qr_rate);
-  std::printf("http    n=%d rounds=%d  Observation create %.0f/s  scored PHQ-9 create %.0f/s  "
-              "ratio scored/plain %.4f\n",
-              http_n, rounds, obs, qr, qr / obs);
+  std::printf(
+      "http    n=%d rounds=%d  Observation create %.0f/s  scored PHQ-9 create %.0f/s  "
+      "ratio scored/plain %.4f\n",
+      http_n, rounds, obs, qr, qr / obs);
   server->reset();
   store->reset();
   std::filesystem::remove_all(tmp);

@@ -23,8 +23,7 @@ assess::LibraryHandle LoadLibrary() {
 
 }  // namespace
 
-std::unique_ptr<store::Store> ApiContext::EngineDoor(store::Store& inner,
-                                                     std::string_view engine) {
+std::unique_ptr<store::Store> ApiContext::EngineDoor(store::Store& inner, std::string_view engine) {
   if (access_ == nullptr) return std::make_unique<store::ForwardingStore>(inner);
   // An engine is a system actor: a client principal with its own audit identity, the
   // admin role (it derives resources for every patient) and system scopes, for
@@ -51,8 +50,7 @@ void ApiContext::InitAssess(store::Store& backend) {
   // With auth on but access control failing to start, every protected request is refused
   // already (auth_routes.cc); the engine must not write around it either.
   const bool door_ok = !config_->auth || access_ != nullptr;
-  assessing_store_ =
-      std::make_unique<assess::AssessingStore>(backend, instruments_, options, door);
+  assessing_store_ = std::make_unique<assess::AssessingStore>(backend, instruments_, options, door);
   timed_store_ = MakeTimedStore(*assessing_store_, metrics_);
   if (config_->assess_worker && door_ok) {
     worker_ = std::make_unique<assess::OutboxWorker>(*timed_store_, instruments_, options, door);

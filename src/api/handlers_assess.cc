@@ -102,10 +102,9 @@ Response HandleTrajectory(ApiContext& ctx, const Request& req, const PathParams&
   if (!patient) return ErrorResponse(patient.error());
 
   std::vector<assess::ScorePoint> points;
-  store::SearchParams query = {
-      {"subject", "Patient/" + p.id},
-      {"code", ins->total_code->system + "|" + ins->total_code->code},
-      {"_count", "1000"}};
+  store::SearchParams query = {{"subject", "Patient/" + p.id},
+                               {"code", ins->total_code->system + "|" + ins->total_code->code},
+                               {"_count", "1000"}};
   while (true) {
     auto found = ctx.store().Search("Observation", query);
     if (!found) return ErrorResponse(found.error());

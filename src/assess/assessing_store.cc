@@ -94,8 +94,9 @@ Result<const Instrument*> AssessingStore::Scorable(const json::Value& response) 
   std::string_view status = Str(response, "status");
   if (status != "completed" && status != "amended") return nullptr;
   if (!library_ || !*library_) {
-    return Error::Unavailable("assessment content is not available: completed responses "
-                              "cannot be scored, so none are accepted");
+    return Error::Unavailable(
+        "assessment content is not available: completed responses "
+        "cannot be scored, so none are accepted");
   }
   return InstrumentFor(**library_, response);
 }
@@ -117,8 +118,8 @@ Result<store::WriteResult> AssessingStore::Update(std::string_view type, std::st
   if (type != kResponse || !store::IsValidId(id)) return pass();
   auto doc = json::Document::Parse(body);
   if (!doc || !store::CheckResourceShape(*doc, type)) return pass();
-  if (const json::Value* own = doc->root().Find("id"); own != nullptr &&
-                                                       (!own->is_string() || own->str() != id)) {
+  if (const json::Value* own = doc->root().Find("id");
+      own != nullptr && (!own->is_string() || own->str() != id)) {
     return pass();  // the store reports the mismatch
   }
   ASSIGN_OR_RETURN(const Instrument* ins, Scorable(doc->root()));
@@ -144,7 +145,7 @@ Result<store::WriteResult> AssessingStore::WriteAssessed(const Instrument& instr
   if (!written) return Unexpected(UnprefixError(std::move(written).error()));
   ASSIGN_OR_RETURN(store::StoredResource now, inner().Read(kResponse, id));
   store::WriteResult w;
-  w.action = before == 0                ? store::WriteAction::kCreated
+  w.action = before == 0             ? store::WriteAction::kCreated
              : now.version == before ? store::WriteAction::kUnchanged
                                      : store::WriteAction::kUpdated;
   w.type = now.type;
@@ -258,8 +259,7 @@ Result<std::string> AssessingStore::AssessBatch(const json::Document& bundle) {
     }
     const bool assessed = ins != nullptr;
     const std::string one = std::string(R"({"resourceType":"Bundle","type":")") +
-                            (assessed ? "transaction" : "batch") + "\",\"entry\":[" + entry +
-                            "]}";
+                            (assessed ? "transaction" : "batch") + "\",\"entry\":[" + entry + "]}";
     Result<std::string> out = Error::Internal("unreached");
     if (assessed) {
       ASSIGN_OR_RETURN(json::Document sub, json::Document::Parse(one));

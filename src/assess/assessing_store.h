@@ -45,8 +45,8 @@ using LibraryHandle = std::shared_ptr<const Result<InstrumentLibrary>>;
 
 class AssessingStore : public store::ForwardingStore {
  public:
-  AssessingStore(store::Store& inner, LibraryHandle library,
-                 std::function<WiringOptions()> options, EngineDoor door);
+  AssessingStore(store::Store& inner, LibraryHandle library, std::function<WiringOptions()> options,
+                 EngineDoor door);
 
   Result<store::WriteResult> Create(std::string_view type, std::string_view body) override;
   Result<store::WriteResult> Update(std::string_view type, std::string_view id,

@@ -54,9 +54,9 @@ Result<std::vector<ScorePoint>> ScoreHistory(store::Store& door, const Instrumen
 }
 
 // Re-assessment and treatment-review Tasks from the trajectory as of this response.
-Result<std::vector<ojson>> FollowUps(store::Store& door, const Instrument& ins,
-                                     const Assessment& a, const std::string& patient_ref,
-                                     const std::string& authored, const ojson& owner) {
+Result<std::vector<ojson>> FollowUps(store::Store& door, const Instrument& ins, const Assessment& a,
+                                     const std::string& patient_ref, const std::string& authored,
+                                     const ojson& owner) {
   if (!a.total || !ins.total_code || (!ins.reassessment && !ins.trajectory)) {
     return std::vector<ojson>();
   }
@@ -140,7 +140,8 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
   ScoreOptions score_options;
   score_options.crisis_message = options.crisis_message;
   std::string subject_ref;
-  if (const json::Value* s = response.Find("subject")) subject_ref = std::string(Str(*s, "reference"));
+  if (const json::Value* s = response.Find("subject"))
+    subject_ref = std::string(Str(*s, "reference"));
   if (std::string patient = PatientIdOf(subject_ref); !patient.empty()) {
     auto p = door.Read("Patient", patient);
     if (p) {

@@ -44,14 +44,14 @@ std::vector<ojson> FollowUpTasks(const Instrument& ins, const Trajectory& t,
   std::vector<ojson> out;
   const std::string patient = PatientId(patient_ref);
   if (!t.next_due.empty() && ins.reassessment) {
-    ojson task = TaskBase(internal::DerivedId(patient, ins.id + "-reassessment"),
-                          kReassessmentCode, "Re-assessment due", patient_ref, owner, score_id);
+    ojson task = TaskBase(internal::DerivedId(patient, ins.id + "-reassessment"), kReassessmentCode,
+                          "Re-assessment due", patient_ref, owner, score_id);
     task["priority"] = "routine";
     task["description"] = "Repeat the " + ins.title + " by " + t.next_due + " (every " +
                           std::to_string(ins.reassessment->value) + " " +
-                          std::string(ins.reassessment->CalendarUnit()) +
-                          "s; last score " + std::to_string(t.latest.score) + " on " +
-                          t.latest.date.substr(0, 10) + "). Source: " + ins.reassessment_source;
+                          std::string(ins.reassessment->CalendarUnit()) + "s; last score " +
+                          std::to_string(t.latest.score) + " on " + t.latest.date.substr(0, 10) +
+                          "). Source: " + ins.reassessment_source;
     task["authoredOn"] = t.latest.date;
     task["restriction"] = {{"period", {{"end", t.next_due}}}};
     task["note"] = ojson::array({{{"text", Reasons(ins, t)}}});
@@ -63,11 +63,11 @@ std::vector<ojson> FollowUpTasks(const Instrument& ins, const Trajectory& t,
                           kTreatmentReviewCode, "Treatment review: not on track", patient_ref,
                           owner, score_id);
     task["priority"] = "urgent";
-    task["description"] =
-        "No response on the " + ins.title + " after " + std::to_string(t.days_since_baseline) +
-        " days (baseline " + std::to_string(t.baseline.score) + " on " + baseline_day +
-        ", latest " + std::to_string(t.latest.score) + "): review the treatment plan. Source: " +
-        ins.trajectory->source;
+    task["description"] = "No response on the " + ins.title + " after " +
+                          std::to_string(t.days_since_baseline) + " days (baseline " +
+                          std::to_string(t.baseline.score) + " on " + baseline_day + ", latest " +
+                          std::to_string(t.latest.score) +
+                          "): review the treatment plan. Source: " + ins.trajectory->source;
     task["authoredOn"] = t.latest.date;
     task["note"] = ojson::array({{{"text", Reasons(ins, t)}}});
     out.push_back(std::move(task));

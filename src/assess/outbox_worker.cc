@@ -26,14 +26,12 @@ ojson ReviewTask(const json::Value& response, std::string_view id, const Error& 
       {"intent", "order"},
       {"priority", "urgent"},
       {"code",
-       {{"coding",
-         ojson::array({{{"system", std::string(kLocalCodeSystem)},
-                        {"code", "assessment-review"},
-                        {"display", "Review a response that could not be scored"}}})}}},
-      {"description",
-       "This questionnaire response arrived by import and could not be scored (" + why.message +
-           (why.path.empty() ? "" : " at " + why.path) +
-           "). Review it: it may hold a critical answer."},
+       {{"coding", ojson::array({{{"system", std::string(kLocalCodeSystem)},
+                                  {"code", "assessment-review"},
+                                  {"display", "Review a response that could not be scored"}}})}}},
+      {"description", "This questionnaire response arrived by import and could not be scored (" +
+                          why.message + (why.path.empty() ? "" : " at " + why.path) +
+                          "). Review it: it may hold a critical answer."},
       {"focus", {{"reference", std::string(kResponse) + "/" + std::string(id)}}},
       {"authoredOn", store::FormatInstant(store::NowMicros())},
   };
@@ -56,8 +54,7 @@ OutboxWorker::OutboxWorker(store::Store& store, LibraryHandle library,
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
-Result<bool> OutboxWorker::Handle(store::Store& door, const store::Event& event,
-                                  WorkerPass& pass) {
+Result<bool> OutboxWorker::Handle(store::Store& door, const store::Event& event, WorkerPass& pass) {
   if (event.type != kResponse || event.action == store::EventAction::kDelete) return false;
   auto current = door.Read(kResponse, event.id);
   if (!current) {

@@ -40,10 +40,10 @@ namespace carepath::assess {
 inline constexpr std::string_view kOutboxConsumer = "assess";
 
 struct WorkerPass {
-  int64_t events = 0;       // events read and acknowledged
-  int64_t scored = 0;       // responses whose derived resources were written
-  int64_t unscorable = 0;   // responses that failed their Questionnaire (review Task raised)
-  int64_t critical = 0;     // Flags written
+  int64_t events = 0;      // events read and acknowledged
+  int64_t scored = 0;      // responses whose derived resources were written
+  int64_t unscorable = 0;  // responses that failed their Questionnaire (review Task raised)
+  int64_t critical = 0;    // Flags written
 };
 
 class OutboxWorker {

@@ -91,8 +91,8 @@ TEST_F(AssessAccess, PatientsSeeOnlyTheirOwnScoresAndCareManagerSeesTheSafetyTas
   const std::string pat1 = Login("pat1"), pat2 = Login("pat2"), cm1 = Login("cm1");
   // The patient may write a QuestionnaireResponse but not a Flag or Task: those come from
   // the engine, through its own door.
-  HttpResponse own = Do("POST", "/fhir/r4/QuestionnaireResponse", pat1,
-                        Phq9ItemNinePositive("Patient/p1").dump());
+  HttpResponse own =
+      Do("POST", "/fhir/r4/QuestionnaireResponse", pat1, Phq9ItemNinePositive("Patient/p1").dump());
   ASSERT_EQ(own.status, 201) << own.body;
   const std::string qr1 = own.Json().value("id", "");
   HttpResponse flag_attempt = Do("POST", "/fhir/r4/Flag", pat1,
@@ -100,12 +100,12 @@ TEST_F(AssessAccess, PatientsSeeOnlyTheirOwnScoresAndCareManagerSeesTheSafetyTas
                                  R"("subject":{"reference":"Patient/p1"}})");
   EXPECT_EQ(flag_attempt.status, 403);
   // A patient cannot write a response for someone else.
-  EXPECT_EQ(Do("POST", "/fhir/r4/QuestionnaireResponse", pat1,
-               Phq9ItemNinePositive("Patient/p2").dump())
-                .status,
-            403);
-  HttpResponse other = Do("POST", "/fhir/r4/QuestionnaireResponse", pat2,
-                          Phq9ItemNinePositive("Patient/p2").dump());
+  EXPECT_EQ(
+      Do("POST", "/fhir/r4/QuestionnaireResponse", pat1, Phq9ItemNinePositive("Patient/p2").dump())
+          .status,
+      403);
+  HttpResponse other =
+      Do("POST", "/fhir/r4/QuestionnaireResponse", pat2, Phq9ItemNinePositive("Patient/p2").dump());
   ASSERT_EQ(other.status, 201) << other.body;
   const std::string qr2 = other.Json().value("id", "");
 

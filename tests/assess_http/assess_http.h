@@ -2,9 +2,8 @@
 // codes from content/instruments/phq-9.json), and small readers of search Bundles.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

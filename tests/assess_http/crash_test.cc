@@ -143,9 +143,9 @@ TEST(AssessCrash, KillNineWhileAcceptingCriticalResponsesKeepsFlagAndTaskExactly
   {
     ServeProcess server(db, dir + "/serve1.log");
     ASSERT_TRUE(server.WaitReady());
-    HttpResponse p = Call(server.port(), "POST", "/fhir/r4/Patient",
-                          R"({"resourceType":"Patient","id":"x"})",
-                          {{"Content-Type", "application/fhir+json"}});
+    HttpResponse p =
+        Call(server.port(), "POST", "/fhir/r4/Patient", R"({"resourceType":"Patient","id":"x"})",
+             {{"Content-Type", "application/fhir+json"}});
     ASSERT_EQ(p.status, 201) << p.body;
     const std::string patient = p.Json().value("id", "");
     std::atomic<bool> stop{false};
@@ -200,7 +200,8 @@ TEST(AssessCrash, KillNineWhileScoringAnImportLosesNoFindingAndDuplicatesNone) {
   constexpr int kResponses = 400;
   {
     std::ofstream out(dir + "/responses.ndjson");
-    out << R"({"resourceType":"Patient","id":"crash-p"})" << "\n";
+    out << R"({"resourceType":"Patient","id":"crash-p"})"
+        << "\n";
     for (int i = 0; i < kResponses; ++i) {
       json qr = Phq9ItemNinePositive("Patient/crash-p");
       qr["id"] = "imported-" + std::to_string(i);
@@ -229,7 +230,8 @@ TEST(AssessCrash, KillNineWhileScoringAnImportLosesNoFindingAndDuplicatesNone) {
   }
   ASSERT_GT(at_kill, 0);
   RecordProperty("flags_at_kill", std::to_string(at_kill));
-  std::printf("flags written before kill -9: %lld of %d\n", static_cast<long long>(at_kill), kResponses);
+  std::printf("flags written before kill -9: %lld of %d\n", static_cast<long long>(at_kill),
+              kResponses);
   {
     ServeProcess server(db, dir + "/serve2.log");
     ASSERT_TRUE(server.WaitReady());

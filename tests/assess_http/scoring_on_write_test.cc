@@ -165,13 +165,13 @@ TEST_P(ScoringOnWrite, BatchBundleScoresEachResponseOnItsOwn) {
   const std::string poor = "Patient/" + CreatePatient("BatchBad");
   json bad = Phq9ItemNinePositive(poor);
   bad["item"][0]["answer"][0]["valueCoding"]["code"] = "LA0000-0";
-  json bundle = {{"resourceType", "Bundle"},
-                 {"type", "batch"},
-                 {"entry",
-                  {{{"resource", Phq9ItemNinePositive(good)},
-                    {"request", {{"method", "POST"}, {"url", "QuestionnaireResponse"}}}},
-                   {{"resource", bad},
-                    {"request", {{"method", "POST"}, {"url", "QuestionnaireResponse"}}}}}}};
+  json bundle = {
+      {"resourceType", "Bundle"},
+      {"type", "batch"},
+      {"entry",
+       {{{"resource", Phq9ItemNinePositive(good)},
+         {"request", {{"method", "POST"}, {"url", "QuestionnaireResponse"}}}},
+        {{"resource", bad}, {"request", {{"method", "POST"}, {"url", "QuestionnaireResponse"}}}}}}};
   HttpResponse r = PostJson("/fhir/r4", bundle);
   ASSERT_EQ(r.status, 200) << r.body;
   json out = r.Json();
@@ -265,6 +265,19 @@ TEST_P(ScoringOnWrite, TrajectoryOperationReportsResponseAndRemission) {
   EXPECT_EQ(due[0]["restriction"]["period"]["end"], "2026-04-02");
   EXPECT_TRUE(Find("Task?subject=" + ref + "&code=" + kLocal + "|treatment-review").empty());
 
+  // The CapabilityStatement lists the operation on Patient.
+  bool listed = false;
+  const json capability = Get("/fhir/r4/metadata").Json();
+  for (const auto& rest : capability["rest"]) {
+    for (const auto& res : rest["resource"]) {
+      if (res["type"] != "Patient") continue;
+      for (const auto& op : res.value("operation", json::array())) {
+        listed = listed || op["name"] == "trajectory";
+      }
+    }
+  }
+  EXPECT_TRUE(listed);
+
   EXPECT_EQ(Get("/fhir/r4/Patient/" + patient + "/$trajectory").status, 400);
   EXPECT_EQ(Get("/fhir/r4/Patient/" + patient + "/$trajectory?instrument=nope").status, 400);
   EXPECT_EQ(Get("/fhir/r4/Patient/" + patient + "/$trajectory?instrument=gad-7").status, 404);
@@ -327,9 +340,9 @@ TEST_P(ScoringOnWrite, ImportedResponsesAreScoredByTheOutboxWorker) {
   ASSERT_EQ(flags.size(), 1u);
   ASSERT_EQ(review.size(), 1u);
   EXPECT_EQ(review[0]["code"]["coding"][0]["code"], "assessment-review");
-  EXPECT_EQ(Find("Observation?derived-from=QuestionnaireResponse/" + positive.value("id", ""))
-                .size(),
-            1u);
+  EXPECT_EQ(
+      Find("Observation?derived-from=QuestionnaireResponse/" + positive.value("id", "")).size(),
+      1u);
   // The unscorable response only raised its review Task.
   EXPECT_TRUE(
       Find("Observation?derived-from=QuestionnaireResponse/" + broken.value("id", "")).empty());
