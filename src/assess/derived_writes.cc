@@ -50,6 +50,11 @@ Result<std::vector<ScorePoint>> ScoreHistory(store::Store& door, const Instrumen
     query.emplace_back("_page_token", found.next_page_token);
   }
   points.push_back(newest);
+  // One order whichever response is being scored (ties on a date would otherwise follow
+  // the search order), so the follow-up Tasks do not depend on it.
+  std::sort(points.begin(), points.end(), [](const ScorePoint& a, const ScorePoint& b) {
+    return a.date != b.date ? a.date < b.date : a.score < b.score;
+  });
   return points;
 }
 

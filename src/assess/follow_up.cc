@@ -44,8 +44,10 @@ std::vector<ojson> FollowUpTasks(const Instrument& ins, const Trajectory& t,
   std::vector<ojson> out;
   const std::string patient = PatientId(patient_ref);
   if (!t.next_due.empty() && ins.reassessment) {
+    // No reasonReference: the Task must be the same whichever response of the history is
+    // (re-)scored, or re-deliveries would rewrite it back and forth.
     ojson task = TaskBase(internal::DerivedId(patient, ins.id + "-reassessment"), kReassessmentCode,
-                          "Re-assessment due", patient_ref, owner, score_id);
+                          "Re-assessment due", patient_ref, owner, "");
     task["priority"] = "routine";
     task["description"] = "Repeat the " + ins.title + " by " + t.next_due + " (every " +
                           std::to_string(ins.reassessment->value) + " " +

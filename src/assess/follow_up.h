@@ -12,6 +12,8 @@
 //  - Not on track (instruments with a trajectory rule): when trajectory.not_on_track, ONE
 //    treatment-review Task per patient, instrument and baseline date (code treatment-review,
 //    priority urgent). It is raised once and never rewritten (derived_writes.h).
+// The re-assessment Task names no particular score (it must come out the same whichever
+// response of the history is re-scored); the treatment review cites the newest score.
 // Each Task's note carries the trajectory's reasons (rule and cited source) and the
 // content version.
 #pragma once
