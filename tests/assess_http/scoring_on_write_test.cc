@@ -100,6 +100,32 @@ TEST_P(ScoringOnWrite, ResponseWithoutCriticalAnswerGetsScoreOnly) {
   EXPECT_TRUE(Find("Task?subject=" + ref + "&priority=stat").empty());
 }
 
+TEST_P(ScoringOnWrite, PositiveFoodScreenBecomesAnSdohConditionWithGravityCategory) {
+  const std::string ref = "Patient/" + CreatePatient("Hungry");
+  auto answer = [](const char* link, const char* code, const char* display) {
+    return json{{"linkId", link},
+                {"answer",
+                 {{{"valueCoding",
+                    {{"system", "http://loinc.org"}, {"code", code}, {"display", display}}}}}}};
+  };
+  json hvs = {{"resourceType", "QuestionnaireResponse"},
+              {"questionnaire", "https://carepath.example/fhir/Questionnaire/hunger-vital-sign"},
+              {"status", "completed"},
+              {"subject", {{"reference", ref}}},
+              {"authored", "2026-01-05T09:00:00Z"},
+              {"item",
+               {answer("hvs-1", "LA6729-3", "Sometimes true"),
+                answer("hvs-2", "LA28398-8", "Never true")}}};
+  HttpResponse created = PostJson("/fhir/r4/QuestionnaireResponse", hvs);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto conditions = Find("Condition?subject=" + ref);
+  ASSERT_EQ(conditions.size(), 1u);
+  EXPECT_NE(conditions[0].dump().find("food-insecurity"), std::string::npos)
+      << conditions[0].dump();
+  EXPECT_EQ(Find("Observation?subject=" + ref).size(), 3u);  // result + 2 screening answers
+  EXPECT_TRUE(Find("Flag?subject=" + ref).empty());
+}
+
 TEST_P(ScoringOnWrite, BadResponseIs422WithLinkIdPathAndStoresNothing) {
   const std::string ref = "Patient/" + CreatePatient("Bad");
   json bad = Phq9ItemNinePositive(ref);
