@@ -59,7 +59,8 @@ std::string Build() {
     if (type.name == "Patient") {
       r["operation"] = json::array(
           {{{"name", "everything"},
-            {"definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}});
+            {"definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}},
+           {{"name", "trajectory"}, {"definition", "urn:carepath:operation:trajectory"}}});
     }
     resources.push_back(std::move(r));
   }

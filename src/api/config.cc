@@ -63,6 +63,7 @@ const std::vector<std::string_view> kConfigKeys = {
     "max_header_bytes", "max_url_bytes", "max_query_params", "max_connections",
     "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "default_page_size", "max_page_size", "import_batch_size", "auth",
+    "assess_worker",  "assess_poll_ms", "crisis_message",    "task_fallback_owner",
 };
 
 Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_view raw_value) {
@@ -125,6 +126,24 @@ Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_vie
     return ParseInt(key, value, c.max_page_size, 1, 100000);
   } else if (key == "import_batch_size") {
     return ParseInt(key, value, c.import_batch_size, 1, 100000);
+  } else if (key == "assess_worker") {
+    if (value != "on" && value != "off") return Error::Invalid(key, "expected on or off");
+    c.assess_worker = value == "on";
+  } else if (key == "assess_poll_ms") {
+    return ParseInt(key, value, c.assess_poll_ms, 10, 3600000);
+  } else if (key == "crisis_message") {
+    c.crisis_message = std::string(value);
+  } else if (key == "task_fallback_owner") {
+    const bool org = value.starts_with("Organization/"), group = value.starts_with("Group/");
+    std::string_view id = value.substr(org ? 13 : group ? 6 : 0);
+    bool id_ok = !id.empty() && id.size() <= 64;
+    for (char ch : id) {
+      id_ok = id_ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.');
+    }
+    if (!value.empty() && (!(org || group) || !id_ok)) {
+      return Error::Invalid(key, "expected a reference Organization/id or Group/id");
+    }
+    c.task_fallback_owner = std::string(value);
   } else {
     return Error::Invalid(std::string(raw_key), "unknown configuration key");
   }
@@ -207,6 +226,8 @@ void ApplyReloadable(const ServerConfig& from, ServerConfig& to) {
   to.default_page_size = from.default_page_size;
   to.max_page_size = from.max_page_size;
   to.import_batch_size = from.import_batch_size;
+  to.crisis_message = from.crisis_message;
+  to.task_fallback_owner = from.task_fallback_owner;
 }
 
 }  // namespace carepath::api

@@ -33,6 +33,8 @@ struct ServerConfig {
   std::string base = "/fhir/r4"; // FHIR base path
   std::string access_log;        // file for access logs; empty: stderr
   bool auth = false;             // access control + audit (src/access); off keeps the demo open
+  bool assess_worker = true;     // score imported QuestionnaireResponses from the outbox
+  int assess_poll_ms = 500;      // outbox worker: pause between passes while idle
 
   // Reloadable on SIGHUP.
   std::string log_level = "info";            // debug | info | warn | error | off
@@ -50,6 +52,11 @@ struct ServerConfig {
   int default_page_size = 50;                // search/history page size without _count
   int max_page_size = 1000;
   int import_batch_size = 500;               // lines per Store::ImportBatch
+  // Derived resources of assessments (src/assess/README.md). Empty crisis_message: the US
+  // default (988 Suicide & Crisis Lifeline, assess::kDefaultCrisisMessage).
+  std::string crisis_message;
+  std::string task_fallback_owner;           // "Organization/id" or "Group/id" owning safety
+                                             // Tasks when the patient has no care manager
 };
 
 // Every key accepted by SetConfigValue, in README order.

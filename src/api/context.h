@@ -1,6 +1,12 @@
 // What every handler works with: the store (timed), the current configuration (which a
 // SIGHUP may replace), the metrics, and cached documents (the CapabilityStatement).
 //
+// The store chain, outermost first: the request's access::GuardedStore (when auth is on)
+// → timed (metrics) → assess::AssessingStore (scoring on write, src/assess/README.md) →
+// the backend. Engines write through a door of their own (EngineDoor()): a GuardedStore
+// for their system actor when auth is on. The assessment outbox worker (config
+// assess_worker) runs for the life of the context.
+//
 // Thread-safety: shared by all workers; every member is safe to call concurrently.
 #pragma once
 
@@ -10,6 +16,8 @@
 
 #include "api/config.h"
 #include "api/metrics.h"
+#include "assess/assessing_store.h"
+#include "assess/outbox_worker.h"
 #include "store/store.h"
 
 namespace carepath::access {
@@ -21,9 +29,12 @@ namespace carepath::api {
 class ApiContext {
  public:
   ApiContext(store::Store& store, ServerConfig config)
-      : timed_store_(MakeTimedStore(store, metrics_)),
-        config_(std::make_shared<const ServerConfig>(std::move(config))) {
+      : config_(std::make_shared<const ServerConfig>(std::move(config))) {
     if (config_->auth) InitAccess();
+    InitAssess(store);  // assess_wiring.cc
+  }
+  ~ApiContext() {
+    if (worker_) worker_->Stop();
   }
 
   // The store handlers use: the request's access-controlled store (access::GuardedStore)
@@ -57,21 +68,33 @@ class ApiContext {
     config_ = std::move(next);
   }
 
+  // Instrument content (loaded once; holds the error when it could not be loaded).
+  const assess::LibraryHandle& instruments() const { return instruments_; }
+  // The door engines write through: a GuardedStore for the named system actor (purpose
+  // TREAT) when access control is on, else a pass-through.
+  std::unique_ptr<store::Store> EngineDoor(store::Store& inner, std::string_view engine);
+  // The outbox worker (null when config assess_worker is off).
+  assess::OutboxWorker* assess_worker() { return worker_.get(); }
+
   // The CapabilityStatement for `base_url`, built once (its content does not depend on
   // the request apart from the implementation url).
   const std::string& CapabilityStatement();
 
  private:
   void InitAccess();
+  void InitAssess(store::Store& backend);
   static inline thread_local store::Store* request_store_ = nullptr;
   std::shared_ptr<access::AccessService> access_;
   std::string access_error_;
   Metrics metrics_;
-  std::unique_ptr<store::Store> timed_store_;
   mutable std::mutex mu_;
   std::shared_ptr<const ServerConfig> config_;
+  assess::LibraryHandle instruments_;
+  std::unique_ptr<store::Store> assessing_store_;
+  std::unique_ptr<store::Store> timed_store_;
   std::once_flag capability_once_;
   std::string capability_;
+  std::unique_ptr<assess::OutboxWorker> worker_;  // last: stopped before the stores go
 };
 
 }  // namespace carepath::api

@@ -33,6 +33,8 @@ Response HandleEverything(ApiContext&, const Request&, const PathParams&);
 // handlers_plan.cc: Patient/{id}/$care-plan (GET proposal, POST save), CarePlan/{id}/$decide
 Response HandleCarePlan(ApiContext&, const Request&, const PathParams&);
 Response HandleCarePlanDecide(ApiContext&, const Request&, const PathParams&);
+// handlers_assess.cc
+Response HandleTrajectory(ApiContext&, const Request&, const PathParams&);
 
 Response HandleMetadata(ApiContext&, const Request&, const PathParams&);
 Response HandleValidate(ApiContext&, const Request&, const PathParams&);

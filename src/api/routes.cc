@@ -27,6 +27,7 @@ const std::array kRoutes = {
   Route{"GET",    "/Patient/{id}/$everything",      "patient-everything",  HandleEverything},
   Route{"GET",    "/Patient/{id}/$care-plan",       "patient-care-plan",   HandleCarePlan},
   Route{"POST",   "/Patient/{id}/$care-plan",       "patient-care-plan-save", HandleCarePlan},
+  Route{"GET",    "/Patient/{id}/$trajectory",      "patient-trajectory",  HandleTrajectory},
   Route{"POST",   "/CarePlan/{id}/$decide",         "care-plan-decide",    HandleCarePlanDecide,    kFhirJson},
   Route{"POST",   "/{type}/$validate",              "validate",            HandleValidate,          kFhirJson},
   Route{"POST",   "/{type}/_search",                "search-type-post",    HandleSearchPost,        kForm},

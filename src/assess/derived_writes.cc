@@ -1,0 +1,232 @@
+#include "assess/derived_writes.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "assess/follow_up.h"
+#include "assess/json_access.h"
+#include "fhir/validator.h"
+
+namespace carepath::assess {
+namespace {
+
+using internal::Str;
+
+using ojson = nlohmann::ordered_json;
+
+// Resources a person acts on: written once, never rewritten by re-scoring. The
+// re-assessment Task is the exception: its due date follows the newest score.
+bool IsSticky(const ojson& r) {
+  const std::string type = r.value("resourceType", "");
+  if (type == "Task") {
+    const ojson& coding = r["code"].value("coding", ojson::array());
+    return coding.empty() || coding[0].value("code", "") != kReassessmentCode;
+  }
+  return type == "Flag" || type == "CommunicationRequest";
+}
+
+// The patient's scores on `ins` as stored, without the Observation `replaced_id` (the one
+// this response is about to write), plus the new score.
+Result<std::vector<ScorePoint>> ScoreHistory(store::Store& door, const Instrument& ins,
+                                             const std::string& patient_ref,
+                                             const std::string& replaced_id,
+                                             const ScorePoint& newest) {
+  std::vector<ScorePoint> points;
+  store::SearchParams query = {{"subject", patient_ref},
+                               {"code", ins.total_code->system + "|" + ins.total_code->code},
+                               {"_count", "1000"}};
+  while (true) {
+    ASSIGN_OR_RETURN(store::SearchResult found, door.Search("Observation", query));
+    for (const store::StoredResource& r : found.matches) {
+      if (r.id == replaced_id) continue;
+      ojson obs = ojson::parse(r.body, nullptr, false);
+      if (!obs.is_object() || obs.value("status", "") == "entered-in-error") continue;
+      if (!obs.contains("valueInteger") || !obs["valueInteger"].is_number_integer()) continue;
+      const std::string date = obs.value("effectiveDateTime", "");
+      if (!date.empty()) points.push_back({date, obs["valueInteger"].get<int64_t>()});
+    }
+    if (found.next_page_token.empty()) break;
+    std::erase_if(query, [](const auto& q) { return q.first == "_page_token"; });
+    query.emplace_back("_page_token", found.next_page_token);
+  }
+  points.push_back(newest);
+  // One order whichever response is being scored (ties on a date would otherwise follow
+  // the search order), so the follow-up Tasks do not depend on it.
+  std::sort(points.begin(), points.end(), [](const ScorePoint& a, const ScorePoint& b) {
+    return a.date != b.date ? a.date < b.date : a.score < b.score;
+  });
+  return points;
+}
+
+// Re-assessment and treatment-review Tasks from the trajectory as of this response.
+Result<std::vector<ojson>> FollowUps(store::Store& door, const Instrument& ins, const Assessment& a,
+                                     const std::string& patient_ref, const std::string& authored,
+                                     const ojson& owner) {
+  if (!a.total || !ins.total_code || (!ins.reassessment && !ins.trajectory)) {
+    return std::vector<ojson>();
+  }
+  std::string score_id;
+  for (const ojson& r : a.resources) {
+    if (r.value("resourceType", "") == "Observation" && r.contains("valueInteger")) {
+      score_id = r.value("id", "");
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<ScorePoint> points,
+                   ScoreHistory(door, ins, patient_ref, score_id, {authored, *a.total}));
+  // As of the newest score: the Tasks are a function of the data, not of when it is scored.
+  std::string as_of;
+  for (const ScorePoint& p : points) as_of = std::max(as_of, p.date.substr(0, 10));
+  auto t = ComputeTrajectory(ins, std::move(points), as_of);
+  if (!t) return std::vector<ojson>();  // an unparsable stored date: no follow-ups
+  std::vector<ojson> tasks = FollowUpTasks(ins, *t, patient_ref, owner, score_id);
+  for (const ojson& task : tasks) {
+    if (auto valid = fhir::ValidateResourceJson(task.dump()); !valid) {
+      return Error::Internal("follow-up Task is not valid R4: " + valid.error().message);
+    }
+  }
+  return tasks;
+}
+
+// The resource without meta, for comparing what is stored with what would be written
+// (the store adds versionId/lastUpdated, the access layer may add security labels).
+nlohmann::json WithoutMeta(nlohmann::json j) {
+  if (j.is_object()) j.erase("meta");
+  return j;
+}
+
+std::string PatientIdOf(std::string_view ref) {
+  constexpr std::string_view kPrefix = "Patient/";
+  if (!ref.starts_with(kPrefix)) return "";
+  return std::string(ref.substr(kPrefix.size()));
+}
+
+}  // namespace
+
+const Instrument* InstrumentFor(const InstrumentLibrary& library, const json::Value& response) {
+  if (Str(response, "resourceType") != "QuestionnaireResponse") return nullptr;
+  std::string_view status = Str(response, "status");
+  if (status != "completed" && status != "amended") return nullptr;
+  std::string_view canonical = Str(response, "questionnaire");
+  if (canonical.empty()) return nullptr;
+  if (const Instrument* ins = library.FindByUrl(canonical)) return ins;
+  // "Questionnaire/<id>" references to our own instruments (as scoring.cc accepts).
+  size_t slash = canonical.rfind('/');
+  std::string_view tail = canonical.substr(slash == std::string_view::npos ? 0 : slash + 1);
+  return library.Find(tail.substr(0, tail.find('|')));
+}
+
+Result<ojson> CareManagerOf(store::Store& door, std::string_view patient_ref) {
+  if (PatientIdOf(patient_ref).empty()) return ojson();
+  ASSIGN_OR_RETURN(store::SearchResult teams,
+                   door.Search("CareTeam", {{"subject", std::string(patient_ref)},
+                                            {"status", "active"},
+                                            {"_count", "100"}}));
+  for (const store::StoredResource& t : teams.matches) {
+    ojson team = ojson::parse(t.body, nullptr, false);
+    if (!team.is_object()) continue;
+    for (const auto& p : team.value("participant", ojson::array())) {
+      bool manager = false;
+      for (const auto& r : p.value("role", ojson::array())) {
+        for (const auto& c : r.value("coding", ojson::array())) {
+          if (c.value("code", "") == "care-manager") manager = true;
+        }
+        if (r.value("text", "") == "care-manager") manager = true;
+      }
+      if (manager && p.contains("member") && p["member"].contains("reference")) {
+        return ojson{{"reference", p["member"]["reference"]}};
+      }
+    }
+  }
+  return ojson();
+}
+
+Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json::Value& response,
+                                        store::Store& door, const WiringOptions& options) {
+  ScoreOptions score_options;
+  score_options.crisis_message = options.crisis_message;
+  std::string subject_ref;
+  if (const json::Value* s = response.Find("subject"))
+    subject_ref = std::string(Str(*s, "reference"));
+  if (std::string patient = PatientIdOf(subject_ref); !patient.empty()) {
+    auto p = door.Read("Patient", patient);
+    if (p) {
+      ojson pj = ojson::parse(p->body, nullptr, false);
+      if (pj.is_object()) score_options.sex = pj.value("gender", "");
+    } else if (p.error().code == ErrorCode::kUnavailable) {
+      return Unexpected(std::move(p).error());
+    }
+  }
+  if (score_options.sex != "male" && score_options.sex != "female") score_options.sex.clear();
+
+  DerivedWrites out;
+  ASSIGN_OR_RETURN(out.assessment, ScoreWith(instrument, response, score_options));
+
+  ojson owner;
+  const bool patient_subject = !PatientIdOf(subject_ref).empty();
+  bool needs_owner = patient_subject && (instrument.reassessment || instrument.trajectory);
+  for (const ojson& r : out.assessment.resources) {
+    needs_owner = needs_owner || r.value("resourceType", "") == "Task";
+  }
+  if (needs_owner) {
+    ASSIGN_OR_RETURN(owner, CareManagerOf(door, subject_ref));
+    if (owner.is_null() && !options.fallback_owner.empty()) {
+      owner = ojson{{"reference", options.fallback_owner}};
+    }
+  }
+  std::vector<ojson> resources = out.assessment.resources;
+  if (patient_subject) {
+    ASSIGN_OR_RETURN(std::vector<ojson> follow_ups,
+                     FollowUps(door, instrument, out.assessment, subject_ref,
+                               std::string(Str(response, "authored")), owner));
+    resources.insert(resources.end(), follow_ups.begin(), follow_ups.end());
+  }
+  for (ojson r : resources) {
+    const std::string type = r.value("resourceType", "");
+    const std::string id = r.value("id", "");
+    if (type == "Task" && !owner.is_null()) r["owner"] = owner;
+    auto current = door.Read(type, id);
+    if (current) {
+      if (IsSticky(r)) continue;
+      nlohmann::json stored = nlohmann::json::parse(current->body, nullptr, false);
+      if (WithoutMeta(stored) == WithoutMeta(nlohmann::json(r))) continue;
+    } else if (current.error().code != ErrorCode::kNotFound &&
+               current.error().code != ErrorCode::kGone) {
+      return Unexpected(std::move(current).error());
+    }
+    if (type == "Flag") ++out.critical_written;
+    out.entries.push_back(PutEntry(type, id, r.dump()));
+  }
+  return out;
+}
+
+std::string PutEntry(std::string_view type, std::string_view id, std::string_view resource_text,
+                     std::string_view full_url, int64_t if_match_version) {
+  std::string out = "{";
+  if (!full_url.empty()) {
+    out += "\"fullUrl\":";
+    json::AppendQuoted(full_url, out);
+    out += ",";
+  }
+  out += "\"resource\":";
+  out += resource_text;
+  out += ",\"request\":{\"method\":\"PUT\",\"url\":";
+  json::AppendQuoted(std::string(type) + "/" + std::string(id), out);
+  if (if_match_version > 0) {
+    out += ",\"ifMatch\":";
+    json::AppendQuoted("W/\"" + std::to_string(if_match_version) + "\"", out);
+  }
+  out += "}}";
+  return out;
+}
+
+std::string TransactionBundle(const std::vector<std::string>& entries) {
+  std::string out = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i) out += ",";
+    out += entries[i];
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace carepath::assess
