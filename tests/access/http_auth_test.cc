@@ -121,6 +121,16 @@ TEST_F(HttpAuthTest, MetadataAndSmartConfigurationArePublic) {
   std::string endpoint = smart.Json().value("token_endpoint", "");
   EXPECT_TRUE(endpoint.ends_with("/auth/token")) << endpoint;
   EXPECT_NE(smart.body.find("client_credentials"), std::string::npos);
+  // The CapabilityStatement advertises SMART security with the same token endpoint.
+  nlohmann::json cap = Do("GET", "/fhir/r4/metadata").Json();
+  const nlohmann::json& security = cap["rest"][0]["security"];
+  ASSERT_TRUE(security.is_object()) << cap["rest"][0].dump().substr(0, 200);
+  EXPECT_EQ(security["service"][0]["coding"][0].value("code", ""), "SMART-on-FHIR");
+  const nlohmann::json& oauth = security["extension"][0];
+  EXPECT_EQ(oauth.value("url", ""),
+            "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+  EXPECT_EQ(oauth["extension"][0].value("url", ""), "token");
+  EXPECT_EQ(oauth["extension"][0].value("valueUri", ""), endpoint);
 }
 
 TEST_F(HttpAuthTest, CareTeamClinicianReadsButPartTwoAndOtherPatientsAreNotFound) {
@@ -290,6 +300,24 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
 
   out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
   EXPECT_EQ(status, 0) << out;
+  // The anchor printed by `audit head` verifies; a different hash at that position not.
+  std::string head = RunCommand(std::string(CAREPATH_BINARY) + " audit head --db " + db, status);
+  ASSERT_EQ(status, 0) << head;
+  while (!head.empty() && head.back() == '\n') head.pop_back();
+  const size_t colon = head.find(':');
+  ASSERT_NE(colon, std::string::npos) << head;
+  ASSERT_EQ(head.size() - colon - 1, 64u) << head;
+  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " +
+                       head,
+                   status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("anchored head matches"), std::string::npos) << out;
+  const std::string forged = head.substr(0, colon + 1) + std::string(64, '0');
+  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " +
+                       forged,
+                   status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("record " + head.substr(0, colon)), std::string::npos) << out;
   const std::string path = db.substr(7);
   RunCommand("sqlite3 " + path + " \"UPDATE audit_log SET res_id = 'other' WHERE seq = 4\"",
              status);
