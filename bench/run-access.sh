@@ -46,7 +46,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_carepath DB AUTH: serves sqlite:DB with THREADS threads, auth on|off; sets CP_BASE.
+# start_carepath DB AUTH: serves sqlite:DB with THREADS threads, auth on|off; sets CP_BASE
+# (the FHIR base) and CP_ROOT (the origin).
 start_carepath() {
   local db=$1 auth=$2 urlfile=$OUT/serve.url
   rm -f "$urlfile"
@@ -55,6 +56,7 @@ start_carepath() {
   CP_PID=$!
   for _ in $(seq 200); do grep -q http "$urlfile" 2>/dev/null && break; sleep 0.05; done
   CP_BASE=$(grep -o 'http://[^ ]*' "$urlfile") || { cat "$OUT/serve.err" >&2; exit 1; }
+  CP_ROOT=${CP_BASE%/fhir/r4}
 }
 stop_carepath() {
   kill -TERM "$CP_PID"
@@ -90,7 +92,6 @@ fi
 # The bench clinician: the first member of the first patient's CareTeam, and the patients
 # on that clinician's teams.
 start_carepath "$demo" off
-root=${CP_BASE%/fhir/r4}
 pid0=$(curl -sf "$CP_BASE/Patient?_count=1" | grep -o '"fullUrl":"[^"]*/Patient/[^"]*"' |
   sed 's|.*/Patient/\([^"]*\)"|\1|' | head -1)
 dr=$(curl -sf "$CP_BASE/CareTeam?subject=Patient/$pid0&status=active" |
@@ -106,7 +107,7 @@ for p in "${patients[@]}"; do
   echo "/fhir/r4/Patient/$p" >>"$OUT/read.paths"
   path="/fhir/r4/Observation?patient=$p&code=$code&_sort=-date&_count=20"
   echo "$path" >>"$OUT/search.paths"
-  hits=$((hits + $(curl -sf "$root$path" | grep -o '"resource":{' | wc -l)))
+  hits=$((hits + $(curl -sf "$CP_ROOT$path" | grep -o '"resource":{' | wc -l)))
 done
 ((hits > 0)) || { log "the searches find nothing"; exit 1; }
 stop_carepath
@@ -117,11 +118,11 @@ log "clinician Practitioner/$dr reaches ${#patients[@]} patients; the searches f
   --password bench-password-1 --db "sqlite:$demo" >/dev/null 2>&1 || true
 start_carepath "$demo" on
 token=$(curl -sf -d 'grant_type=password&username=bench-dr&password=bench-password-1' \
-  "$root/auth/token" | grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
+  "$CP_ROOT/auth/token" | grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
 [[ -n $token ]] || { log "no token for bench-dr"; exit 1; }
 on_hits=0
 while read -r path; do
-  on_hits=$((on_hits + $(curl -sf -H "Authorization: Bearer $token" "$root$path" |
+  on_hits=$((on_hits + $(curl -sf -H "Authorization: Bearer $token" "$CP_ROOT$path" |
     grep -o '"resource":{"resourceType":"Observation"' | wc -l)))
 done <"$OUT/search.paths"
 stop_carepath
@@ -131,12 +132,12 @@ stop_carepath
 : >"$OUT/rounds.txt"
 for r in $(seq "$ROUNDS"); do
   start_carepath "$demo" off
-  ro=$(wrk_run "read-off-$r" "$root" "$OUT/read.paths")
-  so=$(wrk_run "search-off-$r" "$root" "$OUT/search.paths")
+  ro=$(wrk_run "read-off-$r" "$CP_ROOT" "$OUT/read.paths")
+  so=$(wrk_run "search-off-$r" "$CP_ROOT" "$OUT/search.paths")
   stop_carepath
   start_carepath "$demo" on
-  rn=$(wrk_run "read-on-$r" "$root" "$OUT/read.paths" -H "Authorization: Bearer $token")
-  sn=$(wrk_run "search-on-$r" "$root" "$OUT/search.paths" -H "Authorization: Bearer $token")
+  rn=$(wrk_run "read-on-$r" "$CP_ROOT" "$OUT/read.paths" -H "Authorization: Bearer $token")
+  sn=$(wrk_run "search-on-$r" "$CP_ROOT" "$OUT/search.paths" -H "Authorization: Bearer $token")
   stop_carepath
   echo "$ro $rn $so $sn" >>"$OUT/rounds.txt"
   log "round $r: read off ${ro%% *} on ${rn%% *} req/s; search off ${so%% *} on ${sn%% *} req/s"

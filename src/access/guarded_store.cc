@@ -211,17 +211,34 @@ Result<bool> GuardedStore::MayWrite(const ResourceFacts& facts) {
   return Reaches(facts.patients);
 }
 
+// The lookups that judging a resource of a reachable patient costs (the principal's care
+// team, that patient's Consents), made also for an absent id and for a record withheld
+// early (an unreachable patient), so that the time an answer takes does not tell absent
+// from withheld. Both are cached for the request; the Consents looked up for an absent id
+// are those of a placeholder patient id and are not used.
+Status GuardedStore::LookUpAsForAJudgement(const std::vector<std::string>& patients) {
+  if (role_ != nullptr && role_->patients == PatientReach::kCareTeam) {
+    RETURN_IF_ERROR(CareTeamPatients());
+  }
+  ASSIGN_OR_RETURN(const std::vector<std::string>* ignored,
+                   ConsentsOf(patients.empty() ? std::string("absent") : patients[0]));
+  (void)ignored;
+  return Ok();
+}
+
 Result<GuardedStore::Located> GuardedStore::Locate(std::string_view type, std::string_view id,
                                                   Result<store::StoredResource> current) {
   Located at;
   if (current) {
     ASSIGN_OR_RETURN(Verdict v, Judge(current->body, type));
     at.target = v == Verdict::kVisible ? Target::kVisible : Target::kWithheld;
+    if (v == Verdict::kWithheld) RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_.patients));
     at.current = std::move(*current);
     return at;
   }
   if (current.error().code == ErrorCode::kNotFound) {
     at.target = Target::kAbsent;
+    RETURN_IF_ERROR(LookUpAsForAJudgement({}));
     return at;
   }
   if (current.error().code != ErrorCode::kGone) return current.error();
@@ -296,11 +313,13 @@ Result<store::StoredResource> GuardedStore::VRead(std::string_view type, std::st
       RETURN_IF_ERROR(Record("vread", type, id, "failed", r.error().message));
       return r;
     }
+    RETURN_IF_ERROR(LookUpAsForAJudgement({}));
     RETURN_IF_ERROR(Record("vread", type, id, "not-found"));
     return Error::NotFound(NotKnown(type, id) + " at that version");
   }
   ASSIGN_OR_RETURN(Verdict v, Judge(r->body, type));
   if (v == Verdict::kWithheld) {
+    RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_.patients));
     RETURN_IF_ERROR(Record("vread", type, id, "withheld"));
     return Error::NotFound(NotKnown(type, id) + " at that version");
   }

@@ -149,6 +149,7 @@ class GuardedStore : public store::ForwardingStore {
   Result<bool> Reaches(const std::vector<std::string>& patients);
   Result<const std::set<std::string>*> CareTeamPatients();
   Result<const std::vector<std::string>*> ConsentsOf(const std::string& patient_id);
+  Status LookUpAsForAJudgement(const std::vector<std::string>& patients);
   bool BreakGlassFor(const std::vector<std::string>& patients) const;
   bool ReachesAll() const;
   bool PatientScoped(std::string_view type, Interaction interaction) const;

@@ -158,18 +158,14 @@ TokenResponse AccessService::Issue(const std::string& subject_kind, const std::s
 }
 
 bool AccessService::Locked(const std::string& name) {
-  std::lock_guard lock(failures_mu_);
-  auto it = failures_.find(name);
-  return it != failures_.end() && it->second.locked_until_us > Now();
+  auto locked = identities_->LoginLocked(name, Now());
+  return !locked || *locked;  // fail closed: no login while the counters are unreadable
 }
 
 void AccessService::Failed(const std::string& name) {
-  const int64_t now = Now();
-  std::lock_guard lock(failures_mu_);
-  if (failures_.size() > 100000) failures_.clear();  // bound memory under a name spray
-  Failures& f = failures_[name];
-  if (now - f.window_start_us > options_.lockout_us) f = Failures{0, now, 0};
-  if (++f.count >= options_.max_failed_logins) f.locked_until_us = now + options_.lockout_us;
+  // A failure that cannot be counted still fails the login; the next one counts again.
+  (void)identities_->RecordLoginFailure(name, Now(), options_.max_failed_logins,
+                                        options_.lockout_us);
 }
 
 TokenResponse AccessService::Token(const store::SearchParams& form,

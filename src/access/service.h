@@ -16,7 +16,8 @@
 //
 // After max_failed_logins failures for one username or client id within lockout_us, that
 // name is locked for lockout_us: 429 (`slow_down`), even with the right password, and
-// its refresh tokens are refused. The counters live in this process (one node).
+// its refresh tokens are refused. The counters live in the database (IdentityStore), so
+// the limit holds across every server on one database.
 //
 // Thread-safety: every method may be called from many threads.
 #pragma once
@@ -94,13 +95,6 @@ class AccessService {
   // Failed-login counters (see the file comment).
   bool Locked(const std::string& name);
   void Failed(const std::string& name);
-  struct Failures {
-    int count = 0;
-    int64_t window_start_us = 0;
-    int64_t locked_until_us = 0;
-  };
-  std::mutex failures_mu_;
-  std::map<std::string, Failures> failures_;
 
   AccessPolicy policy_;
   AccessOptions options_;

@@ -1,0 +1,77 @@
+// AccessService across servers: two services on one database share the failed-login
+// counters, so the rate limit holds however the attempts are spread over the servers.
+#include "access/service.h"
+
+#include <gtest/gtest.h>
+
+#include "access/test_world.h"
+
+namespace carepath::access {
+namespace {
+
+TEST(LoginRateLimit, HoldsAcrossServersOnOneDatabase) {
+  testing::World world;
+  ASSERT_EQ(world.Open(), "");
+  AccessOptions options;
+  options.password_cost = PasswordCost::ForTests();
+  options.max_failed_logins = 4;
+  auto a = AccessService::Open(world.url(), testing::ContentDir(), options);
+  auto b = AccessService::Open(world.url(), testing::ContentDir(), options);
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  ASSERT_TRUE((*a)->identities()
+                  .AddUser("dr1", "password-1", "Practitioner/dr1", "clinician", "")
+                  .has_value());
+  auto login = [](AccessService& s, const std::string& password) {
+    return s.Token({{"grant_type", "password"}, {"username", "dr1"}, {"password", password}}, "")
+        .status;
+  };
+  // Three failures, spread over both servers, do not lock yet.
+  EXPECT_EQ(login(**a, "wrong-1"), 400);
+  EXPECT_EQ(login(**b, "wrong-2"), 400);
+  EXPECT_EQ(login(**a, "wrong-3"), 400);
+  EXPECT_EQ(login(**b, "password-1"), 200);
+  // The fourth, on either, locks the name on both, even with the right password.
+  EXPECT_EQ(login(**b, "wrong-4"), 400);
+  EXPECT_EQ(login(**a, "password-1"), 429);
+  EXPECT_EQ(login(**b, "password-1"), 429);
+  // Another name is not affected.
+  ASSERT_TRUE((*b)->identities()
+                  .AddUser("dr2", "password-2", "Practitioner/dr2", "clinician", "")
+                  .has_value());
+  EXPECT_EQ((*a)->Token({{"grant_type", "password"},
+                         {"username", "dr2"},
+                         {"password", "password-2"}},
+                        "")
+                .status,
+            200);
+}
+
+TEST(LoginRateLimit, LockEndsAfterTheLockout) {
+  testing::World world;
+  ASSERT_EQ(world.Open(), "");
+  int64_t now = 1'800'000'000'000'000;
+  AccessOptions options;
+  options.password_cost = PasswordCost::ForTests();
+  options.max_failed_logins = 2;
+  options.lockout_us = 60'000'000;
+  options.clock = [&now] { return now; };
+  auto s = AccessService::Open(world.url(), testing::ContentDir(), options);
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  ASSERT_TRUE((*s)->identities()
+                  .AddUser("dr1", "password-1", "Practitioner/dr1", "clinician", "")
+                  .has_value());
+  auto login = [&](const std::string& password) {
+    return (*s)
+        ->Token({{"grant_type", "password"}, {"username", "dr1"}, {"password", password}}, "")
+        .status;
+  };
+  EXPECT_EQ(login("wrong"), 400);
+  EXPECT_EQ(login("wrong"), 400);
+  EXPECT_EQ(login("password-1"), 429);
+  now += 61'000'000;
+  EXPECT_EQ(login("password-1"), 200);
+}
+
+}  // namespace
+}  // namespace carepath::access
