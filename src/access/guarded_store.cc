@@ -1,6 +1,7 @@
 #include "access/guarded_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "access/consent.h"
 #include "fhir/json.h"
@@ -20,13 +21,14 @@ bool Contains(const std::vector<std::string>& list, std::string_view v) {
 }  // namespace
 
 GuardedStore::GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
-                           audit::AuditLog* audit, int64_t now_us)
+                           audit::AuditLog* audit, int64_t now_us, ReachCache* reach_cache)
     : ForwardingStore(inner),
       policy_(policy),
       principal_(std::move(principal)),
       role_(policy.FindRole(principal_.role)),
       audit_(audit),
-      now_us_(now_us) {}
+      now_us_(now_us),
+      reach_cache_(reach_cache) {}
 
 bool GuardedStore::ReachesAll() const {
   return role_ != nullptr && role_->patients == PatientReach::kAll;
@@ -77,32 +79,56 @@ Status GuardedStore::Allow(std::string_view action, std::string_view type, std::
 Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
   if (care_team_) return &*care_team_;
   std::set<std::string> patients;
-  if (!principal_.fhir_ref.empty()) {
-    ASSIGN_OR_RETURN(store::SearchResult teams,
-                     inner().Search("CareTeam", {{"participant", principal_.fhir_ref},
-                                                 {"status", "active"},
-                                                 {"_count", "1000"}}));
-    for (const store::StoredResource& team : teams.matches) {
-      auto doc = json::Document::Parse(team.body);
-      if (!doc) continue;
-      const json::Value& root = doc->root();
-      if (!PeriodContains(root.Find("period"), now_us_)) continue;
-      const json::Value* subject = root.Find("subject");
-      const json::Value* ref = subject == nullptr ? nullptr : subject->Find("reference");
-      std::string patient = ref == nullptr ? "" : PatientIdOf(ref->str());
-      if (patient.empty()) continue;
-      const json::Value* participants = root.Find("participant");
-      if (participants == nullptr) continue;
-      for (const json::Value& p : participants->items()) {
-        const json::Value* member = p.Find("member");
-        const json::Value* mref = member == nullptr ? nullptr : member->Find("reference");
-        if (mref == nullptr || !(mref->str() == principal_.fhir_ref ||
-                                 mref->str().ends_with("/" + principal_.fhir_ref))) {
-          continue;
-        }
-        if (PeriodContains(p.Find("period"), now_us_)) patients.insert(patient);
-      }
+  if (principal_.fhir_ref.empty()) {
+    care_team_ = std::move(patients);
+    return &*care_team_;
+  }
+  std::string stamp;
+  if (reach_cache_ != nullptr) {
+    store::HistoryQuery newest;
+    newest.type = "CareTeam";
+    newest.count = 1;
+    ASSIGN_OR_RETURN(store::HistoryPage page, inner().History(newest));
+    const store::StoredResource* e = page.entries.empty() ? nullptr : &page.entries[0];
+    stamp = e == nullptr ? "none"
+                         : e->id + "/" + std::to_string(e->version) + "@" +
+                               std::to_string(e->last_updated_us);
+    if (auto hit = reach_cache_->Find(principal_.fhir_ref, stamp, now_us_)) {
+      care_team_ = std::move(*hit);
+      return &*care_team_;
     }
+  }
+  int64_t valid_until = std::numeric_limits<int64_t>::max();
+  ASSIGN_OR_RETURN(store::SearchResult teams,
+                   inner().Search("CareTeam", {{"participant", principal_.fhir_ref},
+                                               {"status", "active"},
+                                               {"_count", "1000"}}));
+  for (const store::StoredResource& team : teams.matches) {
+    auto doc = json::Document::Parse(team.body);
+    if (!doc) continue;
+    const json::Value& root = doc->root();
+    valid_until = std::min(valid_until, PeriodNextChange(root.Find("period"), now_us_));
+    if (!PeriodContains(root.Find("period"), now_us_)) continue;
+    const json::Value* subject = root.Find("subject");
+    const json::Value* ref = subject == nullptr ? nullptr : subject->Find("reference");
+    std::string patient = ref == nullptr ? "" : PatientIdOf(ref->str());
+    if (patient.empty()) continue;
+    const json::Value* participants = root.Find("participant");
+    if (participants == nullptr) continue;
+    for (const json::Value& p : participants->items()) {
+      const json::Value* member = p.Find("member");
+      const json::Value* mref = member == nullptr ? nullptr : member->Find("reference");
+      if (mref == nullptr || !(mref->str() == principal_.fhir_ref ||
+                               mref->str().ends_with("/" + principal_.fhir_ref))) {
+        continue;
+      }
+      valid_until = std::min(valid_until, PeriodNextChange(p.Find("period"), now_us_));
+      if (PeriodContains(p.Find("period"), now_us_)) patients.insert(patient);
+    }
+  }
+  // A full page may not be every team: such an answer is not remembered.
+  if (reach_cache_ != nullptr && teams.next_page_token.empty()) {
+    reach_cache_->Put(principal_.fhir_ref, stamp, valid_until, patients);
   }
   care_team_ = std::move(patients);
   return &*care_team_;

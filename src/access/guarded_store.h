@@ -49,6 +49,7 @@
 
 #include "access/policy.h"
 #include "access/principal.h"
+#include "access/reach_cache.h"
 #include "access/resource_facts.h"
 #include "audit/audit_log.h"
 #include "store/forwarding_store.h"
@@ -58,8 +59,10 @@ namespace carepath::access {
 class GuardedStore : public store::ForwardingStore {
  public:
   // `audit` may be null (no audit records; for unit tests of the rules only).
+  // `reach_cache` (may be null) remembers care-team reach across instances; it must
+  // outlive this one.
   GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
-               audit::AuditLog* audit, int64_t now_us);
+               audit::AuditLog* audit, int64_t now_us, ReachCache* reach_cache = nullptr);
 
   Result<store::WriteResult> Create(std::string_view type, std::string_view body) override;
   Result<store::WriteResult> ConditionalCreate(std::string_view type, std::string_view body,
@@ -165,6 +168,7 @@ class GuardedStore : public store::ForwardingStore {
   const Role* role_;  // null when the principal's role is unknown: nothing is allowed
   audit::AuditLog* audit_;
   int64_t now_us_;
+  ReachCache* reach_cache_;
   ResourceFacts last_facts_;  // of the last resource Judge inspected
   bool disclosed_part2_ = false;
   bool used_break_glass_ = false;

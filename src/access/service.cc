@@ -245,7 +245,8 @@ std::string AccessService::SmartConfiguration(std::string_view origin) const {
 }
 
 std::unique_ptr<GuardedStore> AccessService::Guard(store::Store& inner, Principal principal) {
-  return std::make_unique<GuardedStore>(inner, policy_, std::move(principal), audit_.get(), Now());
+  return std::make_unique<GuardedStore>(inner, policy_, std::move(principal), audit_.get(), Now(),
+                                        &reach_cache_);
 }
 
 Result<std::string> AccessService::BreakGlass(store::Store& inner, const Principal& principal,

@@ -101,6 +101,7 @@ class AccessService {
   std::unique_ptr<store::SqlBackend> backend_;
   std::unique_ptr<IdentityStore> identities_;
   std::unique_ptr<audit::AuditLog> audit_;
+  ReachCache reach_cache_;  // shared by the GuardedStores this service makes
 };
 
 // The scopes to grant: `requested` narrowed to what `granted` covers. Resource scopes not

@@ -73,5 +73,37 @@ TEST(LoginRateLimit, LockEndsAfterTheLockout) {
   EXPECT_EQ(login("password-1"), 200);
 }
 
+// Care-team reach is remembered across requests, and forgotten on any CareTeam change
+// and when a participation's period ends.
+TEST(ReachAcrossRequests, FollowsCareTeamChangesAndTheClock) {
+  testing::World world;
+  ASSERT_EQ(world.Open(), "");
+  int64_t now = 1'800'000'000'000'000;  // 2027-01-15
+  AccessOptions options;
+  options.password_cost = PasswordCost::ForTests();
+  options.clock = [&now] { return now; };
+  auto service = AccessService::Open(world.url(), testing::ContentDir(), options);
+  ASSERT_TRUE(service.has_value()) << service.error().ToString();
+  auto sees = [&](const std::string& dr) {
+    auto g = (*service)->Guard(world.store(), testing::World::Dr(dr));
+    return g->Read("Condition", "dep1").has_value();
+  };
+  EXPECT_TRUE(sees("dr1"));
+  EXPECT_TRUE(sees("dr1"));  // from the cache
+  EXPECT_FALSE(sees("dr2"));
+  // dr2 joins until the end of 2027-01-20; dr1 leaves.
+  ASSERT_TRUE(world.store()
+                  .Update("CareTeam", "ct1",
+                          R"({"resourceType":"CareTeam","id":"ct1","status":"active",)"
+                          R"("subject":{"reference":"Patient/p1"},"participant":[)"
+                          R"({"member":{"reference":"Practitioner/dr2"},)"
+                          R"("period":{"end":"2027-01-20"}}]})")
+                  .has_value());
+  EXPECT_FALSE(sees("dr1"));
+  EXPECT_TRUE(sees("dr2"));
+  now += 7LL * 86400 * 1000000;  // 2027-01-22
+  EXPECT_FALSE(sees("dr2"));
+}
+
 }  // namespace
 }  // namespace carepath::access
