@@ -23,6 +23,7 @@
 // reach all patients, unknown ids; kForbidden for the role or the patient), the others are
 // labelled and imported in one inner call.
 #include <algorithm>
+#include <map>
 
 #include "access/guarded_store.h"
 #include "fhir/json.h"
@@ -76,10 +77,10 @@ Entry ParseEntry(const json::Value& e, std::string_view source) {
   if (out.method_value == nullptr || out.url == nullptr || !out.url->is_string()) return out;
   std::string_view m = out.method_value->str();
   out.method = m == "GET" || m == "HEAD" ? Method::kGet
-               : m == "POST"            ? Method::kPost
-               : m == "PUT"             ? Method::kPut
-               : m == "DELETE"          ? Method::kDelete
-                                        : Method::kOther;
+               : m == "POST"             ? Method::kPost
+               : m == "PUT"              ? Method::kPut
+               : m == "DELETE"           ? Method::kDelete
+                                         : Method::kOther;
   std::string_view u = out.url->str();
   if (size_t q = u.find('?'); q != std::string_view::npos) {
     out.query = std::string(u.substr(q + 1));
@@ -109,23 +110,24 @@ Entry ParseEntry(const json::Value& e, std::string_view source) {
   return out;
 }
 
+// As the store words them (store/bundle.cc), so that the guard's answers read alike.
 std::string StatusLine(int status) {
-  switch (status) {
-    case 200: return "200 OK";
-    case 201: return "201 Created";
-    case 204: return "204 No Content";
-    case 400: return "400 Bad Request";
-    case 403: return "403 Forbidden";
-    case 404: return "404 Not Found";
-    case 409: return "409 Conflict";
-    case 410: return "410 Gone";
-    case 412: return "412 Precondition Failed";
-    case 413: return "413 Payload Too Large";
-    case 422: return "422 Unprocessable Entity";
-    case 501: return "501 Not Implemented";
-    case 503: return "503 Service Unavailable";
-    default: return std::to_string(status) + " Error";
-  }
+  static const std::map<int, std::string_view> kReasons = {{200, "OK"},
+                                                           {201, "Created"},
+                                                           {204, "No Content"},
+                                                           {400, "Bad Request"},
+                                                           {403, "Forbidden"},
+                                                           {404, "Not Found"},
+                                                           {409, "Conflict"},
+                                                           {410, "Gone"},
+                                                           {412, "Precondition Failed"},
+                                                           {413, "Payload Too Large"},
+                                                           {422, "Unprocessable Entity"},
+                                                           {501, "Not Implemented"},
+                                                           {503, "Service Unavailable"}};
+  auto it = kReasons.find(status);
+  return std::to_string(status) + " " +
+         std::string(it == kReasons.end() ? std::string_view("Error") : it->second);
 }
 
 Error AtEntry(Error e, size_t index) {
@@ -174,10 +176,14 @@ std::string ResponseEntry(int status, const std::string& type, const std::string
 
 std::string WriteEntry(const store::WriteResult& w) {
   switch (w.action) {
-    case store::WriteAction::kCreated: return ResponseEntry(201, w.type, w.id, w.version, w.last_updated_us);
-    case store::WriteAction::kDeleted: return ResponseEntry(200, w.type, w.id, w.version, w.last_updated_us);
-    case store::WriteAction::kNoop: return ResponseEntry(204, "", w.id, w.version, w.last_updated_us);
-    default: return ResponseEntry(200, w.type, w.id, w.version, w.last_updated_us);
+    case store::WriteAction::kCreated:
+      return ResponseEntry(201, w.type, w.id, w.version, w.last_updated_us);
+    case store::WriteAction::kDeleted:
+      return ResponseEntry(200, w.type, w.id, w.version, w.last_updated_us);
+    case store::WriteAction::kNoop:
+      return ResponseEntry(204, "", w.id, w.version, w.last_updated_us);
+    default:
+      return ResponseEntry(200, w.type, w.id, w.version, w.last_updated_us);
   }
 }
 
@@ -269,10 +275,12 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
         case Method::kPost: {
           auto w = e.has_if_none_exist ? ConditionalCreate(e.type, e.resource, e.if_none_exist)
                                        : Create(e.type, e.resource);
-          if (w) out = w->action == store::WriteAction::kExisting
-                           ? ResponseEntry(200, w->type, w->id, w->version, w->last_updated_us)
-                           : WriteEntry(*w);
-          else out = w.error();
+          if (w)
+            out = w->action == store::WriteAction::kExisting
+                      ? ResponseEntry(200, w->type, w->id, w->version, w->last_updated_us)
+                      : WriteEntry(*w);
+          else
+            out = w.error();
           break;
         }
         case Method::kPut: {
@@ -312,8 +320,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
           const json::Value* list = parsed ? parsed->root().Find("entry") : nullptr;
           if (list != nullptr && list->size() == 1) {
             const json::Value& r = list->items()[0];
-            out = std::string(parsed->source().substr(r.source_begin(),
-                                                      r.source_end() - r.source_begin()));
+            out = std::string(
+                parsed->source().substr(r.source_begin(), r.source_end() - r.source_begin()));
           } else {
             out = Error::Invalid("request", "request.method and request.url are required");
           }
@@ -377,8 +385,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
           if (s && !put_targets.contains(e.type + "/" + e.id)) {
             // Inside a transaction a failing read fails it all: a withheld target fails it
             // as an absent one does.
-            auto current = e.version ? inner().VRead(e.type, e.id, *e.version)
-                                     : inner().Read(e.type, e.id);
+            auto current =
+                e.version ? inner().VRead(e.type, e.id, *e.version) : inner().Read(e.type, e.id);
             if (!current && current.error().code != ErrorCode::kNotFound &&
                 current.error().code != ErrorCode::kGone) {
               return AtEntry(current.error(), i);
@@ -425,8 +433,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
           } else if (m->visible.empty() && (m->withheld || !ReachesAll())) {
             target = BodyIdOf(e.resource);
             if (target.empty()) {  // as the store would: create under a new id
-              splices.push_back({e.method_value->source_begin(), e.method_value->source_end(),
-                                 Quoted("POST")});
+              splices.push_back(
+                  {e.method_value->source_begin(), e.method_value->source_end(), Quoted("POST")});
               splices.push_back({e.url->source_begin(), e.url->source_end(), Quoted(e.type)});
               break;
             }
@@ -504,7 +512,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
         size_t close = e.path.find(']');
         size_t j = std::stoul(e.path.substr(13, close - 13));
         if (j < inner_index.size()) {
-          e.path = "Bundle.entry[" + std::to_string(inner_index[j]) + "]" + e.path.substr(close + 1);
+          e.path =
+              "Bundle.entry[" + std::to_string(inner_index[j]) + "]" + e.path.substr(close + 1);
         }
       }
       RETURN_IF_ERROR(Record("transaction", "Bundle", "", "failed", e.message));
@@ -521,8 +530,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
           std::string(out.source().substr(v.source_begin(), v.source_end() - v.source_begin()));
     }
   }
-  RETURN_IF_ERROR(Record("transaction", "Bundle", "", "success",
-                         "entries=" + std::to_string(entries.size())));
+  RETURN_IF_ERROR(
+      Record("transaction", "Bundle", "", "success", "entries=" + std::to_string(entries.size())));
   for (size_t i = 0; i < entries.size(); ++i) {
     if (own[i]) responses[i] = std::move(*own[i]);
     if (!get[i]) continue;

@@ -1,6 +1,7 @@
 // Bundles and bulk import through the guard: entry by entry, transactions all or nothing,
 // withheld targets answered as absent ones.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "access/test_world.h"
@@ -10,12 +11,10 @@ namespace {
 
 using testing::World;
 
-const char* kObsP1 =
-    R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},)"
-    R"("subject":{"reference":"Patient/p1"}})";
-const char* kObsP2 =
-    R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},)"
-    R"("subject":{"reference":"Patient/p2"}})";
+const char* kObsP1 = R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},)"
+                     R"("subject":{"reference":"Patient/p1"}})";
+const char* kObsP2 = R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},)"
+                     R"("subject":{"reference":"Patient/p2"}})";
 
 std::string Entry(const std::string& method, const std::string& url,
                   const std::string& resource = "") {
@@ -62,16 +61,16 @@ class GuardedBundleTest : public ::testing::Test {
 TEST_F(GuardedBundleTest, BatchEntriesAreCheckedOneByOne) {
   auto& dr1 = world_.Guard(World::Dr("dr1"));
   auto r = dr1.ProcessBundle(Bundle(
-      "batch", {Entry("GET", "Condition/oud1"), Entry("GET", "Condition/nothing-here"),
-                Entry("GET", "Condition/dep1"), Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1")),
-                Entry("DELETE", "Condition/oud1"), Entry("POST", "Observation", kObsP1),
-                Entry("POST", "Observation", kObsP2), Entry("GET", "Condition?code=F11.20"),
-                Entry("DELETE", "Condition?code=F11.20")}));
+      "batch",
+      {Entry("GET", "Condition/oud1"), Entry("GET", "Condition/nothing-here"),
+       Entry("GET", "Condition/dep1"), Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1")),
+       Entry("DELETE", "Condition/oud1"), Entry("POST", "Observation", kObsP1),
+       Entry("POST", "Observation", kObsP2), Entry("GET", "Condition?code=F11.20"),
+       Entry("DELETE", "Condition?code=F11.20")}));
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
-  EXPECT_EQ(Statuses(*r),
-            (std::vector<std::string>{"404 Not Found", "404 Not Found", "200 OK", "404 Not Found",
-                                      "404 Not Found", "201 Created", "403 Forbidden", "200 OK",
-                                      "204 No Content"}));
+  EXPECT_EQ(Statuses(*r), (std::vector<std::string>{"404 Not Found", "404 Not Found", "200 OK",
+                                                    "404 Not Found", "404 Not Found", "201 Created",
+                                                    "403 Forbidden", "200 OK", "204 No Content"}));
   nlohmann::json j = nlohmann::json::parse(*r);
   EXPECT_EQ(j["type"], "batch-response");
   EXPECT_TRUE(j["entry"][7]["resource"]["entry"].empty());
@@ -84,9 +83,9 @@ TEST_F(GuardedBundleTest, BatchEntriesAreCheckedOneByOne) {
 TEST_F(GuardedBundleTest, TransactionWithAWithheldTargetFailsAsWithAnAbsentOne) {
   auto& dr1 = world_.Guard(World::Dr("dr1"));
   const int64_t before = Count("Observation");
-  auto withheld = dr1.ProcessBundle(Bundle(
-      "transaction", {Entry("POST", "Observation", kObsP1),
-                      Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1"))}));
+  auto withheld = dr1.ProcessBundle(
+      Bundle("transaction", {Entry("POST", "Observation", kObsP1),
+                             Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1"))}));
   auto absent = dr1.ProcessBundle(Bundle(
       "transaction", {Entry("POST", "Observation", kObsP1),
                       Entry("PUT", "Condition/nothing-here", Condition("nothing-here", "F32.1"))}));

@@ -94,8 +94,8 @@ Result<std::optional<store::SearchParams>> GuardedStore::ResolveChains(
       std::vector<std::string> ids;
       RETURN_IF_ERROR(CollectVisible(
           parts[1],
-          {{rest, value}, {"_include", parts[1] + ":" + parts[2] + ":" + std::string(type)}},
-          true, type, ids));
+          {{rest, value}, {"_include", parts[1] + ":" + parts[2] + ":" + std::string(type)}}, true,
+          type, ids));
       if (ids.empty()) return std::optional<store::SearchParams>();
       out.emplace_back("_id", Join(ids, ","));
       continue;

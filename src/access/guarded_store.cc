@@ -253,7 +253,7 @@ Status GuardedStore::LookUpAsForAJudgement(const std::vector<std::string>& patie
 }
 
 Result<GuardedStore::Located> GuardedStore::Locate(std::string_view type, std::string_view id,
-                                                  Result<store::StoredResource> current) {
+                                                   Result<store::StoredResource> current) {
   Located at;
   if (current) {
     ASSIGN_OR_RETURN(Verdict v, Judge(current->body, type));

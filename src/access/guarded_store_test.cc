@@ -297,9 +297,10 @@ TEST_F(GuardedStoreTest, WritesToAWithheldRecordAnswerNotFoundAndChangeNothing) 
   EXPECT_EQ(still->version, 1);
   // The admin reaches every patient: update-as-create stays open to them.
   auto& admin = world_.Guard(World::Admin());
-  EXPECT_TRUE(admin.Update("Condition", "made-by-put",
-                           R"({"resourceType":"Condition","id":"made-by-put","subject":)"
-                           R"({"reference":"Patient/p1"},"code":{"text":"x"}})")
+  EXPECT_TRUE(admin
+                  .Update("Condition", "made-by-put",
+                          R"({"resourceType":"Condition","id":"made-by-put","subject":)"
+                          R"({"reference":"Patient/p1"},"code":{"text":"x"}})")
                   .has_value());
 }
 

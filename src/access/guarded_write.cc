@@ -95,8 +95,12 @@ Result<store::WriteResult> GuardedStore::ConditionalCreate(std::string_view type
     w = Error::PreconditionFailed("the condition matches several resources");
   } else if (m.visible.size() == 1) {
     store::StoredResource& r = m.visible[0];
-    w = store::WriteResult{store::WriteAction::kExisting, r.type, r.id, r.version,
-                           r.last_updated_us, std::move(r.body)};
+    w = store::WriteResult{store::WriteAction::kExisting,
+                           r.type,
+                           r.id,
+                           r.version,
+                           r.last_updated_us,
+                           std::move(r.body)};
   } else {
     w = inner().Create(type, labelled);  // what matched is not there for this principal
   }

@@ -374,11 +374,11 @@ Status IdentityStore::RecordLoginFailure(std::string_view name, int64_t now_us, 
         "window_start_us = CASE WHEN $2 - access_login_failures.window_start_us > $3 THEN $2 "
         "ELSE access_login_failures.window_start_us END",
         {SqlValue::Text(name), SqlValue::Int(now_us), SqlValue::Int(window_us)}));
-    RETURN_IF_ERROR(txn.Exec(
-        "UPDATE access_login_failures SET locked_until_us = $2 + $3 "
-        "WHERE name = $1 AND failures >= $4 AND locked_until_us <= $2",
-        {SqlValue::Text(name), SqlValue::Int(now_us), SqlValue::Int(window_us),
-         SqlValue::Int(max)}));
+    RETURN_IF_ERROR(
+        txn.Exec("UPDATE access_login_failures SET locked_until_us = $2 + $3 "
+                 "WHERE name = $1 AND failures >= $4 AND locked_until_us <= $2",
+                 {SqlValue::Text(name), SqlValue::Int(now_us), SqlValue::Int(window_us),
+                  SqlValue::Int(max)}));
     // Names whose window and lock have both passed carry no information any more.
     RETURN_IF_ERROR(txn.Exec(
         "DELETE FROM access_login_failures WHERE window_start_us < $1 AND locked_until_us < $2",

@@ -39,12 +39,10 @@ TEST(LoginRateLimit, HoldsAcrossServersOnOneDatabase) {
   ASSERT_TRUE((*b)->identities()
                   .AddUser("dr2", "password-2", "Practitioner/dr2", "clinician", "")
                   .has_value());
-  EXPECT_EQ((*a)->Token({{"grant_type", "password"},
-                         {"username", "dr2"},
-                         {"password", "password-2"}},
-                        "")
-                .status,
-            200);
+  EXPECT_EQ(
+      (*a)->Token({{"grant_type", "password"}, {"username", "dr2"}, {"password", "password-2"}}, "")
+          .status,
+      200);
 }
 
 TEST(LoginRateLimit, LockEndsAfterTheLockout) {

@@ -136,8 +136,9 @@ std::string SecuredCapabilityStatement(ApiContext& ctx, const Request& req) {
       {"description",
        "Every interaction needs a Bearer token from the token endpoint (grants password, "
        "client_credentials, refresh_token); see " +
-           req.base_url + "/.well-known/smart-configuration. Resources the user may not see "
-                          "answer as if absent."}};
+           req.base_url +
+           "/.well-known/smart-configuration. Resources the user may not see "
+           "answer as if absent."}};
   return doc.dump();
 }
 

@@ -1,9 +1,8 @@
 #include "audit/audit_log.h"
 
-#include <charconv>
-
 #include <sodium.h>
 
+#include <charconv>
 #include <string_view>
 
 #include "audit/database.h"
@@ -187,8 +186,9 @@ Result<VerifyReport> AuditLog::Verify(std::string_view anchor) {
       } else if (RecordHash(r) != r.hash) {
         broken("the record's content does not match its hash (edited)");
       } else if (r.seq == anchor_seq && r.hash != anchor_hash) {
-        broken("the record's hash differs from the anchored head: the chain up to here was "
-               "rewritten");
+        broken(
+            "the record's hash differs from the anchored head: the chain up to here was "
+            "rewritten");
       }
       if (!report.ok()) return report;
       prev_hash = r.hash;

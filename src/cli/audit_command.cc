@@ -34,8 +34,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
       return;
     }
     auto log = audit::AuditLog::Open(**backend);
-    auto report =
-        log ? (*log)->Verify(*expect_head) : Result<audit::VerifyReport>(log.error());
+    auto report = log ? (*log)->Verify(*expect_head) : Result<audit::VerifyReport>(log.error());
     if (!report) {
       std::fprintf(stderr, "carepath audit verify: %s\n", report.error().ToString().c_str());
       exit_code = 2;

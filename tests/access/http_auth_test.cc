@@ -307,15 +307,14 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
   const size_t colon = head.find(':');
   ASSERT_NE(colon, std::string::npos) << head;
   ASSERT_EQ(head.size() - colon - 1, 64u) << head;
-  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " +
-                       head,
-                   status);
+  out = RunCommand(
+      std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " + head, status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("anchored head matches"), std::string::npos) << out;
   const std::string forged = head.substr(0, colon + 1) + std::string(64, '0');
-  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " +
-                       forged,
-                   status);
+  out = RunCommand(
+      std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " + forged,
+      status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("record " + head.substr(0, colon)), std::string::npos) << out;
   const std::string path = db.substr(7);

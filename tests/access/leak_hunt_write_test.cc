@@ -154,8 +154,8 @@ TEST_F(LeakHuntWriteTest, WritesToAWithheldRecordAnswerAsForAnAbsentOne) {
     ++ways;
     return a.status;
   };
-  EXPECT_EQ(same("PUT", "/Condition/oud1", "/Condition/nothing-here",
-                 Condition("oud1", "F32.1"), Condition("nothing-here", "F32.1"), {}),
+  EXPECT_EQ(same("PUT", "/Condition/oud1", "/Condition/nothing-here", Condition("oud1", "F32.1"),
+                 Condition("nothing-here", "F32.1"), {}),
             404);
   same("PUT", "/Condition/oud1", "/Condition/nothing-here", Condition("oud1", "F32.1"),
        Condition("nothing-here", "F32.1"), if_match);
@@ -169,8 +169,7 @@ TEST_F(LeakHuntWriteTest, WritesToAWithheldRecordAnswerAsForAnAbsentOne) {
   const std::string fresh =
       R"({"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"text":"x"}})";
   EXPECT_EQ(same("DELETE", "/Condition?code=F11.20", "/Condition?code=Q99.99", "", "", {}), 204);
-  EXPECT_EQ(same("PUT", "/Condition?code=F11.20", "/Condition?code=Q99.99", fresh, fresh, {}),
-            201);
+  EXPECT_EQ(same("PUT", "/Condition?code=F11.20", "/Condition?code=Q99.99", fresh, fresh, {}), 201);
   {
     HttpResponse a = Send("POST", "/Condition", fresh, {{"If-None-Exist", "code=F11.20"}});
     HttpResponse b = Send("POST", "/Condition", fresh, {{"If-None-Exist", "code=Q99.99"}});
@@ -240,11 +239,13 @@ TEST_F(LeakHuntWriteTest, ChainsDoNotMatchThroughAHiddenTarget) {
        "/Encounter?diagnosis:Condition.code=Q99.99&_summary=count");
   same("/Encounter?diagnosis:Condition.code=F11.20&_total=accurate",
        "/Encounter?diagnosis:Condition.code=Q99.99&_total=accurate");
-  same("/Encounter?diagnosis:Condition._security=http://terminology.hl7.org/CodeSystem/"
-       "v3-ActCode%7CSUD",
-       "/Encounter?diagnosis:Condition._security=http://terminology.hl7.org/CodeSystem/"
-       "v3-ActCode%7CZZZ");
-  same("/Patient?_has:Condition:subject:code=F11.20", "/Patient?_has:Condition:subject:code=Q99.99");
+  same(
+      "/Encounter?diagnosis:Condition._security=http://terminology.hl7.org/CodeSystem/"
+      "v3-ActCode%7CSUD",
+      "/Encounter?diagnosis:Condition._security=http://terminology.hl7.org/CodeSystem/"
+      "v3-ActCode%7CZZZ");
+  same("/Patient?_has:Condition:subject:code=F11.20",
+       "/Patient?_has:Condition:subject:code=Q99.99");
   same("/Patient?_has:Condition:subject:code=F11.20&_summary=count",
        "/Patient?_has:Condition:subject:code=Q99.99&_summary=count");
   same("/Patient?_has:Encounter:subject:diagnosis:Condition.code=F11.20",
@@ -279,9 +280,9 @@ TEST_F(LeakHuntWriteTest, BundlesAnswerForAWithheldRecordAsForAnAbsentOne) {
     const std::string put = R"({"resourceType":"Condition","id":")" + id +
                             R"(","subject":{"reference":"Patient/p1"},"code":{"text":"x"}})";
     return R"({"resourceType":"Bundle","type":")" + type + R"(","entry":[)" +
-           R"({"request":{"method":"GET","url":"Condition/)" + id + R"("}},)" +
-           R"({"resource":)" + put + R"(,"request":{"method":"PUT","url":"Condition/)" + id +
-           R"("}},)" + R"({"request":{"method":"DELETE","url":"Condition/)" + id + R"("}}]})";
+           R"({"request":{"method":"GET","url":"Condition/)" + id + R"("}},)" + R"({"resource":)" +
+           put + R"(,"request":{"method":"PUT","url":"Condition/)" + id + R"("}},)" +
+           R"({"request":{"method":"DELETE","url":"Condition/)" + id + R"("}}]})";
   };
   int ways = 0;
   for (const std::string type : {"batch", "transaction"}) {
@@ -329,9 +330,9 @@ TEST_F(LeakHuntWriteTest, WithheldAndAbsentReadsTakeTheSameOrderOfTime) {
   ASSERT_TRUE(c.ok());
   auto timed = [&](const std::string& target) {
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_TRUE(c.Send(http_test::BuildRequest(
-        "GET", std::string(kBase) + target, "", {{"Authorization", "Bearer " + *token_}},
-        /*close=*/false)));
+    EXPECT_TRUE(c.Send(http_test::BuildRequest("GET", std::string(kBase) + target, "",
+                                               {{"Authorization", "Bearer " + *token_}},
+                                               /*close=*/false)));
     HttpResponse r = c.Read();
     EXPECT_EQ(r.status, 404) << target;
     return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
