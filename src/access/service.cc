@@ -249,6 +249,19 @@ std::unique_ptr<GuardedStore> AccessService::Guard(store::Store& inner, Principa
                                         &reach_cache_);
 }
 
+std::unique_ptr<GuardedStore> AccessService::GuardSystem(store::Store& inner,
+                                                         std::string_view engine,
+                                                         std::string_view purpose) {
+  Principal p;
+  p.kind = "system";
+  p.id = std::string(engine);
+  p.role = "engine";
+  p.fhir_ref = "Device/" + std::string(engine);
+  p.purpose = std::string(purpose);
+  p.scopes = ScopeSet::Parse("system/*.cruds");
+  return Guard(inner, std::move(p));
+}
+
 Result<std::string> AccessService::BreakGlass(store::Store& inner, const Principal& principal,
                                               std::string_view patient_id,
                                               std::string_view reason) {

@@ -77,6 +77,18 @@ class AccessService {
   std::string SmartConfiguration(std::string_view origin) const;
 
   std::unique_ptr<GuardedStore> Guard(store::Store& inner, Principal principal);
+  // A guard for an engine (src/assess, src/plan, ...) acting as a system actor: role
+  // `engine` (content/access/roles.json: reads every patient's data, writes only the
+  // kinds of results engines produce), scopes system/*.cruds, the given purpose of use
+  // (a v3-ActReason code such as TREAT), actor "system:ENGINE" in the audit trail and
+  // FHIR identity Device/ENGINE. The same rules as for any request apply, no bypass:
+  // sensitive labels are withheld unless an active Consent permits actor Device/ENGINE
+  // for that purpose.
+  //
+  //   auto guard = access->GuardSystem(store, "assess", "TREAT");
+  //   auto r = guard->Read("QuestionnaireResponse", id);   // checked and audited
+  std::unique_ptr<GuardedStore> GuardSystem(store::Store& inner, std::string_view engine,
+                                            std::string_view purpose);
 
   // Grants `principal` access to `patient_id` for break_glass_ttl_us, audits it (flagged)
   // and raises a Task for the patient's care manager(s). kForbidden when the role may not

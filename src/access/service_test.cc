@@ -103,5 +103,41 @@ TEST(ReachAcrossRequests, FollowsCareTeamChangesAndTheClock) {
   EXPECT_FALSE(sees("dr2"));
 }
 
+// Engines act as system actors with a purpose of use: they read every patient's
+// ordinary records, write only results, and get no bypass for sensitive labels.
+TEST(SystemActors, EnginesGoThroughTheSameDoor) {
+  testing::World world;
+  ASSERT_EQ(world.Open(), "");
+  AccessOptions options;
+  options.password_cost = PasswordCost::ForTests();
+  auto service = AccessService::Open(world.url(), testing::ContentDir(), options);
+  ASSERT_TRUE(service.has_value()) << service.error().ToString();
+  auto engine = (*service)->GuardSystem(world.store(), "assess", "TREAT");
+  EXPECT_EQ(engine->principal().Actor(), "system:assess");
+  EXPECT_TRUE(engine->Read("Condition", "dep1").has_value());
+  EXPECT_TRUE(engine->Read("Condition", "dep2").has_value());
+  auto oud = engine->Read("Condition", "oud1");
+  ASSERT_FALSE(oud.has_value());
+  EXPECT_EQ(oud.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(engine
+                  ->Create("Observation",
+                           R"({"resourceType":"Observation","status":"final",)"
+                           R"("code":{"text":"PHQ-9 total"},"subject":{"reference":"Patient/p1"}})")
+                  .has_value());
+  auto patient = engine->Create("Patient", R"({"resourceType":"Patient"})");
+  ASSERT_FALSE(patient.has_value());
+  EXPECT_EQ(patient.error().code, ErrorCode::kForbidden);
+  auto records = world.audit().List(0, 10000);
+  ASSERT_TRUE(records.has_value());
+  int by_engine = 0;
+  for (const audit::AuditRecord& r : *records) {
+    if (r.actor == "system:assess") {
+      ++by_engine;
+      EXPECT_EQ(r.purpose, "TREAT");
+    }
+  }
+  EXPECT_GE(by_engine, 5);
+}
+
 }  // namespace
 }  // namespace carepath::access
