@@ -342,10 +342,14 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
   for (const Entry& e : entries) {
     if (e.method == Method::kPut && !e.has_query) put_targets.insert(e.type + "/" + e.id);
   }
-  auto fail = [&](size_t i, std::string_view action, const Entry& e, Error err) -> Error {
-    (void)Record(action, e.type, e.id, err.code == ErrorCode::kForbidden ? "denied" : "withheld");
+  // The transaction fails with this entry's error; the refusal is audited (if that fails,
+  // the audit error is returned instead: nothing was disclosed or written either way).
+  auto fail = [&](size_t i, std::string_view action, const Entry& e, Error err,
+                  std::string_view outcome = "denied") -> Error {
+    if (Status s = Record(action, e.type, e.id, outcome); !s) return s.error();
     return AtEntry(std::move(err), i);
   };
+  auto outcome_of = [](Target t) { return t == Target::kAbsent ? "not-found" : "withheld"; };
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     std::vector<Splice> splices;
@@ -359,7 +363,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
       ASSIGN_OR_RETURN(Located at, Locate(e.type, id, std::move(current)));
       const bool may_create = at.target == Target::kAbsent && ReachesAll();
       if (at.target != Target::kVisible && at.target != Target::kGoneVisible && !may_create) {
-        return fail(i, "transaction", e, Error::NotFound(NotKnown(e.type, id)));
+        return fail(i, "transaction", e, Error::NotFound(NotKnown(e.type, id)),
+                    outcome_of(at.target));
       }
       return Ok();
     };
@@ -395,9 +400,10 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
                                             : Locate(e.type, e.id, std::move(current));
             if (!at) return AtEntry(at.error(), i);
             if (at->target == Target::kGoneVisible) {
-              s = fail(i, "read", e, Error::Gone(e.type + "/" + e.id + " was deleted"));
+              s = fail(i, "read", e, Error::Gone(e.type + "/" + e.id + " was deleted"), "gone");
             } else if (at->target != Target::kVisible) {
-              s = fail(i, "read", e, Error::NotFound(NotKnown(e.type, e.id)));
+              s = fail(i, "read", e, Error::NotFound(NotKnown(e.type, e.id)),
+                       outcome_of(at->target));
             }
           }
         } else {
@@ -479,7 +485,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
           if (!*may) s = fail(i, "delete", e, Forbidden("delete", e.type));
         } else if (at->target != Target::kGoneVisible &&
                    !(at->target == Target::kAbsent && ReachesAll())) {
-          s = fail(i, "delete", e, Error::NotFound(NotKnown(e.type, target)));
+          s = fail(i, "delete", e, Error::NotFound(NotKnown(e.type, target)),
+                   outcome_of(at->target));
         }
         break;
       }
