@@ -6,10 +6,12 @@
 #include <sodium.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -324,6 +326,43 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
   out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("record 4"), std::string::npos) << out;
+}
+
+// $import-ndjson streams through the request's own guard: each line is checked as the
+// same create or update would be, and the import is audited.
+TEST_F(HttpAuthTest, StreamedImportIsCheckedLineByLine) {
+  std::string token = Login("dr1");
+  ASSERT_FALSE(token.empty());
+  const std::string ndjson =
+      R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},"subject":{"reference":"Patient/p1"}})"
+      "\n"
+      R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},"subject":{"reference":"Patient/p2"}})"
+      "\n"
+      R"({"resourceType":"Condition","id":"oud1","subject":{"reference":"Patient/p1"},"code":{"text":"x"}})"
+      "\n";
+  HttpResponse r =
+      Call(server_->port(), "POST", "/fhir/r4/$import-ndjson", ndjson,
+           {{"Authorization", "Bearer " + token}, {"Content-Type", "application/fhir+ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, int> counts;
+  const nlohmann::json report = r.Json();
+  for (const auto& p : report["parameter"]) {
+    if (p.contains("valueInteger")) counts[p.value("name", "")] = p["valueInteger"].get<int>();
+  }
+  EXPECT_EQ(counts["lines"], 3);
+  EXPECT_EQ(counts["created"], 1);
+  EXPECT_EQ(counts["errors"], 2);
+  EXPECT_NE(r.body.find("forbidden"), std::string::npos) << r.body;  // p2: off the team
+  EXPECT_NE(r.body.find("not-found"), std::string::npos) << r.body;  // oud1: withheld
+  auto oud = world_->store().Read("Condition", "oud1");
+  ASSERT_TRUE(oud.has_value());
+  EXPECT_EQ(oud->version, 1);
+  auto records = world_->audit().List(0, 100000);
+  ASSERT_TRUE(records.has_value());
+  EXPECT_TRUE(std::any_of(records->begin(), records->end(), [](const audit::AuditRecord& a) {
+    return a.action == "import" && a.outcome == "success" &&
+           a.detail.find("refused=2") != std::string::npos;
+  }));
 }
 
 }  // namespace
