@@ -1,5 +1,7 @@
 #include "access/consent.h"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 
 #include "store/canonical.h"
@@ -109,6 +111,26 @@ std::optional<ConsentDecision> Evaluate(const json::Value& prov, const ConsentQu
 
 }  // namespace
 
+namespace {
+
+// The first instant after a period's end (partial dates cover their whole day, month or
+// year); nullopt when the end cannot be read.
+std::optional<int64_t> EndLimit(std::string_view end) {
+  auto t = store::ParseInstant(end);
+  if (!t) return std::nullopt;
+  int64_t limit = *t;
+  const size_t n = end.size();
+  if (n == 10)
+    limit += kDayUs;  // YYYY-MM-DD: the whole day
+  else if (n == 7)
+    limit += 31 * kDayUs;  // YYYY-MM: to the end of the month (at most)
+  else if (n == 4)
+    limit += 366 * kDayUs;  // YYYY
+  return limit;
+}
+
+}  // namespace
+
 bool PeriodContains(const json::Value* period, int64_t now_us) {
   if (period == nullptr || !period->is_object()) return true;
   if (const json::Value* start = period->Find("start"); start != nullptr) {
@@ -116,19 +138,24 @@ bool PeriodContains(const json::Value* period, int64_t now_us) {
     if (!t || now_us < *t) return false;
   }
   if (const json::Value* end = period->Find("end"); end != nullptr) {
-    auto t = store::ParseInstant(end->str());
-    if (!t) return false;
-    int64_t limit = *t;
-    size_t n = end->str().size();
-    if (n == 10)
-      limit += kDayUs;  // YYYY-MM-DD: the whole day
-    else if (n == 7)
-      limit += 31 * kDayUs;  // YYYY-MM: to the end of the month (at most)
-    else if (n == 4)
-      limit += 366 * kDayUs;  // YYYY
-    if (now_us >= limit) return false;
+    auto limit = EndLimit(end->str());
+    if (!limit || now_us >= *limit) return false;
   }
   return true;
+}
+
+int64_t PeriodNextChange(const json::Value* period, int64_t now_us) {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  if (period == nullptr || !period->is_object()) return next;
+  if (const json::Value* start = period->Find("start"); start != nullptr) {
+    auto t = store::ParseInstant(start->str());
+    if (t && *t > now_us) next = std::min(next, *t);
+  }
+  if (const json::Value* end = period->Find("end"); end != nullptr) {
+    auto limit = EndLimit(end->str());
+    if (limit && *limit > now_us) next = std::min(next, *limit);
+  }
+  return next;
 }
 
 ConsentDecision EvaluateConsents(std::span<const std::string> consent_bodies,

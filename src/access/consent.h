@@ -38,5 +38,8 @@ ConsentDecision EvaluateConsents(std::span<const std::string> consent_bodies,
 // Whether a FHIR Period (start/end, either may be absent) contains `now_us`; true when
 // `period` is null. A date-only end includes that whole day (month, year).
 bool PeriodContains(const json::Value* period, int64_t now_us);
+// The first instant after now_us at which PeriodContains(period, t) changes (a start or
+// end still to come); INT64_MAX when it never will.
+int64_t PeriodNextChange(const json::Value* period, int64_t now_us);
 
 }  // namespace carepath::access

@@ -5,8 +5,9 @@
 // results end), then looks ahead: the next link is kept only when a later page holds
 // something visible (it then points at that page). Included resources are kept only
 // when they are linked (by reference, either way) to a visible match or to another kept
-// include, so an _include of a withheld match shows nothing. A total is given only for
-// a complete, single answer, and is then the number of visible matches.
+// include, so an _include of a withheld match shows nothing. Totals and counts
+// (`_total`, `_summary=count`, `_count=0`) are the number of visible matches; chains and
+// `_has` are resolved through the guard (guarded_chain.cc).
 #include <algorithm>
 #include <charconv>
 
@@ -47,28 +48,49 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
                                                  const store::SearchOptions& options) {
   const std::string query = QueryText(params);
   RETURN_IF_ERROR(Allow("search", type, "", Interaction::kSearch));
-  if (!ReachesAll()) {
-    for (const auto& [name, value] : params) {
-      if (name.starts_with("_has")) {
-        RETURN_IF_ERROR(Record("search", type, "", "denied", query));
-        return Error::Forbidden("reverse chaining (_has) is not available to this user");
-      }
-    }
-  }
   if (type == "AuditEvent" && audit_ != nullptr) return SearchAuditEvents(params);
+  auto resolved = ResolveChains(type, params);
+  if (!resolved) {
+    RETURN_IF_ERROR(Record("search", type, "", "failed", query));
+    return resolved.error();
+  }
+  // Without a visible chain target nothing can match: an empty answer, as for any search
+  // that finds nothing.
+  const bool nothing = !resolved->has_value();
+  const store::SearchParams& effective = nothing ? params : **resolved;
 
   size_t count = 50;
-  bool paged = false, count_only = false;
+  bool paged = false, count_only = false, total_asked = false;
   for (const auto& [name, value] : params) {
     if (name == "_count") {
       int n = 0;
       std::from_chars(value.data(), value.data() + value.size(), n);
       count = static_cast<size_t>(std::max(n, 0));
+      if (count == 0) count_only = true;
     } else if (name == "_page_token") {
       paged = true;
     } else if (name == "_summary" && value == "count") {
       count_only = true;
+    } else if (name == "_total") {
+      total_asked = value == "accurate" || value == "estimate";
     }
+  }
+  if (count_only || nothing) {
+    store::SearchResult out;
+    if (nothing) {
+      out.total = 0;
+    } else {
+      auto n = CountVisible(type, effective, options, out.warnings);
+      if (!n) {
+        RETURN_IF_ERROR(Record("search", type, "", "failed", query));
+        return n.error();
+      }
+      out.total = *n;
+    }
+    if (!count_only && !total_asked) out.total.reset();
+    out.warnings.emplace_back(kFilterNotice);
+    RETURN_IF_ERROR(Record("search", type, "", "success", query));
+    return out;
   }
 
   store::SearchResult out;
@@ -76,8 +98,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
   int withheld = 0;
   int pages = 0;
   std::string next;
-  store::SearchParams page_params = params;
-  bool first_total_known = false;
+  store::SearchParams page_params = effective;
   while (true) {
     auto page = inner().Search(type, page_params, options);
     ++pages;
@@ -85,10 +106,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
       RETURN_IF_ERROR(Record("search", type, "", "failed", query));
       return page;
     }
-    if (pages == 1) {
-      out.warnings = std::move(page->warnings);
-      first_total_known = page->total.has_value();
-    }
+    if (pages == 1) out.warnings = std::move(page->warnings);
     for (store::StoredResource& r : page->matches) {
       ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
       if (v == Verdict::kWithheld) {
@@ -105,13 +123,13 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
       candidates.push_back(std::move(r));
     }
     next = page->next_page_token;
-    if (count_only || out.matches.size() >= count || next.empty() || pages >= kMaxPages) break;
-    page_params = WithPageToken(params, next);
+    if (out.matches.size() >= count || next.empty() || pages >= kMaxPages) break;
+    page_params = WithPageToken(effective, next);
   }
 
   // Look ahead: keep a next link only if something visible follows.
-  while (!next.empty() && !count_only && pages < kMaxPages) {
-    auto page = inner().Search(type, WithPageToken(params, next), options);
+  while (!next.empty() && pages < kMaxPages) {
+    auto page = inner().Search(type, WithPageToken(effective, next), options);
     ++pages;
     if (!page) break;  // keep the link; the next request will report the error
     bool visible = false;
@@ -153,9 +171,20 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
     if (kept[i]) out.included.push_back(std::move(candidates[i]));
   }
 
-  // A total only for a complete single answer, counted from what is shown.
-  if (first_total_known && !count_only && !paged && next.empty()) {
-    out.total = static_cast<int64_t>(out.matches.size());
+  // The total counts only what this principal may see: from the answer itself when it is
+  // complete, else by judging every match.
+  if (total_asked) {
+    if (!paged && next.empty()) {
+      out.total = static_cast<int64_t>(out.matches.size());
+    } else {
+      std::vector<std::string> ignored;
+      auto n = CountVisible(type, effective, options, ignored);
+      if (!n) {
+        RETURN_IF_ERROR(Record("search", type, "", "failed", query));
+        return n.error();
+      }
+      out.total = *n;
+    }
   }
   out.warnings.emplace_back(kFilterNotice);
   RETURN_IF_ERROR(

@@ -1,16 +1,18 @@
 #include "access/guarded_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "access/consent.h"
 #include "fhir/json.h"
 
 namespace carepath::access {
-namespace {
 
-std::string NotKnown(std::string_view type, std::string_view id) {
+std::string GuardedStore::NotKnown(std::string_view type, std::string_view id) {
   return std::string(type) + "/" + std::string(id) + " is not known";
 }
+
+namespace {
 
 bool Contains(const std::vector<std::string>& list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -19,13 +21,14 @@ bool Contains(const std::vector<std::string>& list, std::string_view v) {
 }  // namespace
 
 GuardedStore::GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
-                           audit::AuditLog* audit, int64_t now_us)
+                           audit::AuditLog* audit, int64_t now_us, ReachCache* reach_cache)
     : ForwardingStore(inner),
       policy_(policy),
       principal_(std::move(principal)),
       role_(policy.FindRole(principal_.role)),
       audit_(audit),
-      now_us_(now_us) {}
+      now_us_(now_us),
+      reach_cache_(reach_cache) {}
 
 bool GuardedStore::ReachesAll() const {
   return role_ != nullptr && role_->patients == PatientReach::kAll;
@@ -76,32 +79,56 @@ Status GuardedStore::Allow(std::string_view action, std::string_view type, std::
 Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
   if (care_team_) return &*care_team_;
   std::set<std::string> patients;
-  if (!principal_.fhir_ref.empty()) {
-    ASSIGN_OR_RETURN(store::SearchResult teams,
-                     inner().Search("CareTeam", {{"participant", principal_.fhir_ref},
-                                                 {"status", "active"},
-                                                 {"_count", "1000"}}));
-    for (const store::StoredResource& team : teams.matches) {
-      auto doc = json::Document::Parse(team.body);
-      if (!doc) continue;
-      const json::Value& root = doc->root();
-      if (!PeriodContains(root.Find("period"), now_us_)) continue;
-      const json::Value* subject = root.Find("subject");
-      const json::Value* ref = subject == nullptr ? nullptr : subject->Find("reference");
-      std::string patient = ref == nullptr ? "" : PatientIdOf(ref->str());
-      if (patient.empty()) continue;
-      const json::Value* participants = root.Find("participant");
-      if (participants == nullptr) continue;
-      for (const json::Value& p : participants->items()) {
-        const json::Value* member = p.Find("member");
-        const json::Value* mref = member == nullptr ? nullptr : member->Find("reference");
-        if (mref == nullptr || !(mref->str() == principal_.fhir_ref ||
-                                 mref->str().ends_with("/" + principal_.fhir_ref))) {
-          continue;
-        }
-        if (PeriodContains(p.Find("period"), now_us_)) patients.insert(patient);
-      }
+  if (principal_.fhir_ref.empty()) {
+    care_team_ = std::move(patients);
+    return &*care_team_;
+  }
+  std::string stamp;
+  if (reach_cache_ != nullptr) {
+    store::HistoryQuery newest;
+    newest.type = "CareTeam";
+    newest.count = 1;
+    ASSIGN_OR_RETURN(store::HistoryPage page, inner().History(newest));
+    const store::StoredResource* e = page.entries.empty() ? nullptr : &page.entries[0];
+    stamp = e == nullptr ? "none"
+                         : e->id + "/" + std::to_string(e->version) + "@" +
+                               std::to_string(e->last_updated_us);
+    if (auto hit = reach_cache_->Find(principal_.fhir_ref, stamp, now_us_)) {
+      care_team_ = std::move(*hit);
+      return &*care_team_;
     }
+  }
+  int64_t valid_until = std::numeric_limits<int64_t>::max();
+  ASSIGN_OR_RETURN(store::SearchResult teams,
+                   inner().Search("CareTeam", {{"participant", principal_.fhir_ref},
+                                               {"status", "active"},
+                                               {"_count", "1000"}}));
+  for (const store::StoredResource& team : teams.matches) {
+    auto doc = json::Document::Parse(team.body);
+    if (!doc) continue;
+    const json::Value& root = doc->root();
+    valid_until = std::min(valid_until, PeriodNextChange(root.Find("period"), now_us_));
+    if (!PeriodContains(root.Find("period"), now_us_)) continue;
+    const json::Value* subject = root.Find("subject");
+    const json::Value* ref = subject == nullptr ? nullptr : subject->Find("reference");
+    std::string patient = ref == nullptr ? "" : PatientIdOf(ref->str());
+    if (patient.empty()) continue;
+    const json::Value* participants = root.Find("participant");
+    if (participants == nullptr) continue;
+    for (const json::Value& p : participants->items()) {
+      const json::Value* member = p.Find("member");
+      const json::Value* mref = member == nullptr ? nullptr : member->Find("reference");
+      if (mref == nullptr || !(mref->str() == principal_.fhir_ref ||
+                               mref->str().ends_with("/" + principal_.fhir_ref))) {
+        continue;
+      }
+      valid_until = std::min(valid_until, PeriodNextChange(p.Find("period"), now_us_));
+      if (PeriodContains(p.Find("period"), now_us_)) patients.insert(patient);
+    }
+  }
+  // A full page may not be every team: such an answer is not remembered.
+  if (reach_cache_ != nullptr && teams.next_page_token.empty()) {
+    reach_cache_->Put(principal_.fhir_ref, stamp, valid_until, patients);
   }
   care_team_ = std::move(patients);
   return &*care_team_;
@@ -210,30 +237,83 @@ Result<bool> GuardedStore::MayWrite(const ResourceFacts& facts) {
   return Reaches(facts.patients);
 }
 
+// The lookups that judging a resource of a reachable patient costs (the principal's care
+// team, that patient's Consents), made also for an absent id and for a record withheld
+// early (an unreachable patient), so that the time an answer takes does not tell absent
+// from withheld. Both are cached for the request; the Consents looked up for an absent id
+// are those of a placeholder patient id and are not used.
+Status GuardedStore::LookUpAsForAJudgement(const std::vector<std::string>& patients) {
+  if (role_ != nullptr && role_->patients == PatientReach::kCareTeam) {
+    RETURN_IF_ERROR(CareTeamPatients());
+  }
+  ASSIGN_OR_RETURN(const std::vector<std::string>* ignored,
+                   ConsentsOf(patients.empty() ? std::string("absent") : patients[0]));
+  (void)ignored;
+  return Ok();
+}
+
+Result<GuardedStore::Located> GuardedStore::Locate(std::string_view type, std::string_view id,
+                                                   Result<store::StoredResource> current) {
+  Located at;
+  if (current) {
+    ASSIGN_OR_RETURN(Verdict v, Judge(current->body, type));
+    at.target = v == Verdict::kVisible ? Target::kVisible : Target::kWithheld;
+    if (v == Verdict::kWithheld) RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_.patients));
+    at.current = std::move(*current);
+    return at;
+  }
+  if (current.error().code == ErrorCode::kNotFound) {
+    at.target = Target::kAbsent;
+    RETURN_IF_ERROR(LookUpAsForAJudgement({}));
+    return at;
+  }
+  if (current.error().code != ErrorCode::kGone) return current.error();
+  // Deleted: judged by the last version that had content (newest first: the delete, then it).
+  store::HistoryQuery q;
+  q.type = std::string(type);
+  q.id = std::string(id);
+  q.count = 2;
+  ASSIGN_OR_RETURN(store::HistoryPage page, inner().History(q));
+  at.target = Target::kGoneWithheld;
+  for (const store::StoredResource& r : page.entries) {
+    if (r.deleted || r.body.empty()) continue;
+    ASSIGN_OR_RETURN(Verdict v, Judge(r.body, type));
+    if (v == Verdict::kVisible) at.target = Target::kGoneVisible;
+    break;
+  }
+  return at;
+}
+
 // ---- reads ----
 
 Result<store::StoredResource> GuardedStore::Read(std::string_view type, std::string_view id) {
   RETURN_IF_ERROR(Allow("read", type, id, Interaction::kRead));
   if (type == "AuditEvent" && audit_ != nullptr) return ReadAuditEvent(id);
   auto r = inner().Read(type, id);
-  if (!r) {
-    // A deleted resource answers like an absent one unless every patient is reachable
-    // (410 would confirm that something was there).
-    if (r.error().code == ErrorCode::kGone && !ReachesAll()) {
-      RETURN_IF_ERROR(Record("read", type, id, "not-found"));
-      return Error::NotFound(NotKnown(type, id));
-    }
+  if (!r && r.error().code != ErrorCode::kGone && r.error().code != ErrorCode::kNotFound) {
     RETURN_IF_ERROR(Record("read", type, id, "failed", r.error().message));
     return r;
   }
-  ASSIGN_OR_RETURN(Verdict v, Judge(r->body, type));
-  if (v == Verdict::kWithheld) {
-    RETURN_IF_ERROR(Record("read", type, id, "withheld"));
-    return Error::NotFound(NotKnown(type, id));
+  ASSIGN_OR_RETURN(Located at, Locate(type, id, std::move(r)));
+  switch (at.target) {
+    case Target::kVisible: {
+      store::StoredResource out = std::move(*at.current);
+      ASSIGN_OR_RETURN(out.body, Disclose(std::move(out.body)));
+      RETURN_IF_ERROR(Record("read", type, id, "success"));
+      return out;
+    }
+    case Target::kGoneVisible:
+      RETURN_IF_ERROR(Record("read", type, id, "gone"));
+      return Error::Gone(std::string(type) + "/" + std::string(id) + " was deleted");
+    case Target::kAbsent:
+      RETURN_IF_ERROR(Record("read", type, id, "not-found"));
+      return Error::NotFound(NotKnown(type, id));
+    case Target::kWithheld:
+    case Target::kGoneWithheld:
+      RETURN_IF_ERROR(Record("read", type, id, "withheld"));
+      return Error::NotFound(NotKnown(type, id));
   }
-  ASSIGN_OR_RETURN(r->body, Disclose(std::move(r->body)));
-  RETURN_IF_ERROR(Record("read", type, id, "success"));
-  return r;
+  return Error::Internal("unreachable");
 }
 
 Result<store::StoredResource> GuardedStore::VRead(std::string_view type, std::string_view id,
@@ -245,17 +325,29 @@ Result<store::StoredResource> GuardedStore::VRead(std::string_view type, std::st
   }
   auto r = inner().VRead(type, id, version);
   if (!r) {
-    if (r.error().code == ErrorCode::kGone && !ReachesAll()) {
-      RETURN_IF_ERROR(Record("vread", type, id, "not-found"));
-      return Error::NotFound(NotKnown(type, id) + " at that version");
+    if (r.error().code == ErrorCode::kGone && version > 1) {
+      // A delete version: shown as such only to whoever would have seen the one before.
+      auto before = inner().VRead(type, id, version - 1);
+      if (before) {
+        ASSIGN_OR_RETURN(Verdict v, Judge(before->body, type));
+        if (v == Verdict::kVisible) {
+          RETURN_IF_ERROR(Record("vread", type, id, "gone"));
+          return r;
+        }
+      }
+    } else if (r.error().code != ErrorCode::kNotFound && r.error().code != ErrorCode::kGone) {
+      RETURN_IF_ERROR(Record("vread", type, id, "failed", r.error().message));
+      return r;
     }
-    RETURN_IF_ERROR(Record("vread", type, id, "failed", r.error().message));
-    return r;
+    RETURN_IF_ERROR(LookUpAsForAJudgement({}));
+    RETURN_IF_ERROR(Record("vread", type, id, "not-found"));
+    return Error::NotFound(NotKnown(type, id) + " at that version");
   }
   ASSIGN_OR_RETURN(Verdict v, Judge(r->body, type));
   if (v == Verdict::kWithheld) {
+    RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_.patients));
     RETURN_IF_ERROR(Record("vread", type, id, "withheld"));
-    return Error::NotFound(NotKnown(type, id));
+    return Error::NotFound(NotKnown(type, id) + " at that version");
   }
   ASSIGN_OR_RETURN(r->body, Disclose(std::move(r->body)));
   RETURN_IF_ERROR(Record("vread", type, id, "success", "version " + std::to_string(version)));
@@ -291,140 +383,7 @@ Result<store::HistoryPage> GuardedStore::History(const store::HistoryQuery& quer
   return page;
 }
 
-// ---- writes ----
-
-Result<store::WriteResult> GuardedStore::Create(std::string_view type, std::string_view body) {
-  RETURN_IF_ERROR(Allow("create", type, "", Interaction::kCreate));
-  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
-  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
-  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
-  if (!ok) {
-    RETURN_IF_ERROR(Record("create", type, "", "denied"));
-    return Forbidden("create", type);
-  }
-  auto w = inner().Create(type, labelled);
-  RETURN_IF_ERROR(Record("create", type, w ? w->id : "", w ? "success" : "failed"));
-  return w;
-}
-
-Result<store::WriteResult> GuardedStore::ConditionalCreate(std::string_view type,
-                                                           std::string_view body,
-                                                           std::string_view condition) {
-  RETURN_IF_ERROR(Allow("create", type, "", Interaction::kCreate));
-  RETURN_IF_ERROR(Allow("create", type, "", Interaction::kSearch));
-  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
-  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
-  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
-  if (!ok) {
-    RETURN_IF_ERROR(Record("create", type, "", "denied"));
-    return Forbidden("create", type);
-  }
-  auto w = inner().ConditionalCreate(type, labelled, condition);
-  if (w && w->action == store::WriteAction::kExisting) {
-    ASSIGN_OR_RETURN(Verdict v, Judge(w->body, type));
-    if (v == Verdict::kWithheld) {
-      RETURN_IF_ERROR(Record("create", type, "", "denied", "condition matched"));
-      return Forbidden("create", type);
-    }
-  }
-  RETURN_IF_ERROR(Record("create", type, w ? w->id : "", w ? "success" : "failed"));
-  return w;
-}
-
-Result<store::WriteResult> GuardedStore::Update(std::string_view type, std::string_view id,
-                                                std::string_view body,
-                                                std::optional<int64_t> expected_version) {
-  RETURN_IF_ERROR(Allow("update", type, id, Interaction::kUpdate));
-  auto existing = inner().Read(type, id);
-  if (existing) {
-    ASSIGN_OR_RETURN(Verdict v, Judge(existing->body, type));
-    if (v == Verdict::kWithheld) {
-      RETURN_IF_ERROR(Record("update", type, id, "denied"));
-      return Forbidden("update", type);
-    }
-  }
-  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
-  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
-  if (facts.type.empty()) facts.type = std::string(type);
-  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
-  if (!ok) {
-    RETURN_IF_ERROR(Record("update", type, id, "denied"));
-    return Forbidden("update", type);
-  }
-  auto w = inner().Update(type, id, labelled, expected_version);
-  RETURN_IF_ERROR(Record("update", type, id, w ? "success" : "failed"));
-  return w;
-}
-
-Result<store::WriteResult> GuardedStore::ConditionalUpdate(std::string_view type,
-                                                           std::string_view condition,
-                                                           std::string_view body) {
-  RETURN_IF_ERROR(Allow("update", type, "", Interaction::kUpdate));
-  RETURN_IF_ERROR(Allow("update", type, "", Interaction::kSearch));
-  // Find the target through the guard: a match this user may not see stops the write
-  // rather than creating a duplicate beside it.
-  store::SearchParams params = store::ParseQuery(condition);
-  params.emplace_back("_count", "2");
-  ASSIGN_OR_RETURN(store::SearchResult found, inner().Search(type, params));
-  for (const store::StoredResource& r : found.matches) {
-    ASSIGN_OR_RETURN(Verdict v, Judge(r.body, type));
-    if (v == Verdict::kWithheld) {
-      RETURN_IF_ERROR(Record("update", type, "", "denied", "condition matched"));
-      return Forbidden("update", type);
-    }
-  }
-  ASSIGN_OR_RETURN(std::string labelled, LabelForWrite(body));
-  ASSIGN_OR_RETURN(ResourceFacts facts, InspectResource(policy_, labelled));
-  ASSIGN_OR_RETURN(bool ok, MayWrite(facts));
-  if (!ok) {
-    RETURN_IF_ERROR(Record("update", type, "", "denied"));
-    return Forbidden("update", type);
-  }
-  auto w = inner().ConditionalUpdate(type, condition, labelled);
-  RETURN_IF_ERROR(Record("update", type, w ? w->id : "", w ? "success" : "failed"));
-  return w;
-}
-
-Result<store::WriteResult> GuardedStore::Delete(std::string_view type, std::string_view id,
-                                                std::optional<int64_t> expected_version) {
-  RETURN_IF_ERROR(Allow("delete", type, id, Interaction::kDelete));
-  auto existing = inner().Read(type, id);
-  if (existing) {
-    ASSIGN_OR_RETURN(Verdict v, Judge(existing->body, type));
-    ASSIGN_OR_RETURN(bool may, MayWrite(last_facts_));
-    if (v == Verdict::kWithheld || !may) {
-      RETURN_IF_ERROR(Record("delete", type, id, "denied"));
-      return Forbidden("delete", type);
-    }
-  }
-  auto w = inner().Delete(type, id, expected_version);
-  RETURN_IF_ERROR(Record("delete", type, id, w ? "success" : "failed"));
-  return w;
-}
-
-// ---- whole-database operations: only for principals who reach every patient ----
-
-Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
-  if (!ReachesAll() || !principal_.scopes.Permits("*", Interaction::kCreate)) {
-    RETURN_IF_ERROR(Record("transaction", "Bundle", "", "denied"));
-    return Forbidden("post batch or transaction Bundles", "");
-  }
-  auto r = inner().ProcessBundle(bundle);
-  RETURN_IF_ERROR(Record("transaction", "Bundle", "", r ? "success" : "failed"));
-  return r;
-}
-
-Result<std::vector<Result<store::WriteResult>>> GuardedStore::ImportBatch(
-    std::span<const store::ImportItem> items) {
-  if (!ReachesAll() || !principal_.scopes.Permits("*", Interaction::kCreate)) {
-    RETURN_IF_ERROR(Record("import", "", "", "denied"));
-    return Forbidden("import", "");
-  }
-  auto r = inner().ImportBatch(items);
-  RETURN_IF_ERROR(
-      Record("import", "", "", r ? "success" : "failed", "items=" + std::to_string(items.size())));
-  return r;
-}
+// ---- the outbox and the store check: only for principals who reach every patient ----
 
 Result<std::vector<store::Event>> GuardedStore::ReadEvents(std::string_view consumer, int max) {
   if (!ReachesAll()) return Forbidden("read events", "");

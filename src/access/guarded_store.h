@@ -12,17 +12,22 @@
 // break-glass, or when an active Consent permits this recipient and purpose; a Consent
 // whose provisions deny this recipient withholds any resource of that patient.
 //
-// What is withheld leaves no trace: a read answers exactly what an absent id answers;
-// search and history drop the entry, drop `total` unless every match was seen, and carry
-// the same constant notice (as a search warning) whether or not anything was dropped.
-// `_has` (reverse chaining, which tests properties of other resources) is refused for
-// principals who do not reach all patients. Writes of substance-use records without a
+// What is withheld leaves no trace: a read, update, patch or delete answers exactly what
+// an absent id answers (404; update-as-create and deleting an absent id are open only to
+// principals who reach all patients, see guarded_write.cc); a deleted resource answers
+// kGone only to whoever would have seen its last content; search and history drop the
+// entry, count only what is visible (`_total`, `_summary=count`), resolve chained
+// parameters and `_has` through the guard (no match through a hidden chain target), and
+// carry the same constant notice (as a search warning) whether or not anything was
+// dropped. Writes of substance-use records without a
 // label are labelled (sensitivity.json write_label) before they are stored. A disclosed
 // Part 2 resource gains the redisclosure refrain label (NORDSCLCD) in meta.security, and
 // disclosed_part2() tells the HTTP layer to add the notice header.
 //
-// Bundles (batch/transaction), bulk import and the outbox are open only to principals
-// who reach all patients (admin); they are not filtered entry by entry yet.
+// Bundles (batch/transaction) and bulk import are checked entry by entry with the same
+// rules (guarded_bundle.cc); a transaction stays all-or-nothing and a withheld target
+// fails it as an absent one would. The outbox and Check are open only to principals who
+// reach all patients (admin).
 //
 // AuditEvent is not stored: reads and searches are served from the audit chain
 // (audit/audit_event.h) to roles that may read AuditEvent (auditor), newest first, with
@@ -44,6 +49,7 @@
 
 #include "access/policy.h"
 #include "access/principal.h"
+#include "access/reach_cache.h"
 #include "access/resource_facts.h"
 #include "audit/audit_log.h"
 #include "store/forwarding_store.h"
@@ -53,8 +59,10 @@ namespace carepath::access {
 class GuardedStore : public store::ForwardingStore {
  public:
   // `audit` may be null (no audit records; for unit tests of the rules only).
+  // `reach_cache` (may be null) remembers care-team reach across instances; it must
+  // outlive this one.
   GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
-               audit::AuditLog* audit, int64_t now_us);
+               audit::AuditLog* audit, int64_t now_us, ReachCache* reach_cache = nullptr);
 
   Result<store::WriteResult> Create(std::string_view type, std::string_view body) override;
   Result<store::WriteResult> ConditionalCreate(std::string_view type, std::string_view body,
@@ -90,6 +98,43 @@ class GuardedStore : public store::ForwardingStore {
 
  private:
   enum class Verdict { kVisible, kWithheld };
+  // Where the target of a read or write stands for this principal.
+  enum class Target { kAbsent, kVisible, kWithheld, kGoneVisible, kGoneWithheld };
+  struct Located {
+    Target target = Target::kAbsent;
+    std::optional<store::StoredResource> current;  // with kVisible and kWithheld
+  };
+  // Visible matches of a conditional write's search (at most 2), and whether any match
+  // was withheld.
+  struct Matches {
+    std::vector<store::StoredResource> visible;
+    bool withheld = false;
+  };
+
+  // Classifies `current` (the inner store's Read of type/id): a deleted resource is
+  // kGoneVisible when its last version with content would be disclosed.
+  Result<Located> Locate(std::string_view type, std::string_view id,
+                         Result<store::StoredResource> current);
+  Result<Matches> ConditionMatches(std::string_view type, std::string_view condition);
+  static std::string NotKnown(std::string_view type, std::string_view id);
+  // Chains and _has resolved through this guard (guarded_chain.cc); nullopt when no
+  // visible target exists, so nothing can match.
+  // A GET entry of a Bundle, run through this guard; its Bundle.entry JSON.
+  struct BundleGet {
+    std::string type, id, query;
+    std::optional<int64_t> version;
+  };
+  Result<std::string> RunGet(const BundleGet& get);
+  Result<std::optional<store::SearchParams>> ResolveChains(std::string_view type,
+                                                           const store::SearchParams& params);
+  // Appends the visible matches ("Type/id"), or with `want_included` the ids of included
+  // resources of `included_type`, of a guarded search walked to its end.
+  Status CollectVisible(std::string_view type, store::SearchParams params, bool want_included,
+                        std::string_view included_type, std::vector<std::string>& out);
+  // The number of matches of a search this principal may see.
+  Result<int64_t> CountVisible(std::string_view type, store::SearchParams params,
+                               const store::SearchOptions& options,
+                               std::vector<std::string>& warnings);
 
   // Role and scope check for an interaction on a type; audits and returns kForbidden.
   Status Allow(std::string_view action, std::string_view type, std::string_view id,
@@ -107,6 +152,7 @@ class GuardedStore : public store::ForwardingStore {
   Result<bool> Reaches(const std::vector<std::string>& patients);
   Result<const std::set<std::string>*> CareTeamPatients();
   Result<const std::vector<std::string>*> ConsentsOf(const std::string& patient_id);
+  Status LookUpAsForAJudgement(const std::vector<std::string>& patients);
   bool BreakGlassFor(const std::vector<std::string>& patients) const;
   bool ReachesAll() const;
   bool PatientScoped(std::string_view type, Interaction interaction) const;
@@ -122,6 +168,7 @@ class GuardedStore : public store::ForwardingStore {
   const Role* role_;  // null when the principal's role is unknown: nothing is allowed
   audit::AuditLog* audit_;
   int64_t now_us_;
+  ReachCache* reach_cache_;
   ResourceFacts last_facts_;  // of the last resource Judge inspected
   bool disclosed_part2_ = false;
   bool used_break_glass_ = false;

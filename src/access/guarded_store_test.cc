@@ -233,11 +233,92 @@ TEST_F(GuardedStoreTest, PageBoundariesDoNotBetrayWithheldMatches) {
   EXPECT_EQ(seen, std::vector<std::string>{"dep1"});
 }
 
-TEST_F(GuardedStoreTest, ReverseChainingIsRefusedForCareTeamRoles) {
+TEST_F(GuardedStoreTest, ReverseChainingSeesOnlyVisibleSources) {
   auto& g = world_.Guard(World::Dr("dr1"));
-  auto r = g.Search("Patient", {{"_has:Condition:subject:code", "F11.20"}});
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, ErrorCode::kForbidden);
+  // p1's Part 2 Condition is withheld from dr1, so it does not make p1 match...
+  auto hidden = g.Search("Patient", {{"_has:Condition:subject:code", "F11.20"}});
+  ASSERT_TRUE(hidden.has_value()) << hidden.error().ToString();
+  EXPECT_TRUE(hidden->matches.empty());
+  // ...while the visible depression Condition does; p2's (off the team) does not.
+  EXPECT_EQ(SearchIds(g, "Patient", {{"_has:Condition:subject:code", "F32.1"}}),
+            (std::vector<std::string>{"p1"}));
+  // With the Part 2 record visible (the admin has no Consent either, so use the patient).
+  auto& self = world_.Guard(MakePrincipal("u-p1", "patient", "Patient/p1", "patient/*.rs"));
+  EXPECT_EQ(SearchIds(self, "Patient", {{"_has:Condition:subject:code", "F11.20"}}),
+            (std::vector<std::string>{"p1"}));
+}
+
+TEST_F(GuardedStoreTest, ChainsResolveThroughVisibleTargetsOnly) {
+  ASSERT_TRUE(world_.store()
+                  .Update("Encounter", "e1",
+                          R"({"resourceType":"Encounter","id":"e1","status":"finished",)"
+                          R"("class":{"code":"AMB"},"subject":{"reference":"Patient/p1"},)"
+                          R"("diagnosis":[{"condition":{"reference":"Condition/oud1"}}]})")
+                  .has_value());
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  EXPECT_TRUE(SearchIds(dr1, "Encounter", {{"diagnosis:Condition.code", "F11.20"}}).empty());
+  EXPECT_TRUE(SearchIds(dr1, "Encounter", {{"diagnosis.code", "F11.20"}}).empty());
+  auto count = dr1.Search("Encounter", {{"diagnosis.code", "F11.20"}, {"_summary", "count"}});
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ(count->total, 0);
+  // The Encounter itself is visible, and the chain works for whoever sees its target.
+  EXPECT_EQ(SearchIds(dr1, "Encounter", {{"_id", "e1"}}), (std::vector<std::string>{"e1"}));
+  auto& self = world_.Guard(MakePrincipal("u-p1", "patient", "Patient/p1", "patient/*.rs"));
+  EXPECT_EQ(SearchIds(self, "Encounter", {{"diagnosis:Condition.code", "F11.20"}}),
+            (std::vector<std::string>{"e1"}));
+}
+
+TEST_F(GuardedStoreTest, WritesToAWithheldRecordAnswerNotFoundAndChangeNothing) {
+  auto& g = world_.Guard(World::Dr("dr1"));
+  const std::string body =
+      R"({"resourceType":"Condition","id":"oud1","subject":{"reference":"Patient/p1"},)"
+      R"("code":{"text":"x"}})";
+  auto u = g.Update("Condition", "oud1", body);
+  ASSERT_FALSE(u.has_value());
+  EXPECT_EQ(u.error().code, ErrorCode::kNotFound);
+  auto absent = g.Update("Condition", "oud-none",
+                         R"({"resourceType":"Condition","id":"oud-none","subject":)"
+                         R"({"reference":"Patient/p1"},"code":{"text":"x"}})");
+  ASSERT_FALSE(absent.has_value());
+  EXPECT_EQ(absent.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(u.error().message, "Condition/oud1 is not known");
+  EXPECT_EQ(absent.error().message, "Condition/oud-none is not known");
+  auto d = g.Delete("Condition", "oud1");
+  ASSERT_FALSE(d.has_value());
+  EXPECT_EQ(d.error().code, ErrorCode::kNotFound);
+  auto cu = g.ConditionalUpdate("Condition", "code=F11.20",
+                                R"({"resourceType":"Condition","subject":)"
+                                R"({"reference":"Patient/p1"},"code":{"text":"new"}})");
+  ASSERT_TRUE(cu.has_value()) << cu.error().ToString();
+  EXPECT_EQ(cu->action, store::WriteAction::kCreated);
+  EXPECT_NE(cu->id, "oud1");
+  auto still = world_.store().Read("Condition", "oud1");
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->version, 1);
+  // The admin reaches every patient: update-as-create stays open to them.
+  auto& admin = world_.Guard(World::Admin());
+  EXPECT_TRUE(admin
+                  .Update("Condition", "made-by-put",
+                          R"({"resourceType":"Condition","id":"made-by-put","subject":)"
+                          R"({"reference":"Patient/p1"},"code":{"text":"x"}})")
+                  .has_value());
+}
+
+TEST_F(GuardedStoreTest, ADeletedRecordIsGoneOnlyToWhoeverSawIt) {
+  auto& admin = world_.Guard(World::Admin());
+  std::string oud = testing::kOudCondition;
+  oud.replace(oud.find("oud1"), 4, "oud-del");
+  ASSERT_TRUE(admin.Update("Condition", "oud-del", oud).has_value());
+  ASSERT_TRUE(world_.store().Delete("Condition", "oud-del").has_value());
+  ASSERT_TRUE(world_.store().Delete("Condition", "dep1").has_value());
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  EXPECT_EQ(dr1.Read("Condition", "dep1").error().code, ErrorCode::kGone);
+  EXPECT_EQ(dr1.Read("Condition", "oud-del").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(dr1.VRead("Condition", "oud-del", 2).error().code, ErrorCode::kNotFound);
+  auto& dr2 = world_.Guard(World::Dr("dr2"));  // not on p1's team
+  EXPECT_EQ(dr2.Read("Condition", "dep1").error().code, ErrorCode::kNotFound);
+  auto& self = world_.Guard(MakePrincipal("u-p1", "patient", "Patient/p1", "patient/*.rs"));
+  EXPECT_EQ(self.Read("Condition", "oud-del").error().code, ErrorCode::kGone);
 }
 
 TEST_F(GuardedStoreTest, EveryAccessIsAudited) {

@@ -31,6 +31,8 @@ constexpr const char* kTables[] = {
     "patient_id TEXT NOT NULL, reason TEXT NOT NULL, granted_us BIGINT NOT NULL, expires_us "
     "BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS access_break_glass_actor ON access_break_glass (actor)",
+    "CREATE TABLE IF NOT EXISTS access_login_failures (name TEXT PRIMARY KEY, failures BIGINT "
+    "NOT NULL, window_start_us BIGINT NOT NULL, locked_until_us BIGINT NOT NULL)",
 };
 
 constexpr const char* kUserColumns = "id, username, fhir_ref, role, scopes, disabled, created_us";
@@ -357,6 +359,45 @@ Result<std::vector<BreakGlassGrant>> IdentityStore::ActiveBreakGlass(std::string
     return Ok();
   }));
   return out;
+}
+
+// Each statement changes the row atomically (an upsert, then an update), so failures
+// counted at once by several servers on one database are all counted.
+Status IdentityStore::RecordLoginFailure(std::string_view name, int64_t now_us, int max,
+                                         int64_t window_us) {
+  return db_.Write([&](SqlTxn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Exec(
+        "INSERT INTO access_login_failures (name, failures, window_start_us, locked_until_us) "
+        "VALUES ($1, 1, $2, 0) ON CONFLICT (name) DO UPDATE SET "
+        "failures = CASE WHEN $2 - access_login_failures.window_start_us > $3 THEN 1 "
+        "ELSE access_login_failures.failures + 1 END, "
+        "window_start_us = CASE WHEN $2 - access_login_failures.window_start_us > $3 THEN $2 "
+        "ELSE access_login_failures.window_start_us END",
+        {SqlValue::Text(name), SqlValue::Int(now_us), SqlValue::Int(window_us)}));
+    RETURN_IF_ERROR(
+        txn.Exec("UPDATE access_login_failures SET locked_until_us = $2 + $3 "
+                 "WHERE name = $1 AND failures >= $4 AND locked_until_us <= $2",
+                 {SqlValue::Text(name), SqlValue::Int(now_us), SqlValue::Int(window_us),
+                  SqlValue::Int(max)}));
+    // Names whose window and lock have both passed carry no information any more.
+    RETURN_IF_ERROR(txn.Exec(
+        "DELETE FROM access_login_failures WHERE window_start_us < $1 AND locked_until_us < $2",
+        {SqlValue::Int(now_us - window_us), SqlValue::Int(now_us)}));
+    return Ok();
+  });
+}
+
+Result<bool> IdentityStore::LoginLocked(std::string_view name, int64_t now_us) {
+  bool locked = false;
+  RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec("SELECT 1 FROM access_login_failures WHERE name = $1 AND "
+                              "locked_until_us > $2",
+                              {SqlValue::Text(name), SqlValue::Int(now_us)}));
+    locked = !rows.empty();
+    return Ok();
+  }));
+  return locked;
 }
 
 }  // namespace carepath::access

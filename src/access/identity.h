@@ -110,6 +110,14 @@ class IdentityStore {
   // Grants of `actor` ("user:ID") still in force at `now_us`.
   Result<std::vector<BreakGlassGrant>> ActiveBreakGlass(std::string_view actor, int64_t now_us);
 
+  // Failed logins, kept in the database (table access_login_failures) so that every
+  // server on one database counts together: records one failure of `name` ("user:NAME",
+  // "client:ID") at `now_us` (a window of `window_us` from the first failure) and locks
+  // the name for `window_us` once `max` failures fall in one window.
+  Status RecordLoginFailure(std::string_view name, int64_t now_us, int max, int64_t window_us);
+  // Whether `name` is locked at `now_us`.
+  Result<bool> LoginLocked(std::string_view name, int64_t now_us);
+
  private:
   IdentityStore(store::SqlBackend& backend, PasswordCost cost) : db_(backend), cost_(cost) {}
   Status RevokeTokensOf(store::SqlTxn& txn, std::string_view kind, std::string_view id);

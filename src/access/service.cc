@@ -158,18 +158,14 @@ TokenResponse AccessService::Issue(const std::string& subject_kind, const std::s
 }
 
 bool AccessService::Locked(const std::string& name) {
-  std::lock_guard lock(failures_mu_);
-  auto it = failures_.find(name);
-  return it != failures_.end() && it->second.locked_until_us > Now();
+  auto locked = identities_->LoginLocked(name, Now());
+  return !locked || *locked;  // fail closed: no login while the counters are unreadable
 }
 
 void AccessService::Failed(const std::string& name) {
-  const int64_t now = Now();
-  std::lock_guard lock(failures_mu_);
-  if (failures_.size() > 100000) failures_.clear();  // bound memory under a name spray
-  Failures& f = failures_[name];
-  if (now - f.window_start_us > options_.lockout_us) f = Failures{0, now, 0};
-  if (++f.count >= options_.max_failed_logins) f.locked_until_us = now + options_.lockout_us;
+  // A failure that cannot be counted still fails the login; the next one counts again.
+  (void)identities_->RecordLoginFailure(name, Now(), options_.max_failed_logins,
+                                        options_.lockout_us);
 }
 
 TokenResponse AccessService::Token(const store::SearchParams& form,
@@ -249,7 +245,21 @@ std::string AccessService::SmartConfiguration(std::string_view origin) const {
 }
 
 std::unique_ptr<GuardedStore> AccessService::Guard(store::Store& inner, Principal principal) {
-  return std::make_unique<GuardedStore>(inner, policy_, std::move(principal), audit_.get(), Now());
+  return std::make_unique<GuardedStore>(inner, policy_, std::move(principal), audit_.get(), Now(),
+                                        &reach_cache_);
+}
+
+std::unique_ptr<GuardedStore> AccessService::GuardSystem(store::Store& inner,
+                                                         std::string_view engine,
+                                                         std::string_view purpose) {
+  Principal p;
+  p.kind = "system";
+  p.id = std::string(engine);
+  p.role = "engine";
+  p.fhir_ref = "Device/" + std::string(engine);
+  p.purpose = std::string(purpose);
+  p.scopes = ScopeSet::Parse("system/*.cruds");
+  return Guard(inner, std::move(p));
 }
 
 Result<std::string> AccessService::BreakGlass(store::Store& inner, const Principal& principal,

@@ -16,7 +16,8 @@
 //
 // After max_failed_logins failures for one username or client id within lockout_us, that
 // name is locked for lockout_us: 429 (`slow_down`), even with the right password, and
-// its refresh tokens are refused. The counters live in this process (one node).
+// its refresh tokens are refused. The counters live in the database (IdentityStore), so
+// the limit holds across every server on one database.
 //
 // Thread-safety: every method may be called from many threads.
 #pragma once
@@ -76,6 +77,18 @@ class AccessService {
   std::string SmartConfiguration(std::string_view origin) const;
 
   std::unique_ptr<GuardedStore> Guard(store::Store& inner, Principal principal);
+  // A guard for an engine (src/assess, src/plan, ...) acting as a system actor: role
+  // `engine` (content/access/roles.json: reads every patient's data, writes only the
+  // kinds of results engines produce), scopes system/*.cruds, the given purpose of use
+  // (a v3-ActReason code such as TREAT), actor "system:ENGINE" in the audit trail and
+  // FHIR identity Device/ENGINE. The same rules as for any request apply, no bypass:
+  // sensitive labels are withheld unless an active Consent permits actor Device/ENGINE
+  // for that purpose.
+  //
+  //   auto guard = access->GuardSystem(store, "assess", "TREAT");
+  //   auto r = guard->Read("QuestionnaireResponse", id);   // checked and audited
+  std::unique_ptr<GuardedStore> GuardSystem(store::Store& inner, std::string_view engine,
+                                            std::string_view purpose);
 
   // Grants `principal` access to `patient_id` for break_glass_ttl_us, audits it (flagged)
   // and raises a Task for the patient's care manager(s). kForbidden when the role may not
@@ -94,19 +107,13 @@ class AccessService {
   // Failed-login counters (see the file comment).
   bool Locked(const std::string& name);
   void Failed(const std::string& name);
-  struct Failures {
-    int count = 0;
-    int64_t window_start_us = 0;
-    int64_t locked_until_us = 0;
-  };
-  std::mutex failures_mu_;
-  std::map<std::string, Failures> failures_;
 
   AccessPolicy policy_;
   AccessOptions options_;
   std::unique_ptr<store::SqlBackend> backend_;
   std::unique_ptr<IdentityStore> identities_;
   std::unique_ptr<audit::AuditLog> audit_;
+  ReachCache reach_cache_;  // shared by the GuardedStores this service makes
 };
 
 // The scopes to grant: `requested` narrowed to what `granted` covers. Resource scopes not

@@ -57,17 +57,43 @@ std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Ro
     early = Unauthenticated(principal.error());
     return nullptr;
   }
-  if (route.sink != nullptr) {
-    // A streamed import writes through the store after this request's handler scope, so
-    // only principals who may write everything (admin) may use it.
-    const access::Role* role = service->policy().FindRole(principal->role);
-    if (role == nullptr || role->patients != access::PatientReach::kAll ||
-        !principal->scopes.Permits("*", access::Interaction::kCreate)) {
-      early = ErrorResponse(Error::Forbidden("this user may not import"));
-      return nullptr;
-    }
-  }
   return std::make_shared<access::Principal>(std::move(*principal));
+}
+
+namespace {
+
+// Runs each call of the inner sink with the request's GuardedStore as ctx.store(). The
+// session calls Line and Finish one at a time (possibly on different worker threads).
+class GuardedLineSink final : public LineSink {
+ public:
+  GuardedLineSink(std::unique_ptr<access::GuardedStore> guard, std::unique_ptr<LineSink> inner)
+      : guard_(std::move(guard)), inner_(std::move(inner)) {}
+  void Line(std::string_view line) override {
+    ApiContext::RequestStoreScope scope(guard_.get());
+    inner_->Line(line);
+  }
+  Response Finish() override {
+    ApiContext::RequestStoreScope scope(guard_.get());
+    return inner_->Finish();
+  }
+
+ private:
+  std::unique_ptr<access::GuardedStore> guard_;
+  std::unique_ptr<LineSink> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<LineSink> MakeSinkAs(ApiContext& ctx, const access::Principal* principal,
+                                     const Route& route, const Request& req) {
+  if (principal == nullptr || ctx.access() == nullptr) return route.sink(ctx, req);
+  auto guard = ctx.access()->Guard(ctx.shared_store(), *principal);
+  std::unique_ptr<LineSink> inner;
+  {
+    ApiContext::RequestStoreScope scope(guard.get());
+    inner = route.sink(ctx, req);
+  }
+  return std::make_unique<GuardedLineSink>(std::move(guard), std::move(inner));
 }
 
 Response ExecuteAs(ApiContext& ctx, const access::Principal& principal, const Route& route,
@@ -92,6 +118,28 @@ Response HandleSmartConfiguration(ApiContext& ctx, const Request& req, const Pat
   Response r = Response::Json(200, ctx.access()->SmartConfiguration(Origin(req)));
   r.content_type = "application/json";
   return r;
+}
+
+std::string SecuredCapabilityStatement(ApiContext& ctx, const Request& req) {
+  if (!ctx.config()->auth || ctx.access() == nullptr) return ctx.CapabilityStatement();
+  nlohmann::json doc = nlohmann::json::parse(ctx.CapabilityStatement());
+  const std::string origin = Origin(req);
+  doc["rest"][0]["security"] = {
+      {"extension",
+       {{{"url", "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"},
+         {"extension", {{{"url", "token"}, {"valueUri", origin + "/auth/token"}}}}}}},
+      {"service",
+       {{{"coding",
+          {{{"system", "http://terminology.hl7.org/CodeSystem/restful-security-service"},
+            {"code", "SMART-on-FHIR"}}}},
+         {"text", "OAuth2 bearer tokens with SMART on FHIR v1 and v2 scopes"}}}},
+      {"description",
+       "Every interaction needs a Bearer token from the token endpoint (grants password, "
+       "client_credentials, refresh_token); see " +
+           req.base_url +
+           "/.well-known/smart-configuration. Resources the user may not see "
+           "answer as if absent."}};
+  return doc.dump();
 }
 
 Response HandleToken(ApiContext& ctx, const Request& req, const PathParams&) {

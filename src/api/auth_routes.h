@@ -26,12 +26,22 @@ Response HandleSmartConfiguration(ApiContext&, const Request&, const PathParams&
 Response HandleToken(ApiContext&, const Request&, const PathParams&);
 Response HandleBreakGlass(ApiContext&, const Request&, const PathParams&);
 
+// The CapabilityStatement for /metadata: with auth on, rest[0].security advertises SMART
+// on FHIR (service SMART-on-FHIR, the oauth-uris extension naming the token endpoint of
+// this request's origin); with auth off, ctx.CapabilityStatement() unchanged.
+std::string SecuredCapabilityStatement(ApiContext& ctx, const Request& req);
+
 // Authenticates `req` for `route` (after routing, before the body is read). Returns the
 // principal (null for public routes or when auth is off), or the early response (401,
 // 403, 503) in `early`.
 std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Route& route,
                                                        const Request& req,
                                                        std::optional<Response>& early);
+// The line sink of a streamed route (NDJSON import). With a principal, its lines run
+// through a GuardedStore of their own (every item checked and audited, as in
+// GuardedStore::ImportBatch); without one, route.sink as it is.
+std::unique_ptr<LineSink> MakeSinkAs(ApiContext& ctx, const access::Principal* principal,
+                                     const Route& route, const Request& req);
 // Runs `route`'s handler as `principal` (through a GuardedStore) and adds the Part 2
 // redisclosure notice header when Part 2 data was disclosed.
 Response ExecuteAs(ApiContext& ctx, const access::Principal& principal, const Route& route,

@@ -1,12 +1,13 @@
 // metadata, $validate, and the operational endpoints /healthz, /readyz and /metrics.
+#include "api/auth_routes.h"
 #include "api/fhir_response.h"
 #include "api/handlers.h"
 #include "fhir/validator.h"
 
 namespace carepath::api {
 
-Response HandleMetadata(ApiContext& ctx, const Request&, const PathParams&) {
-  return Response::Json(200, ctx.CapabilityStatement());
+Response HandleMetadata(ApiContext& ctx, const Request& req, const PathParams&) {
+  return Response::Json(200, SecuredCapabilityStatement(ctx, req));
 }
 
 // POST Type/$validate with the resource as the body (a Parameters body with a

@@ -16,6 +16,7 @@
 #include <limits>
 #include <random>
 
+#include "api/auth_routes.h"
 #include "api/dispatch.h"
 #include "api/fhir_response.h"
 #include "api/server_state.h"
@@ -201,8 +202,9 @@ awaitable<Response> StreamBody(ServerState& s, Connection<Stream>& c, Exchange& 
                                http::request_parser<http::empty_body>& hp) {
   auto config = s.ctx.config();
   const Route& route = *x.prepared.match.route;
-  std::unique_ptr<LineSink> sink =
-      co_await OnWorkers(s, [&] { return route.sink(s.ctx, x.req); });
+  // With auth on, the lines are written through the request's own GuardedStore.
+  std::unique_ptr<LineSink> sink = co_await OnWorkers(
+      s, [&] { return MakeSinkAs(s.ctx, x.prepared.principal.get(), route, x.req); });
   http::request_parser<http::buffer_body> bp(std::move(hp));
   bp.body_limit(config->max_import_bytes);
   std::vector<char> chunk(64 * 1024);

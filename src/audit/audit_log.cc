@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <charconv>
 #include <string_view>
 
 #include "audit/database.h"
@@ -127,7 +128,33 @@ Result<std::vector<AuditRecord>> AuditLog::ListBefore(int64_t before, int max) {
   return out;
 }
 
-Result<VerifyReport> AuditLog::Verify() {
+Result<std::string> AuditLog::Head() {
+  std::string head;
+  RETURN_IF_ERROR(backend_.Read([&](SqlTxn& txn) -> Status {
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
+    if (!rows.empty()) head = std::to_string(rows[0][0].AsInt()) + ":" + rows[0][1].AsText();
+    return Ok();
+  }));
+  return head;
+}
+
+Result<VerifyReport> AuditLog::Verify(std::string_view anchor) {
+  int64_t anchor_seq = 0;
+  std::string anchor_hash;
+  if (!anchor.empty()) {
+    const size_t colon = anchor.find(':');
+    bool ok = colon != std::string_view::npos;
+    if (ok) {
+      auto [ptr, ec] = std::from_chars(anchor.data(), anchor.data() + colon, anchor_seq);
+      anchor_hash = std::string(anchor.substr(colon + 1));
+      ok = ec == std::errc() && ptr == anchor.data() + colon && anchor_seq >= 1 &&
+           anchor_hash.size() == 64;
+    }
+    if (!ok) {
+      return Error::Invalid("expect-head", "expected SEQ:HASH as printed by `carepath audit head`");
+    }
+  }
   VerifyReport report;
   std::string prev_hash;
   int64_t position = 0;
@@ -158,12 +185,22 @@ Result<VerifyReport> AuditLog::Verify() {
         broken("the link to the previous record does not match");
       } else if (RecordHash(r) != r.hash) {
         broken("the record's content does not match its hash (edited)");
+      } else if (r.seq == anchor_seq && r.hash != anchor_hash) {
+        broken(
+            "the record's hash differs from the anchored head: the chain up to here was "
+            "rewritten");
       }
       if (!report.ok()) return report;
       prev_hash = r.hash;
       after = r.seq;
+      report.head = std::to_string(r.seq) + ":" + r.hash;
     }
     if (static_cast<int>(page.size()) < kPage) break;
+  }
+  if (anchor_seq > position) {
+    report.broken_at = position + 1;
+    report.problem = "the anchored head (record " + std::to_string(anchor_seq) +
+                     ") is missing: the chain was truncated";
   }
   return report;
 }

@@ -11,9 +11,13 @@
 // A record names who, what (type and id, never content), the action, the outcome, the
 // purpose of use and the time; `detail` holds the search query or a break-glass reason.
 // Record hash = BLAKE2b-256 (libsodium crypto_generichash) over the previous hash and
-// the record's fields, length-prefixed. The chain detects tampering by anyone who cannot
-// recompute every later hash; anchoring the head elsewhere (not done yet) would close
-// that gap too.
+// the record's fields, length-prefixed. The chain alone detects tampering by anyone who
+// cannot recompute every later hash. Someone with write access to the database could
+// rewrite a record and recompute every hash after it; an anchor kept outside the database
+// closes that gap: Head() gives "SEQ:HASH" of the newest record (`carepath audit head`,
+// exported elsewhere on a schedule or after sensitive events), and Verify(anchor) also
+// checks that record SEQ still has HASH, so a rewrite of anything up to the anchor is
+// found at the anchor's position, and a truncation below it too.
 //
 // Thread-safety: Append and Verify may be called from many threads; appends serialise
 // in the database (a concurrent append on PostgreSQL collides on the sequence number
@@ -48,6 +52,7 @@ struct AuditRecord {
 
 struct VerifyReport {
   int64_t records = 0;               // records examined
+  std::string head;                  // "SEQ:HASH" of the last record examined
   std::optional<int64_t> broken_at;  // position (1-based) of the first bad link
   std::string problem;               // what is wrong there
   bool ok() const { return !broken_at.has_value(); }
@@ -64,8 +69,12 @@ class AuditLog {
   // Appends `record` (seq, at_us when 0, prev_hash and hash are set here). Durable when
   // it returns.
   Status Append(AuditRecord record);
-  // Walks the chain from the first record and reports the first broken link.
-  Result<VerifyReport> Verify();
+  // Walks the chain from the first record and reports the first broken link. With an
+  // `anchor` ("SEQ:HASH", from Head()), record SEQ must exist and have HASH; kInvalid for
+  // an anchor that is not of that form.
+  Result<VerifyReport> Verify(std::string_view anchor = {});
+  // "SEQ:HASH" of the newest record; empty when the log is empty.
+  Result<std::string> Head();
   // Records with seq > after, oldest first, at most `max`.
   Result<std::vector<AuditRecord>> List(int64_t after, int max);
   // Records with seq < before, newest first, at most `max`.

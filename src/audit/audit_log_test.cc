@@ -115,5 +115,45 @@ TEST_F(AuditChainTest, AppendingAfterVerifyContinuesTheChain) {
   EXPECT_EQ(v.records, 6);
 }
 
+// Someone with write access rewrites record 3 and recomputes every hash after it: the
+// chain alone verifies, the anchored head does not.
+TEST_F(AuditChainTest, RewrittenChainIsFoundByTheAnchoredHead) {
+  auto head = log_->Head();
+  ASSERT_TRUE(head.has_value());
+  ASSERT_EQ(head->substr(0, 2), "5:");
+  EXPECT_TRUE(Verify().ok());
+  auto anchored = log_->Verify(*head);
+  ASSERT_TRUE(anchored.has_value());
+  EXPECT_TRUE(anchored->ok()) << anchored->problem;
+  EXPECT_EQ(anchored->head, *head);
+
+  auto records = log_->List(0, 10);
+  ASSERT_TRUE(records.has_value());
+  std::string prev = (*records)[1].hash;
+  for (size_t i = 2; i < records->size(); ++i) {
+    AuditRecord r = (*records)[i];
+    if (i == 2) r.outcome = "denied";
+    r.prev_hash = prev;
+    r.hash = RecordHash(r);
+    prev = r.hash;
+    Tamper("UPDATE audit_log SET outcome = '" + r.outcome + "', prev_hash = '" + r.prev_hash +
+           "', hash = '" + r.hash + "' WHERE seq = " + std::to_string(r.seq));
+  }
+  EXPECT_TRUE(Verify().ok()) << "a full rewrite is invisible to the chain alone";
+  anchored = log_->Verify(*head);
+  ASSERT_TRUE(anchored.has_value());
+  ASSERT_FALSE(anchored->ok());
+  EXPECT_EQ(*anchored->broken_at, 5);
+
+  // Truncation below the anchor, and a malformed anchor.
+  Tamper("DELETE FROM audit_log WHERE seq >= 4");
+  anchored = log_->Verify(*head);
+  ASSERT_TRUE(anchored.has_value());
+  ASSERT_FALSE(anchored->ok());
+  EXPECT_EQ(*anchored->broken_at, 4);
+  EXPECT_FALSE(log_->Verify("5").has_value());
+  EXPECT_FALSE(log_->Verify("x:" + std::string(64, 'a')).has_value());
+}
+
 }  // namespace
 }  // namespace carepath::audit

@@ -6,10 +6,12 @@
 #include <sodium.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -121,6 +123,16 @@ TEST_F(HttpAuthTest, MetadataAndSmartConfigurationArePublic) {
   std::string endpoint = smart.Json().value("token_endpoint", "");
   EXPECT_TRUE(endpoint.ends_with("/auth/token")) << endpoint;
   EXPECT_NE(smart.body.find("client_credentials"), std::string::npos);
+  // The CapabilityStatement advertises SMART security with the same token endpoint.
+  nlohmann::json cap = Do("GET", "/fhir/r4/metadata").Json();
+  const nlohmann::json& security = cap["rest"][0]["security"];
+  ASSERT_TRUE(security.is_object()) << cap["rest"][0].dump().substr(0, 200);
+  EXPECT_EQ(security["service"][0]["coding"][0].value("code", ""), "SMART-on-FHIR");
+  const nlohmann::json& oauth = security["extension"][0];
+  EXPECT_EQ(oauth.value("url", ""),
+            "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+  EXPECT_EQ(oauth["extension"][0].value("url", ""), "token");
+  EXPECT_EQ(oauth["extension"][0].value("valueUri", ""), endpoint);
 }
 
 TEST_F(HttpAuthTest, CareTeamClinicianReadsButPartTwoAndOtherPatientsAreNotFound) {
@@ -290,6 +302,23 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
 
   out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
   EXPECT_EQ(status, 0) << out;
+  // The anchor printed by `audit head` verifies; a different hash at that position not.
+  std::string head = RunCommand(std::string(CAREPATH_BINARY) + " audit head --db " + db, status);
+  ASSERT_EQ(status, 0) << head;
+  while (!head.empty() && head.back() == '\n') head.pop_back();
+  const size_t colon = head.find(':');
+  ASSERT_NE(colon, std::string::npos) << head;
+  ASSERT_EQ(head.size() - colon - 1, 64u) << head;
+  out = RunCommand(
+      std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " + head, status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("anchored head matches"), std::string::npos) << out;
+  const std::string forged = head.substr(0, colon + 1) + std::string(64, '0');
+  out = RunCommand(
+      std::string(CAREPATH_BINARY) + " audit verify --db " + db + " --expect-head " + forged,
+      status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("record " + head.substr(0, colon)), std::string::npos) << out;
   const std::string path = db.substr(7);
   RunCommand("sqlite3 " + path + " \"UPDATE audit_log SET res_id = 'other' WHERE seq = 4\"",
              status);
@@ -297,6 +326,43 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
   out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("record 4"), std::string::npos) << out;
+}
+
+// $import-ndjson streams through the request's own guard: each line is checked as the
+// same create or update would be, and the import is audited.
+TEST_F(HttpAuthTest, StreamedImportIsCheckedLineByLine) {
+  std::string token = Login("dr1");
+  ASSERT_FALSE(token.empty());
+  const std::string ndjson =
+      R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},"subject":{"reference":"Patient/p1"}})"
+      "\n"
+      R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},"subject":{"reference":"Patient/p2"}})"
+      "\n"
+      R"({"resourceType":"Condition","id":"oud1","subject":{"reference":"Patient/p1"},"code":{"text":"x"}})"
+      "\n";
+  HttpResponse r =
+      Call(server_->port(), "POST", "/fhir/r4/$import-ndjson", ndjson,
+           {{"Authorization", "Bearer " + token}, {"Content-Type", "application/fhir+ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, int> counts;
+  const nlohmann::json report = r.Json();
+  for (const auto& p : report["parameter"]) {
+    if (p.contains("valueInteger")) counts[p.value("name", "")] = p["valueInteger"].get<int>();
+  }
+  EXPECT_EQ(counts["lines"], 3);
+  EXPECT_EQ(counts["created"], 1);
+  EXPECT_EQ(counts["errors"], 2);
+  EXPECT_NE(r.body.find("forbidden"), std::string::npos) << r.body;  // p2: off the team
+  EXPECT_NE(r.body.find("not-found"), std::string::npos) << r.body;  // oud1: withheld
+  auto oud = world_->store().Read("Condition", "oud1");
+  ASSERT_TRUE(oud.has_value());
+  EXPECT_EQ(oud->version, 1);
+  auto records = world_->audit().List(0, 100000);
+  ASSERT_TRUE(records.has_value());
+  EXPECT_TRUE(std::any_of(records->begin(), records->end(), [](const audit::AuditRecord& a) {
+    return a.action == "import" && a.outcome == "success" &&
+           a.detail.find("refused=2") != std::string::npos;
+  }));
 }
 
 }  // namespace

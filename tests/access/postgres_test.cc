@@ -60,6 +60,40 @@ TEST(AccessOnPostgres, IdentitiesTokensGuardAndAuditChain) {
   ASSERT_TRUE(who.has_value()) << who.error().ToString();
   auto guarded = access.Guard(**store, *who);
   EXPECT_TRUE(guarded->Read("Patient", "p1").has_value());
+  // Care-team reach follows a CareTeam write made through another connection.
+  ASSERT_TRUE((*store)->Update(
+      "CareTeam", "t1",
+      R"({"resourceType":"CareTeam","id":"t1","status":"active","subject":{"reference":"Patient/p1"},"participant":[{"member":{"reference":"Practitioner/d2"}}]})"));
+  EXPECT_FALSE(access.Guard(**store, *who)->Read("Patient", "p1").has_value());
+
+  // Failed logins counted by two servers on one database, some at the same moment:
+  // every failure counts (the upserts are atomic), and the lock holds on both.
+  AccessOptions strict = options;
+  strict.max_failed_logins = 4;
+  auto a = AccessService::Open(*url, testing::ContentDir(), strict);
+  auto b = AccessService::Open(*url, testing::ContentDir(), strict);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  {
+    std::vector<std::thread> tries;
+    for (int i = 0; i < 4; ++i) {
+      AccessService* s = (i % 2 == 0 ? *a : *b).get();
+      tries.emplace_back([s] {
+        EXPECT_EQ(
+            s->Token(
+                 {{"grant_type", "password"}, {"username", "d1"}, {"password", "wrong-password"}},
+                 "")
+                .status,
+            400);
+      });
+    }
+    for (auto& th : tries) th.join();
+  }
+  for (AccessService* s : {a->get(), b->get()}) {
+    EXPECT_EQ(
+        s->Token({{"grant_type", "password"}, {"username", "d1"}, {"password", "password-1"}}, "")
+            .status,
+        429);
+  }
 
   // Concurrent appends from several threads keep one unbroken chain.
   std::vector<std::thread> threads;

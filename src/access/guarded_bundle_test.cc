@@ -1,0 +1,160 @@
+// Bundles and bulk import through the guard: entry by entry, transactions all or nothing,
+// withheld targets answered as absent ones.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "access/test_world.h"
+
+namespace carepath::access {
+namespace {
+
+using testing::World;
+
+const char* kObsP1 = R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},)"
+                     R"("subject":{"reference":"Patient/p1"}})";
+const char* kObsP2 = R"({"resourceType":"Observation","status":"final","code":{"text":"mood"},)"
+                     R"("subject":{"reference":"Patient/p2"}})";
+
+std::string Entry(const std::string& method, const std::string& url,
+                  const std::string& resource = "") {
+  std::string out = "{";
+  if (!resource.empty()) out += "\"resource\":" + resource + ",";
+  return out + R"("request":{"method":")" + method + R"(","url":")" + url + "\"}}";
+}
+
+std::string Bundle(const std::string& type, const std::vector<std::string>& entries) {
+  std::string out = R"({"resourceType":"Bundle","type":")" + type + R"(","entry":[)";
+  for (size_t i = 0; i < entries.size(); ++i) out += (i ? "," : "") + entries[i];
+  return out + "]}";
+}
+
+std::string Condition(const std::string& id, const std::string& code) {
+  return R"({"resourceType":"Condition","id":")" + id +
+         R"(","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":)"
+         R"("http://hl7.org/fhir/sid/icd-10-cm","code":")" +
+         code + R"("}]}})";
+}
+
+const char* kNewCondition =
+    R"({"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"text":"new"}})";
+
+class GuardedBundleTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(world_.Open(), ""); }
+  int64_t Count(const std::string& type) {
+    auto r = world_.store().Search(type, {{"_summary", "count"}});
+    EXPECT_TRUE(r.has_value());
+    return r && r->total ? *r->total : -1;
+  }
+  std::vector<std::string> Statuses(const std::string& response) {
+    std::vector<std::string> out;
+    const nlohmann::json doc = nlohmann::json::parse(response);
+    for (const auto& e : doc["entry"]) {
+      out.push_back(e["response"].value("status", ""));
+    }
+    return out;
+  }
+  World world_;
+};
+
+TEST_F(GuardedBundleTest, BatchEntriesAreCheckedOneByOne) {
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  auto r = dr1.ProcessBundle(Bundle(
+      "batch",
+      {Entry("GET", "Condition/oud1"), Entry("GET", "Condition/nothing-here"),
+       Entry("GET", "Condition/dep1"), Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1")),
+       Entry("DELETE", "Condition/oud1"), Entry("POST", "Observation", kObsP1),
+       Entry("POST", "Observation", kObsP2), Entry("GET", "Condition?code=F11.20"),
+       Entry("DELETE", "Condition?code=F11.20")}));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(Statuses(*r), (std::vector<std::string>{"404 Not Found", "404 Not Found", "200 OK",
+                                                    "404 Not Found", "404 Not Found", "201 Created",
+                                                    "403 Forbidden", "200 OK", "204 No Content"}));
+  nlohmann::json j = nlohmann::json::parse(*r);
+  EXPECT_EQ(j["type"], "batch-response");
+  EXPECT_TRUE(j["entry"][7]["resource"]["entry"].empty());
+  EXPECT_EQ(r->find("F11"), std::string::npos);
+  auto oud = world_.store().Read("Condition", "oud1");
+  ASSERT_TRUE(oud.has_value());
+  EXPECT_EQ(oud->version, 1);
+}
+
+TEST_F(GuardedBundleTest, TransactionWithAWithheldTargetFailsAsWithAnAbsentOne) {
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  const int64_t before = Count("Observation");
+  auto withheld = dr1.ProcessBundle(
+      Bundle("transaction", {Entry("POST", "Observation", kObsP1),
+                             Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1"))}));
+  auto absent = dr1.ProcessBundle(Bundle(
+      "transaction", {Entry("POST", "Observation", kObsP1),
+                      Entry("PUT", "Condition/nothing-here", Condition("nothing-here", "F32.1"))}));
+  ASSERT_FALSE(withheld.has_value());
+  ASSERT_FALSE(absent.has_value());
+  EXPECT_EQ(withheld.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(withheld.error().code, absent.error().code);
+  EXPECT_EQ(withheld.error().path, "Bundle.entry[1]");
+  EXPECT_EQ(withheld.error().path, absent.error().path);
+  for (const char* url : {"Condition/oud1", "Condition/nothing-here"}) {
+    auto get = dr1.ProcessBundle(
+        Bundle("transaction", {Entry("POST", "Observation", kObsP1), Entry("GET", url)}));
+    ASSERT_FALSE(get.has_value()) << url;
+    EXPECT_EQ(get.error().code, ErrorCode::kNotFound) << url;
+  }
+  EXPECT_EQ(Count("Observation"), before) << "nothing of a failed transaction is committed";
+  // A patient off the team fails it with 403 (about what was sent, not what is stored).
+  auto other = dr1.ProcessBundle(Bundle("transaction", {Entry("POST", "Observation", kObsP2)}));
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(other.error().path, "Bundle.entry[0]");
+}
+
+TEST_F(GuardedBundleTest, TransactionLabelsWritesAndFiltersReads) {
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  auto r = dr1.ProcessBundle(Bundle(
+      "transaction",
+      {Entry("POST", "Condition", Condition("x", "F10.20")), Entry("GET", "Condition/dep1"),
+       Entry("GET", "Condition?subject=Patient/p1"), Entry("DELETE", "Condition?code=F11.20"),
+       Entry("PUT", "Condition?code=F11.20", kNewCondition)}));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(Statuses(*r), (std::vector<std::string>{"201 Created", "200 OK", "200 OK",
+                                                    "204 No Content", "201 Created"}));
+  EXPECT_EQ(r->find("oud1"), std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(*r);
+  const std::string location = j["entry"][0]["response"].value("location", "");
+  const std::string id = location.substr(10, location.find("/_history") - 10);
+  auto stored = world_.store().Read("Condition", id);
+  ASSERT_TRUE(stored.has_value()) << location;
+  EXPECT_NE(stored->body.find(R"("code":"SUD")"), std::string::npos) << "labelled on write";
+  auto oud = world_.store().Read("Condition", "oud1");
+  ASSERT_TRUE(oud.has_value()) << "the withheld match was neither deleted nor overwritten";
+  EXPECT_EQ(oud->version, 1);
+  // The conditional PUT matched only the withheld record: created anew, beside it.
+  const std::string put_location = j["entry"][4]["response"].value("location", "");
+  EXPECT_FALSE(put_location.starts_with("Condition/oud1/")) << put_location;
+}
+
+TEST_F(GuardedBundleTest, ImportIsCheckedItemByItem) {
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  std::vector<store::ImportItem> items = {
+      {"Condition", "oud1", Condition("oud1", "F32.1")},
+      {"Observation", "", kObsP1},
+      {"Observation", "", kObsP2},
+      {"Condition", "", Condition("", "F11.20")},
+  };
+  items[3].body = R"({"resourceType":"Condition","subject":{"reference":"Patient/p1"},)"
+                  R"("code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm",)"
+                  R"("code":"F11.20"}]}})";
+  auto r = dr1.ImportBatch(items);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ((*r)[0].error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE((*r)[1].has_value());
+  EXPECT_EQ((*r)[2].error().code, ErrorCode::kForbidden);
+  ASSERT_TRUE((*r)[3].has_value());
+  EXPECT_NE((*r)[3]->body.find(R"("code":"SUD")"), std::string::npos);
+  EXPECT_EQ(world_.store().Read("Condition", "oud1")->version, 1);
+}
+
+}  // namespace
+}  // namespace carepath::access
