@@ -242,6 +242,8 @@ Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
   std::string device = "self";
   if (const json::Value* d = obs.Find("device"); d != nullptr && !Str(d->Find("reference")).empty()) {
     device = std::string(Str(d->Find("reference")));
+  } else if (d != nullptr && !Str(d->Find("display")).empty()) {
+    device = "display:" + std::string(Str(d->Find("display")));
   } else if (const json::Value* p = obs.Find("performer"); p != nullptr && p->size() > 0) {
     std::string_view ref = Str(p->items()[0].Find("reference"));
     if (!ref.empty()) device = std::string(ref);

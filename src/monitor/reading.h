@@ -12,8 +12,8 @@
 // glucose in mmol/L becomes mg/dL with the molar mass of glucose (UCUM cannot, the
 // dimensions differ). A value outside the metric's plausible range is rejected.
 //
-// Dedupe: the key is (device, effective time, code). Device is Observation.device, else the
-// first `performer`, else "self" for self-reports. Two Observations with one key are one
+// Dedupe: the key is (device, effective time, code). Device is Observation.device (its
+// reference, else "display:" + its display), else the first `performer`, else "self". Two Observations with one key are one
 // reading; ObservationIdFor(key) gives the id the reading is stored under, so a duplicate is
 // stored once (the second write is an update with the same content).
 //
