@@ -57,7 +57,7 @@ std::vector<Explanation> ThresholdTriggers(const Rule& rule, const std::vector<c
       e.evidence = r->observation_id;
       e.time = r->time.millis;
       e.text += (e.text.empty() ? "" : "; ") + part;
-      e.inputs.push_back({"Observation/" + r->observation_id,
+      e.inputs.push_back({r->stored_reference.empty() ? "Observation/" + r->observation_id : r->stored_reference,
                           std::string(MetricName(r->metric)) + " " + WithUnit(r->metric, r->value) +
                               " at " + FormatInstant(r->time.millis)});
       break;
@@ -266,6 +266,7 @@ EvaluationResult Evaluate(EvaluationInput in, const RuleSet& rules) {
     return std::tie(a.time.millis, a.dedupe_key) < std::tie(b.time.millis, b.dedupe_key);
   });
   s.AdvanceTo(now, rules);
+  for (const Reading& r : in.history) s.Ingest(r, rules);
   std::vector<const Reading*> fresh;
   for (const Reading& r : in.readings) {
     switch (s.Ingest(r, rules)) {

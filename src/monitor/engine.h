@@ -30,7 +30,10 @@ namespace carepath::monitor {
 
 struct EvaluationInput {
   PatientState state;
-  std::vector<Reading> readings;  // REQUIRES: all of state.patient()
+  // Readings evaluated before (e.g. when the service rebuilds the state from the store):
+  // they shape the daily values and baselines but do not trigger threshold rules again.
+  std::vector<Reading> history;
+  std::vector<Reading> readings;  // new readings. REQUIRES: all of state.patient()
   std::vector<Alert> alerts;      // the patient's alerts whose Flag is active
   std::vector<PersonalThreshold> personal;
   int64_t now = 0;                // millis since the Unix epoch

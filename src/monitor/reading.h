@@ -53,6 +53,9 @@ struct Reading {
   double value = 0;      // in Info(metric).unit
   std::string dedupe_key;      // of the Observation (shared by a panel's components)
   std::string observation_id;  // ObservationIdFor(dedupe_key)
+  // "Observation/<id>" when the reading was read from the store under another id (set by
+  // the caller; explanations then point at it). Empty: "Observation/" + observation_id.
+  std::string stored_reference;
 };
 
 // `code` is the Observation's code: a blood pressure panel's two readings share one key.
