@@ -68,8 +68,11 @@ void PatientState::AdvanceTo(int64_t now_millis, const RuleSet& rules) {
       MoveBaseline(info.metric, s, to - b->window_days, to);
     }
   }
-  for (auto it = seen_.begin(); it != seen_.end();) {
-    it = it->second < oldest ? seen_.erase(it) : std::next(it);
+  if (oldest != pruned_before_) {  // once per day, not per evaluation
+    for (auto it = seen_.begin(); it != seen_.end();) {
+      it = it->second < oldest ? seen_.erase(it) : std::next(it);
+    }
+    pruned_before_ = oldest;
   }
 }
 

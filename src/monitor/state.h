@@ -76,6 +76,7 @@ class PatientState {
   std::optional<int64_t> last_reading_;
   int16_t tz_minutes_ = 0;
   int32_t today_ = 0;
+  int32_t pruned_before_ = 0;  // seen_ holds no day before this
 };
 
 }  // namespace carepath::monitor
