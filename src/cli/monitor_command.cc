@@ -1,5 +1,6 @@
 // `carepath monitor PATIENT_ID [--db URL] [--now DATETIME] [--ingest FILE] [--omh FILE
-// --device REF] [--dry-run] [--json] [--content DIR]`: stores the readings given (FHIR
+// --device REF] [--dry-run] [--json] [--content DIR]`, or `carepath monitor --worklist
+// [--role ROLE]` (the open alerts of every patient, most urgent and oldest first): stores the readings given (FHIR
 // Observations, or Open mHealth data points, one JSON document per line), evaluates the
 // patient's monitoring rules (monitor::EvaluatePatient) and prints what was decided and
 // written, or with --json the written resources. Every line is validated before anything is
@@ -31,6 +32,8 @@ struct MonitorArgs {
   std::string omh;
   std::string device;
   std::string content;
+  std::string role;
+  bool worklist = false;
   bool dry_run = false;
   bool json = false;
 };
@@ -53,7 +56,7 @@ Result<std::vector<std::pair<int, std::string>>> Lines(const std::string& path) 
 }
 
 int Run(const MonitorArgs& args) {
-  if (args.patient.empty()) return Fail("give a patient id");
+  if (args.patient.empty() && !args.worklist) return Fail("give a patient id (or --worklist)");
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
@@ -66,6 +69,12 @@ int Run(const MonitorArgs& args) {
   if (!content) return Fail(content.error().ToString());
   auto store = store::OpenStore(args.db.empty() ? DefaultDatabaseUrl() : args.db);
   if (!store) return Fail(store.error().ToString(), 2);
+  if (args.worklist) {
+    auto list = monitor::Worklist(**store, args.role);
+    if (!list) return Fail(list.error().ToString());
+    std::fputs(monitor::RenderWorklist(*list, now).c_str(), stdout);
+    return 0;
+  }
   if (!(*store)->Read("Patient", args.patient)) return Fail("no Patient/" + args.patient);
 
   // Check every line first, so that a bad file stores nothing.
@@ -126,7 +135,9 @@ void AddMonitorCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "monitor", "Store device and app readings and evaluate a patient's monitoring alerts");
   auto args = std::make_shared<MonitorArgs>();
-  cmd->add_option("PATIENT_ID", args->patient, "the Patient id")->required();
+  cmd->add_option("PATIENT_ID", args->patient, "the Patient id");
+  cmd->add_flag("--worklist", args->worklist, "list every patient's open alerts, most urgent first");
+  cmd->add_option("--role", args->role, "with --worklist: only alerts owned by this care-team role");
   cmd->add_option("--db", args->db, "database URL (default: $CAREPATH_DB or sqlite:var/demo.db)");
   cmd->add_option("--now", args->now, "evaluate as of this dateTime (default: the clock)");
   cmd->add_option("--ingest", args->ingest, "NDJSON file of FHIR Observations to store first");

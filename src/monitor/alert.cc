@@ -1,5 +1,8 @@
 #include "monitor/alert.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "monitor/reading.h"
 
 namespace carepath::monitor {
@@ -152,6 +155,32 @@ ojson Nudge(const Alert& a, const Rule& rule, int64_t now) {
           {"payload", ojson::array({{{"contentString", rule.nudge}}})},
           {"authoredOn", FormatInstant(now)},
           {"reasonReference", ojson::array({{{"reference", "Flag/" + a.id}}})}};
+}
+
+WorklistEntry ToWorklistEntry(const Alert& a) {
+  WorklistEntry e;
+  e.task_id = a.id;
+  e.patient = a.patient;
+  e.rule_id = a.rule_id;
+  e.title = a.task.contains("code") ? a.task["code"].value("text", a.rule_id) : a.rule_id;
+  e.status = a.task_status;
+  e.priority = a.task.value("priority", "routine");
+  if (a.task.contains("performerType") && !a.task["performerType"].empty()) {
+    e.owner = a.task["performerType"][0].value("text", "");
+  }
+  e.created = a.created;
+  e.occurrences = a.occurrences;
+  return e;
+}
+
+void SortWorklist(std::vector<WorklistEntry>& entries) {
+  auto rank = [](const std::string& p) {
+    return p == "stat" ? 0 : p == "asap" ? 1 : p == "urgent" ? 2 : 3;
+  };
+  std::sort(entries.begin(), entries.end(), [&](const WorklistEntry& a, const WorklistEntry& b) {
+    return std::tuple(rank(a.priority), a.created, a.task_id) <
+           std::tuple(rank(b.priority), b.created, b.task_id);
+  });
 }
 
 Result<Alert> ReadAlert(const ojson& flag, const ojson& task) {

@@ -74,6 +74,22 @@ void SetExplanation(Alert& a, const Rule& rule, const RuleSet& rules, const Expl
 // The optional patient nudge for a new alert.
 ojson Nudge(const Alert& a, const Rule& rule, int64_t now);
 
+// One line of the care team's worklist.
+struct WorklistEntry {
+  std::string task_id;
+  std::string patient;
+  std::string rule_id;
+  std::string title;
+  std::string status;
+  std::string priority;
+  std::string owner;  // current care-team role
+  int64_t created = 0;
+  int occurrences = 1;
+};
+WorklistEntry ToWorklistEntry(const Alert& a);
+// Most urgent first (stat, asap, urgent, routine), then oldest first, then by id.
+void SortWorklist(std::vector<WorklistEntry>& entries);
+
 // Reads an alert back from its stored Flag and Task. kInvalid with the element path when the
 // Task lacks the monitoring-alert extension or the two do not belong together.
 Result<Alert> ReadAlert(const ojson& flag, const ojson& task);

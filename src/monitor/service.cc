@@ -158,6 +158,41 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
   return run;
 }
 
+Result<std::vector<WorklistEntry>> Worklist(store::Store& store, std::string_view role) {
+  ASSIGN_OR_RETURN(std::vector<store::StoredResource> tasks,
+                   SearchAll(store, "Task", {{"code", std::string(kRuleSystem) + "|"},
+                                             {"status", "requested,received,accepted,ready,in-progress,on-hold"}}));
+  std::vector<WorklistEntry> out;
+  for (const store::StoredResource& t : tasks) {
+    ojson task = ojson::parse(t.body, nullptr, false);
+    if (task.is_discarded()) continue;
+    ojson flag = {{"id", t.id}};
+    Result<Alert> a = ReadAlert(flag, task);
+    if (!a || !a->open()) continue;
+    WorklistEntry e = ToWorklistEntry(*a);
+    if (!role.empty() && e.owner != role) continue;
+    out.push_back(std::move(e));
+  }
+  SortWorklist(out);
+  return out;
+}
+
+std::string RenderWorklist(const std::vector<WorklistEntry>& entries, int64_t now_millis) {
+  std::string s;
+  char buf[400];
+  for (const WorklistEntry& e : entries) {
+    const int64_t minutes = (now_millis - e.created) / 60000;
+    std::snprintf(buf, sizeof(buf), "%-7s %-12s %-13s age %lldh%02lldm  Patient/%s  %s  Task/%s%s\n",
+                  e.priority.c_str(), e.status.c_str(), e.owner.c_str(),
+                  static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60),
+                  e.patient.c_str(), e.title.c_str(), e.task_id.c_str(),
+                  e.occurrences > 1 ? (" (x" + std::to_string(e.occurrences) + ")").c_str() : "");
+    s += buf;
+  }
+  if (entries.empty()) s = "no open monitoring alerts\n";
+  return s;
+}
+
 std::string RenderRun(const PatientRun& run) {
   std::string s;
   char buf[200];

@@ -61,6 +61,11 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
                                    std::string_view patient_id, int64_t now_millis,
                                    bool write = true);
 
+// The open monitoring alerts of every patient (Tasks with a monitoring-rule code that are not
+// closed), for one care-team role or all when `role` is empty, sorted by SortWorklist.
+Result<std::vector<WorklistEntry>> Worklist(store::Store& store, std::string_view role);
+std::string RenderWorklist(const std::vector<WorklistEntry>& entries, int64_t now_millis);
+
 // Readable summary of a run (carepath monitor).
 std::string RenderRun(const PatientRun& run);
 

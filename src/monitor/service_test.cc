@@ -116,6 +116,36 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   EXPECT_EQ(Count("Flag"), 2);
   auto acked = store_->Read("Task", crisis_id);
   EXPECT_NE(acked->body.find("\"status\":\"accepted\""), std::string::npos);  // still acknowledged
+
+  // The worklist: both open, crisis (asap, older) first; by role only the escalated SpO2 one.
+  ASSERT_TRUE(IngestObservation(*store_, *content_, R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/self-report","code":"craving"}]},
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-03-01T08:55:00Z","valueInteger":2})").has_value());
+  auto list = Worklist(*store_, "");
+  ASSERT_TRUE(list.has_value()) << list.error().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].rule_id, "hypertensive-crisis");
+  EXPECT_EQ((*list)[0].occurrences, 2);
+  EXPECT_EQ((*list)[1].rule_id, "spo2-low");
+  auto clinician = Worklist(*store_, "clinician");
+  ASSERT_TRUE(clinician.has_value());
+  ASSERT_EQ(clinician->size(), 1u);
+  EXPECT_EQ((*clinician)[0].rule_id, "spo2-low");
+  EXPECT_NE(RenderWorklist(*list, At("2026-03-01T10:00:00Z")).find("asap    accepted     care-manager  age 2h00m"),
+            std::string::npos) << RenderWorklist(*list, At("2026-03-01T10:00:00Z"));
+}
+
+TEST(WorklistOrder, PriorityThenAgeThenId) {
+  std::vector<WorklistEntry> e(4);
+  e[0] = {"t1", "p1", "r", "", "requested", "routine", "coach", 100, 1};
+  e[1] = {"t2", "p2", "r", "", "requested", "stat", "clinician", 300, 1};
+  e[2] = {"t3", "p3", "r", "", "requested", "urgent", "coach", 50, 1};
+  e[3] = {"t0", "p4", "r", "", "requested", "stat", "clinician", 300, 1};
+  SortWorklist(e);
+  EXPECT_EQ(e[0].task_id, "t0");
+  EXPECT_EQ(e[1].task_id, "t2");
+  EXPECT_EQ(e[2].task_id, "t3");
+  EXPECT_EQ(e[3].task_id, "t1");
 }
 
 TEST_F(MonitorService, UnknownPatientIsNotFound) {

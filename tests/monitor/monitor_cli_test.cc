@@ -91,6 +91,11 @@ TEST_F(MonitorCommand, IngestsEvaluatesAndIsIdempotent) {
   CommandRun later = Carepath("p1 --now 2026-03-01T08:45:00Z --json");
   ASSERT_EQ(later.status, 0) << later.err;
   EXPECT_NE(later.out.find("\"clinician\""), std::string::npos) << later.out;  // both escalated
+
+  CommandRun list = Carepath("--worklist --role clinician --now 2026-03-01T09:00:00Z");
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("Patient/p1  Blood pressure in the hypertensive crisis range"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("Patient/p1  Oxygen saturation below 90%"), std::string::npos) << list.out;
 }
 
 TEST_F(MonitorCommand, BadLineStoresNothing) {
