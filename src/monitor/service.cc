@@ -72,12 +72,39 @@ Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_d
   return c;
 }
 
+namespace {
+
+// A reading's Device is registered to its patient on first sight; a Device registered to
+// another patient cannot send this patient's readings.
+Status RegisterDevice(store::Store& store, const Reading& r) {
+  if (r.device.rfind("Device/", 0) != 0) return Ok();
+  const std::string id = r.device.substr(7);
+  const std::string patient = "Patient/" + r.patient;
+  Result<store::StoredResource> d = store.Read("Device", id);
+  if (d) {
+    ojson device = ojson::parse(d->body, nullptr, false);
+    const std::string owner = device.contains("patient") ? device["patient"].value("reference", "") : "";
+    if (!owner.empty() && owner != patient) {
+      return Error::Unprocessable("Observation.device", r.device + " is registered to another patient");
+    }
+    return Ok();
+  }
+  if (d.error().code != ErrorCode::kNotFound && d.error().code != ErrorCode::kGone) return d.error();
+  ojson device = {{"resourceType", "Device"}, {"id", id}, {"status", "active"}, {"patient", {{"reference", patient}}}};
+  Result<store::WriteResult> w = store.Update("Device", id, device.dump());
+  if (!w) return w.error();
+  return Ok();
+}
+
+}  // namespace
+
 Result<store::WriteResult> IngestObservation(store::Store& store, const MonitorContent&,
                                              std::string_view observation_json) {
   ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(observation_json));
   RETURN_IF_ERROR(fhir::ValidateResource(doc.root(), {}));
   ASSIGN_OR_RETURN(std::vector<Reading> readings, NormaliseObservation(doc.root()));
   if (readings.empty()) return Error::Unprocessable("Observation.status", "not a usable reading");
+  RETURN_IF_ERROR(RegisterDevice(store, readings[0]));
   ojson obs = ojson::parse(observation_json);
   obs["id"] = readings[0].observation_id;
   obs.erase("meta");

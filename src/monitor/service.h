@@ -40,8 +40,10 @@ struct MonitorContent {
 // content_dir/monitoring and content_dir/openmhealth; empty: FindContentDirectory.
 Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_dir = {});
 
-// Validates (R4 and monitoring rules) and stores one Observation. kInvalid with the element
-// path; kNotSupported when its code is not a monitored metric.
+// Validates (R4 and monitoring rules) and stores one Observation. Its Device (a "Device/<id>"
+// reference) is registered as a Device linked to the patient on first sight. kInvalid with the
+// element path; kNotSupported when its code is not a monitored metric; kUnprocessable
+// (Observation.device) when the Device is registered to another patient.
 Result<store::WriteResult> IngestObservation(store::Store& store, const MonitorContent& content,
                                              std::string_view observation_json);
 // Validates an Open mHealth data point, maps it and stores the Observation.

@@ -66,6 +66,23 @@ TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
   EXPECT_EQ(Count("Observation"), 1);
 }
 
+TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {
+  ASSERT_TRUE(IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());
+  auto device = store_->Read("Device", "cuff");
+  ASSERT_TRUE(device.has_value());
+  EXPECT_NE(device->body.find("\"patient\":{\"reference\":\"Patient/p1\"}"), std::string::npos) << device->body;
+  ASSERT_TRUE(store_->Update("Patient", "p2", R"({"resourceType":"Patient","id":"p2"})").has_value());
+  std::string other = Bp(150, 90, "2026-03-01T08:00:00Z");
+  other.replace(other.find("Patient/p1"), 10, "Patient/p2");
+  auto r = IngestObservation(*store_, *content_, other);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(r.error().path, "Observation.device");
+  auto p2 = store_->Search("Observation", {{"subject", "Patient/p2"}});
+  ASSERT_TRUE(p2.has_value());
+  EXPECT_TRUE(p2->matches.empty());
+}
+
 TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   ASSERT_TRUE(IngestObservation(*store_, *content_, Bp(186, 100, "2026-03-01T07:00:00Z")).has_value());
   const std::string dp = R"({"header":{"id":"dp-9","creation_date_time":"2026-03-01T07:10:00Z",
