@@ -1,9 +1,9 @@
 // `carepath monitor PATIENT_ID [--db URL] [--now DATETIME] [--ingest FILE] [--omh FILE
 // --device REF] [--dry-run] [--json] [--content DIR]`, or `carepath monitor --worklist
-// [--role ROLE]` (the open alerts of every patient, most urgent and oldest first): stores the readings given (FHIR
-// Observations, or Open mHealth data points, one JSON document per line), evaluates the
-// patient's monitoring rules (monitor::EvaluatePatient) and prints what was decided and
-// written, or with --json the written resources. Every line is validated before anything is
+// [--role ROLE]` (the open alerts of every patient, most urgent and oldest first): stores the
+// readings given (FHIR Observations, or Open mHealth data points, one JSON document per line),
+// evaluates the patient's monitoring rules (monitor::EvaluatePatient) and prints what was decided
+// and written, or with --json the written resources. Every line is validated before anything is
 // stored: a bad line exits 1 with "FILE:LINE: <error with element path>" and stores nothing.
 // Exit status 0 on success, 1 for bad input, an unknown patient or invalid content, 2 when
 // the store cannot be opened.
@@ -95,7 +95,8 @@ int Run(const MonitorArgs& args) {
       }
       auto doc = json::Document::Parse(obs);
       if (!doc) return Fail(where + doc.error().ToString());
-      if (auto ok = fhir::ValidateResource(doc->root(), {}); !ok) return Fail(where + ok.error().ToString());
+      if (auto ok = fhir::ValidateResource(doc->root(), {}); !ok)
+        return Fail(where + ok.error().ToString());
       auto readings = monitor::NormaliseObservation(doc->root());
       if (!readings) return Fail(where + readings.error().ToString());
       const json::Value* subject = doc->root().Find("subject");
@@ -136,8 +137,10 @@ void AddMonitorCommand(CLI::App& app, int& exit_code) {
       "monitor", "Store device and app readings and evaluate a patient's monitoring alerts");
   auto args = std::make_shared<MonitorArgs>();
   cmd->add_option("PATIENT_ID", args->patient, "the Patient id");
-  cmd->add_flag("--worklist", args->worklist, "list every patient's open alerts, most urgent first");
-  cmd->add_option("--role", args->role, "with --worklist: only alerts owned by this care-team role");
+  cmd->add_flag("--worklist", args->worklist,
+                "list every patient's open alerts, most urgent first");
+  cmd->add_option("--role", args->role,
+                  "with --worklist: only alerts owned by this care-team role");
   cmd->add_option("--db", args->db, "database URL (default: $CAREPATH_DB or sqlite:var/demo.db)");
   cmd->add_option("--now", args->now, "evaluate as of this dateTime (default: the clock)");
   cmd->add_option("--ingest", args->ingest, "NDJSON file of FHIR Observations to store first");

@@ -11,7 +11,8 @@ namespace {
 std::string Url(std::string_view name) { return std::string(kExtensionBase) + std::string(name); }
 
 ojson RuleConcept(const Rule& rule) {
-  return {{"coding", ojson::array({{{"system", kRuleSystem}, {"code", rule.id}, {"display", rule.title}}})},
+  return {{"coding",
+           ojson::array({{{"system", kRuleSystem}, {"code", rule.id}, {"display", rule.title}}})},
           {"text", rule.title}};
 }
 
@@ -20,15 +21,17 @@ ojson ExplanationExtension(const Rule& rule, const RuleSet& rules, const Explana
   ext.push_back({{"url", "rule"}, {"valueString", rule.ContentVersion()}});
   ext.push_back({{"url", "contentVersion"}, {"valueString", rules.version()}});
   for (const Source& s : rule.sources) {
-    ext.push_back({{"url", "source"},
-                   {"valueRelatedArtifact", {{"type", "citation"}, {"display", s.label}, {"url", s.url}}}});
+    ext.push_back(
+        {{"url", "source"},
+         {"valueRelatedArtifact", {{"type", "citation"}, {"display", s.label}, {"url", s.url}}}});
   }
   ext.push_back({{"url", "rationale"}, {"valueString", rule.rationale}});
   ext.push_back({{"url", "text"}, {"valueString", why.text}});
   ext.push_back({{"url", "evidenceTime"}, {"valueDateTime", FormatInstant(why.time)}});
   for (const Input& in : why.inputs) {
     if (!in.reference.empty()) {
-      ext.push_back({{"url", "input"}, {"valueReference", {{"reference", in.reference}, {"display", in.display}}}});
+      ext.push_back({{"url", "input"},
+                     {"valueReference", {{"reference", in.reference}, {"display", in.display}}}});
     } else {
       ext.push_back({{"url", "input"}, {"valueString", in.display}});
     }
@@ -92,8 +95,9 @@ void SyncTask(Alert& a, const Rule& rule, int64_t now) {
   PutExtension(a.task, std::move(state));
   a.task["status"] = a.task_status;
   const std::string& role = rule.escalation[static_cast<size_t>(a.level)].role;
-  a.task["performerType"] = ojson::array(
-      {{{"coding", ojson::array({{{"system", kCareTeamRoleSystem}, {"code", role}}})}, {"text", role}}});
+  a.task["performerType"] =
+      ojson::array({{{"coding", ojson::array({{{"system", kCareTeamRoleSystem}, {"code", role}}})},
+                     {"text", role}}});
   if (a.task_status == "on-hold" && a.snooze_until) {
     a.task["restriction"] = {{"period", {{"end", FormatInstant(*a.snooze_until)}}}};
   } else {
@@ -120,14 +124,18 @@ Alert OpenAlert(const Rule& rule, const RuleSet& rules, std::string_view patient
   a.level_since = now;
   a.last_evidence = why.evidence;
   const std::string subject = "Patient/" + a.patient;
-  a.flag = {{"resourceType", "Flag"},
-            {"id", a.id},
-            {"status", "active"},
-            {"category", ojson::array({{{"coding", ojson::array({{{"system", "http://terminology.hl7.org/CodeSystem/flag-category"},
-                                                                  {"code", "clinical"}}})}}})},
-            {"code", RuleConcept(rule)},
-            {"subject", {{"reference", subject}}},
-            {"period", {{"start", FormatInstant(why.time)}}}};
+  a.flag = {
+      {"resourceType", "Flag"},
+      {"id", a.id},
+      {"status", "active"},
+      {"category",
+       ojson::array(
+           {{{"coding",
+              ojson::array({{{"system", "http://terminology.hl7.org/CodeSystem/flag-category"},
+                             {"code", "clinical"}}})}}})},
+      {"code", RuleConcept(rule)},
+      {"subject", {{"reference", subject}}},
+      {"period", {{"start", FormatInstant(why.time)}}}};
   a.task = {{"resourceType", "Task"},
             {"id", a.id},
             {"status", "requested"},
@@ -147,8 +155,12 @@ ojson Nudge(const Alert& a, const Rule& rule, int64_t now) {
   return {{"resourceType", "CommunicationRequest"},
           {"id", a.id},
           {"status", "active"},
-          {"category", ojson::array({{{"coding", ojson::array({{{"system", "http://terminology.hl7.org/CodeSystem/communication-category"},
-                                                                {"code", "reminder"}}})}}})},
+          {"category",
+           ojson::array(
+               {{{"coding",
+                  ojson::array(
+                      {{{"system", "http://terminology.hl7.org/CodeSystem/communication-category"},
+                        {"code", "reminder"}}})}}})},
           {"priority", "routine"},
           {"subject", {{"reference", subject}}},
           {"recipient", ojson::array({{{"reference", subject}}})},
@@ -191,7 +203,8 @@ Result<Alert> ReadAlert(const ojson& flag, const ojson& task) {
   }
   const ojson* state = FindExtension(task, Url("monitoring-alert"));
   if (state == nullptr || !state->contains("extension")) {
-    return Error::Invalid("Task.extension", "not a monitoring alert (no monitoring-alert extension)");
+    return Error::Invalid("Task.extension",
+                          "not a monitoring alert (no monitoring-alert extension)");
   }
   bool have_rule = false;
   for (const ojson& e : (*state)["extension"]) {
@@ -214,15 +227,16 @@ Result<Alert> ReadAlert(const ojson& flag, const ojson& task) {
   if (!have_rule) return Error::Invalid("Task.extension", "monitoring-alert has no rule");
   a.task_status = task.value("status", "");
   std::string subject = task.contains("for") ? task["for"].value("reference", "") : "";
-  if (subject.rfind("Patient/", 0) != 0) return Error::Invalid("Task.for", "an alert needs its Patient");
+  if (subject.rfind("Patient/", 0) != 0)
+    return Error::Invalid("Task.for", "an alert needs its Patient");
   a.patient = subject.substr(8);
   Result<Instant> created = ParseInstant(task.value("authoredOn", ""), "Task.authoredOn");
   if (!created) return created.error();
   a.created = created->millis;
   if (task.contains("restriction") && task["restriction"].contains("period") &&
       task["restriction"]["period"].contains("end")) {
-    Result<Instant> until = ParseInstant(task["restriction"]["period"].value("end", ""),
-                                         "Task.restriction.period.end");
+    Result<Instant> until =
+        ParseInstant(task["restriction"]["period"].value("end", ""), "Task.restriction.period.end");
     if (!until) return until.error();
     a.snooze_until = until->millis;
   }

@@ -17,11 +17,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.h"
 #include "monitor/rules.h"
@@ -48,8 +47,8 @@ struct Alert {
   std::string rule_id;
   std::string patient;
   std::string task_status = "requested";
-  int level = 0;             // index into Rule::escalation
-  int64_t level_since = 0;   // millis: when the current level began
+  int level = 0;            // index into Rule::escalation
+  int64_t level_since = 0;  // millis: when the current level began
   int64_t created = 0;
   std::optional<int64_t> snooze_until;
   int occurrences = 1;

@@ -47,7 +47,8 @@ double RollingBaseline::median() const {
 // binary search on how many come from L.
 double RollingBaseline::KthDeviation(double m, int k) const {
   const int n = static_cast<int>(sorted_.size());
-  const int p = static_cast<int>(std::lower_bound(sorted_.begin(), sorted_.end(), m) - sorted_.begin());
+  const int p =
+      static_cast<int>(std::lower_bound(sorted_.begin(), sorted_.end(), m) - sorted_.begin());
   auto left = [&](int i) { return m - sorted_[p - 1 - i]; };
   auto right = [&](int j) { return sorted_[p + j] - m; };
   const int nl = p, nr = n - p;

@@ -33,7 +33,7 @@ TEST(RollingBaseline, SmallExample) {
   EXPECT_EQ(b.mad(), 1);  // deviations 2 1 0 1 97
   b.Set(4, 5);            // a late reading replaces the day's value
   EXPECT_EQ(b.median(), 3);
-  b.EvictBefore(2);       // 3 4 5
+  b.EvictBefore(2);  // 3 4 5
   EXPECT_EQ(b.count(), 3);
   EXPECT_EQ(b.median(), 4);
   EXPECT_EQ(b.mad(), 1);
@@ -61,7 +61,8 @@ TEST(RollingBaseline, AgreesWithBruteForceOracle) {
     for (int step = 0; step < 300; ++step) {
       const int op = static_cast<int>(rng() % 10);
       if (op < 7) {
-        const int32_t day = today - static_cast<int32_t>(rng() % window);  // late: any day in window
+        const int32_t day =
+            today - static_cast<int32_t>(rng() % window);  // late: any day in window
         const double v = integers ? static_cast<double>(rng() % 8)
                                   : std::normal_distribution<double>(420, 60)(rng);
         b.Set(day, v);

@@ -28,8 +28,8 @@ std::string WithUnit(Metric m, double v) {
 
 std::string DayText(int32_t day) { return FormatInstant(int64_t{day} * kDay).substr(0, 10); }
 
-double Limit(const Condition& c, const std::string& rule_id, const std::vector<PersonalThreshold>& personal,
-             std::string* note) {
+double Limit(const Condition& c, const std::string& rule_id,
+             const std::vector<PersonalThreshold>& personal, std::string* note) {
   for (const PersonalThreshold& p : personal) {
     if (p.rule_id == rule_id && p.metric == c.metric) {
       *note = " (personal threshold from " + p.careplan + ")";
@@ -41,7 +41,8 @@ double Limit(const Condition& c, const std::string& rule_id, const std::vector<P
 }
 
 // Threshold: one trigger per new reading's Observation that meets a condition.
-std::vector<Explanation> ThresholdTriggers(const Rule& rule, const std::vector<const Reading*>& fresh,
+std::vector<Explanation> ThresholdTriggers(const Rule& rule,
+                                           const std::vector<const Reading*>& fresh,
                                            const std::vector<PersonalThreshold>& personal) {
   std::map<std::pair<int64_t, std::string>, Explanation> by_obs;
   for (const Reading* r : fresh) {
@@ -51,15 +52,16 @@ std::vector<Explanation> ThresholdTriggers(const Rule& rule, const std::vector<c
       const double limit = Limit(c, rule.id, personal, &note);
       if (!Compare(r->value, c.comparator, limit)) continue;
       Explanation& e = by_obs[{r->time.millis, r->observation_id}];
-      const std::string part = std::string(MetricName(r->metric)) + " " + WithUnit(r->metric, r->value) +
-                               " " + std::string(ComparatorText(c.comparator)) + " " +
-                               WithUnit(r->metric, limit) + note;
+      const std::string part =
+          std::string(MetricName(r->metric)) + " " + WithUnit(r->metric, r->value) + " " +
+          std::string(ComparatorText(c.comparator)) + " " + WithUnit(r->metric, limit) + note;
       e.evidence = r->observation_id;
       e.time = r->time.millis;
       e.text += (e.text.empty() ? "" : "; ") + part;
-      e.inputs.push_back({r->stored_reference.empty() ? "Observation/" + r->observation_id : r->stored_reference,
-                          std::string(MetricName(r->metric)) + " " + WithUnit(r->metric, r->value) +
-                              " at " + FormatInstant(r->time.millis)});
+      e.inputs.push_back(
+          {r->stored_reference.empty() ? "Observation/" + r->observation_id : r->stored_reference,
+           std::string(MetricName(r->metric)) + " " + WithUnit(r->metric, r->value) + " at " +
+               FormatInstant(r->time.millis)});
       break;
     }
   }
@@ -69,7 +71,8 @@ std::vector<Explanation> ThresholdTriggers(const Rule& rule, const std::vector<c
 }
 
 // Daily rules: whether the rule holds today, with its explanation.
-std::optional<Explanation> DailyTrigger(const Rule& rule, const RuleSet& rules, const PatientState& s,
+std::optional<Explanation> DailyTrigger(const Rule& rule, const RuleSet& rules,
+                                        const PatientState& s,
                                         const std::vector<PersonalThreshold>& personal) {
   const Metric m = rule.metric;
   const int32_t today = s.today();
@@ -135,16 +138,19 @@ std::optional<Explanation> DailyTrigger(const Rule& rule, const RuleSet& rules, 
   if (hits < rule.min_days) return std::nullopt;
   e.evidence = "day:" + DayText(latest_hit);
   e.time = int64_t{latest_hit} * kDay;
-  const std::string count = std::to_string(hits) + " of the last " + std::to_string(rule.days) + " days";
+  const std::string count =
+      std::to_string(hits) + " of the last " + std::to_string(rule.days) + " days";
   if (rule.kind == RuleKind::kDeviation) {
     e.text = std::string(MetricName(m)) + (rule.below ? " below" : " above") +
              " the personal baseline by at least " + WithUnit(m, margin) + " on " + count +
              " (baseline median " + WithUnit(m, median) + ", MAD " + WithUnit(m, mad) + " over " +
              std::to_string(s.metric(m).baseline.count()) + " days)";
-    e.inputs.push_back({"", "baseline median " + WithUnit(m, median) + ", MAD " + WithUnit(m, mad)});
+    e.inputs.push_back(
+        {"", "baseline median " + WithUnit(m, median) + ", MAD " + WithUnit(m, mad)});
   } else {
-    e.text = std::string(MetricName(m)) + " " + std::string(ComparatorText(rule.any[0].comparator)) +
-             " " + WithUnit(m, limit) + note + " on " + count;
+    e.text = std::string(MetricName(m)) + " " +
+             std::string(ComparatorText(rule.any[0].comparator)) + " " + WithUnit(m, limit) + note +
+             " on " + count;
   }
   return e;
 }
@@ -164,7 +170,8 @@ std::optional<Explanation> MissingTrigger(const Rule& rule, const PatientState& 
 
 class Run {
  public:
-  Run(const RuleSet& rules, EvaluationResult& out, int64_t now) : rules_(rules), out_(out), now_(now) {}
+  Run(const RuleSet& rules, EvaluationResult& out, int64_t now)
+      : rules_(rules), out_(out), now_(now) {}
 
   void Decide(const Alert& a, std::string what, std::string text) {
     out_.decisions.push_back({a.rule_id, a.id, std::move(what), std::move(text)});
@@ -225,8 +232,9 @@ class Run {
       a.level += 1;
       a.level_since = due;
       task_changed = true;
-      Decide(a, "escalated",
-             "unacknowledged for " + std::to_string(next.after_minutes) + " minutes: to " + next.role);
+      Decide(
+          a, "escalated",
+          "unacknowledged for " + std::to_string(next.after_minutes) + " minutes: to " + next.role);
     }
     if (task_changed) {
       SyncTask(a, rule, now_);
@@ -270,9 +278,16 @@ EvaluationResult Evaluate(EvaluationInput in, const RuleSet& rules) {
   std::vector<const Reading*> fresh;
   for (const Reading& r : in.readings) {
     switch (s.Ingest(r, rules)) {
-      case IngestResult::kAccepted: ++out.accepted; fresh.push_back(&r); break;
-      case IngestResult::kDuplicate: ++out.duplicates; break;
-      case IngestResult::kTooOld: ++out.too_old; break;
+      case IngestResult::kAccepted:
+        ++out.accepted;
+        fresh.push_back(&r);
+        break;
+      case IngestResult::kDuplicate:
+        ++out.duplicates;
+        break;
+      case IngestResult::kTooOld:
+        ++out.too_old;
+        break;
     }
   }
   // The latest reading may have moved the patient's calendar (its offset): re-align.

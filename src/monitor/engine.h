@@ -36,7 +36,7 @@ struct EvaluationInput {
   std::vector<Reading> readings;  // new readings. REQUIRES: all of state.patient()
   std::vector<Alert> alerts;      // the patient's alerts whose Flag is active
   std::vector<PersonalThreshold> personal;
-  int64_t now = 0;                // millis since the Unix epoch
+  int64_t now = 0;  // millis since the Unix epoch
 };
 
 struct Write {

@@ -28,11 +28,13 @@ std::string Summary(const ojson& r) {
   const std::string type = r.value("resourceType", "");
   std::string s = "write " + type + " " + r.value("id", "") + " status=" + r.value("status", "");
   if (type == "Task") {
-    s += " priority=" + r.value("priority", "") + " owner=" + r["performerType"][0].value("text", "");
+    s += " priority=" + r.value("priority", "") +
+         " owner=" + r["performerType"][0].value("text", "");
     for (const ojson& e : r["extension"]) {
       if (e.value("url", "").find("monitoring-alert") == std::string::npos) continue;
       for (const ojson& x : e["extension"]) {
-        if (x.value("url", "") == "occurrences") s += " occurrences=" + std::to_string(x.value("valueInteger", 0));
+        if (x.value("url", "") == "occurrences")
+          s += " occurrences=" + std::to_string(x.value("valueInteger", 0));
       }
     }
     if (r.contains("restriction")) s += " until=" + r["restriction"]["period"].value("end", "");
@@ -42,9 +44,11 @@ std::string Summary(const ojson& r) {
 }
 
 std::string Render(const EvaluationResult& out) {
-  std::string s = "  accepted=" + std::to_string(out.accepted) + " duplicates=" + std::to_string(out.duplicates) +
+  std::string s = "  accepted=" + std::to_string(out.accepted) +
+                  " duplicates=" + std::to_string(out.duplicates) +
                   " too_old=" + std::to_string(out.too_old) + "\n";
-  for (const Decision& d : out.decisions) s += "  " + d.what + " " + d.rule_id + ": " + d.text + "\n";
+  for (const Decision& d : out.decisions)
+    s += "  " + d.what + " " + d.rule_id + ": " + d.text + "\n";
   for (const Write& w : out.writes) s += "  " + Summary(w.resource) + "\n";
   return s;
 }
@@ -79,7 +83,8 @@ TEST_P(EngineGolden, MatchesExpected) {
       for (auto& [id, t] : tasks) {
         if (t["code"]["coding"][0]["code"] != u["rule"] || t["status"] == "completed") continue;
         t["status"] = u["status"];
-        if (u.contains("snooze_until")) t["restriction"] = {{"period", {{"end", u["snooze_until"]}}}};
+        if (u.contains("snooze_until"))
+          t["restriction"] = {{"period", {{"end", u["snooze_until"]}}}};
         found = true;
       }
       ASSERT_TRUE(found) << "step " << step_no << ": no Task for " << u.dump();
@@ -101,7 +106,8 @@ TEST_P(EngineGolden, MatchesExpected) {
     EvaluationResult twin = Evaluate(std::move(again), rules);
     ASSERT_EQ(out.writes.size(), twin.writes.size());
     for (size_t i = 0; i < out.writes.size(); ++i) {
-      EXPECT_EQ(out.writes[i].resource.dump(), twin.writes[i].resource.dump()) << "not deterministic";
+      EXPECT_EQ(out.writes[i].resource.dump(), twin.writes[i].resource.dump())
+          << "not deterministic";
     }
     for (const Write& w : out.writes) {
       const std::string text = w.resource.dump();
@@ -110,7 +116,8 @@ TEST_P(EngineGolden, MatchesExpected) {
       if (w.type() == "Flag") flags[w.id()] = w.resource;
       if (w.type() == "Task") tasks[w.id()] = w.resource;
     }
-    rendered += "step " + std::to_string(step_no) + " now=" + step["now"].get<std::string>() + "\n" + Render(out);
+    rendered += "step " + std::to_string(step_no) + " now=" + step["now"].get<std::string>() +
+                "\n" + Render(out);
     // Idempotent: the same moment again, with what was just written, changes nothing.
     EvaluationInput replay;
     replay.state = out.state;
@@ -121,7 +128,8 @@ TEST_P(EngineGolden, MatchesExpected) {
       if (a.flag.value("status", "") == "active") replay.alerts.push_back(a);
     }
     EvaluationResult second = Evaluate(std::move(replay), rules);
-    EXPECT_TRUE(second.writes.empty()) << "step " << step_no << " not idempotent:\n" << Render(second);
+    EXPECT_TRUE(second.writes.empty()) << "step " << step_no << " not idempotent:\n"
+                                       << Render(second);
     EXPECT_EQ(second.accepted, 0);
     state = std::move(out.state);
   }
@@ -135,19 +143,19 @@ TEST_P(EngineGolden, MatchesExpected) {
 
 std::vector<std::string> Cases() {
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(fs::path(CAREPATH_SOURCE_DIR) / "src/monitor/testdata/engine")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(CAREPATH_SOURCE_DIR) / "src/monitor/testdata/engine")) {
     if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
   }
   std::sort(names.begin(), names.end());
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, EngineGolden, ::testing::ValuesIn(Cases()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, EngineGolden, ::testing::ValuesIn(Cases()), [](const auto& info) {
+  std::string n = info.param;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+});
 
 }  // namespace
 }  // namespace carepath::monitor

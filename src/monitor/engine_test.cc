@@ -16,8 +16,9 @@ const ojson* Sub(const ojson& ext, const std::string& url) {
 
 EvaluationResult Crisis(int64_t now) {
   std::vector<Reading> readings;
-  testing::AddReadings(testing::MakeObservation(Metric::kSystolic, 190, "2026-03-01T07:00:00Z", "p1", "Device/cuff"),
-                       readings);
+  testing::AddReadings(
+      testing::MakeObservation(Metric::kSystolic, 190, "2026-03-01T07:00:00Z", "p1", "Device/cuff"),
+      readings);
   EvaluationInput in;
   in.state = PatientState("p1");
   in.readings = readings;
@@ -41,7 +42,8 @@ TEST(AlertExplanation, NamesRuleVersionSourcesInputsAndContentVersion) {
             "https://www.ahajournals.org/doi/10.1161/HYP.0000000000000065");
   const ojson* input = Sub(*why, "input");
   ASSERT_NE(input, nullptr);
-  EXPECT_EQ((*input)["valueReference"]["reference"].get<std::string>().rfind("Observation/rpm-", 0), 0u);
+  EXPECT_EQ((*input)["valueReference"]["reference"].get<std::string>().rfind("Observation/rpm-", 0),
+            0u);
   EXPECT_EQ((*Sub(*why, "evidenceTime"))["valueDateTime"], "2026-03-01T07:00:00Z");
   const ojson& task = out.writes[1].resource;
   EXPECT_EQ(task["focus"]["reference"], "Flag/" + flag["id"].get<std::string>());

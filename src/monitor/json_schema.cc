@@ -10,11 +10,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kAnnotations[] = {"$schema", "$id", "id", "description", "title",
-                                             "references", "deprecation", "definitions",
-                                             "definition", "default", "examples", "$comment"};
-constexpr std::string_view kKeywords[] = {"type", "properties", "required", "enum", "allOf",
-                                          "anyOf", "oneOf", "items", "pattern", "format", "$ref"};
+constexpr std::string_view kAnnotations[] = {
+    "$schema",     "$id",         "id",         "description", "title",    "references",
+    "deprecation", "definitions", "definition", "default",     "examples", "$comment"};
+constexpr std::string_view kKeywords[] = {"type",    "properties", "required", "enum",
+                                          "allOf",   "anyOf",      "oneOf",    "items",
+                                          "pattern", "format",     "$ref"};
 constexpr int kMaxDepth = 64;
 
 bool Known(std::string_view k) {
@@ -106,8 +107,8 @@ bool DateTime(std::string_view s) {
     i = j;
   }
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) return i + 1 == s.size();
-  if (i + 6 != s.size() || (s[i] != '+' && s[i] != '-') || !Digits(s, i + 1, 2) || s[i + 3] != ':' ||
-      !Digits(s, i + 4, 2)) {
+  if (i + 6 != s.size() || (s[i] != '+' && s[i] != '-') || !Digits(s, i + 1, 2) ||
+      s[i + 3] != ':' || !Digits(s, i + 4, 2)) {
     return false;
   }
   return Num(s, i + 1, 2) <= 23 && Num(s, i + 4, 2) <= 59;
@@ -116,14 +117,18 @@ bool DateTime(std::string_view s) {
 // RFC 3986 absolute URI: a scheme, ':' and no whitespace.
 bool Uri(std::string_view s) {
   size_t colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(s[0]))) {
+  if (colon == std::string_view::npos || colon == 0 ||
+      !std::isalpha(static_cast<unsigned char>(s[0]))) {
     return false;
   }
   for (size_t i = 0; i < colon; ++i) {
     char c = s[i];
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+      return false;
   }
-  return std::none_of(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' || c == '>'; });
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' || c == '>';
+  });
 }
 
 std::string Join(const std::string& path, const std::string& key) {
@@ -140,7 +145,8 @@ Status SchemaSet::Add(const std::string& name, json schema) {
 
 void SchemaSet::Alias(const std::string& uri, const std::string& name) { aliases_[uri] = name; }
 
-Result<SchemaSet::Target> SchemaSet::Resolve(const std::string& document, const std::string& ref) const {
+Result<SchemaSet::Target> SchemaSet::Resolve(const std::string& document,
+                                             const std::string& ref) const {
   std::string file = ref.substr(0, ref.find('#'));
   std::string pointer = ref.find('#') == std::string::npos ? "" : ref.substr(ref.find('#') + 1);
   if (file.empty()) {
@@ -155,7 +161,8 @@ Result<SchemaSet::Target> SchemaSet::Resolve(const std::string& document, const 
     file = file.substr(at + marker.size());
   }
   auto it = schemas_.find(file);
-  if (it == schemas_.end()) return Error::NotFound("no schema " + file + " (from " + document + ")");
+  if (it == schemas_.end())
+    return Error::NotFound("no schema " + file + " (from " + document + ")");
   const json* node = &it->second;
   if (!pointer.empty()) {
     try {
@@ -167,7 +174,8 @@ Result<SchemaSet::Target> SchemaSet::Resolve(const std::string& document, const 
   return Target{node, file};
 }
 
-Status SchemaSet::Validate(const std::string& name, const json& instance, const std::string& path) const {
+Status SchemaSet::Validate(const std::string& name, const json& instance,
+                           const std::string& path) const {
   auto it = schemas_.find(name);
   if (it == schemas_.end()) return Error::NotFound("no schema " + name);
   return Check(it->second, name, instance, path, 0);
@@ -189,11 +197,13 @@ Status SchemaSet::Check(const json& s, const std::string& document, const json& 
   if (auto t = s.find("type"); t != s.end()) {
     bool ok = false;
     if (t->is_string()) ok = TypeMatches(v, t->get<std::string>());
-    for (const json& one : t->is_array() ? *t : json::array()) ok = ok || TypeMatches(v, one.get<std::string>());
+    for (const json& one : t->is_array() ? *t : json::array())
+      ok = ok || TypeMatches(v, one.get<std::string>());
     if (!ok) return Error::Invalid(path, "type: expected " + t->dump());
   }
   if (auto e = s.find("enum"); e != s.end()) {
-    if (std::find(e->begin(), e->end(), v) == e->end()) return Error::Invalid(path, "enum: value not allowed");
+    if (std::find(e->begin(), e->end(), v) == e->end())
+      return Error::Invalid(path, "enum: value not allowed");
   }
   if (v.is_object()) {
     if (auto req = s.find("required"); req != s.end()) {
@@ -214,7 +224,8 @@ Status SchemaSet::Check(const json& s, const std::string& document, const json& 
   if (v.is_array()) {
     if (auto items = s.find("items"); items != s.end() && items->is_object()) {
       for (size_t i = 0; i < v.size(); ++i) {
-        RETURN_IF_ERROR(Check(*items, document, v[i], path + "[" + std::to_string(i) + "]", depth + 1));
+        RETURN_IF_ERROR(
+            Check(*items, document, v[i], path + "[" + std::to_string(i) + "]", depth + 1));
       }
     }
   }
@@ -248,7 +259,8 @@ Status SchemaSet::Check(const json& s, const std::string& document, const json& 
       if (r.error().code != ErrorCode::kInvalid) return r;
       if (first.has_value()) first = r;
     }
-    if (!ok) return Error::Invalid(path, "anyOf: no alternative matches (" + first.error().message + ")");
+    if (!ok)
+      return Error::Invalid(path, "anyOf: no alternative matches (" + first.error().message + ")");
   }
   if (auto one = s.find("oneOf"); one != s.end()) {
     int matches = 0;
@@ -261,7 +273,8 @@ Status SchemaSet::Check(const json& s, const std::string& document, const json& 
       }
     }
     if (matches != 1) {
-      return Error::Invalid(path, "oneOf: " + std::to_string(matches) + " alternatives match, expected 1");
+      return Error::Invalid(
+          path, "oneOf: " + std::to_string(matches) + " alternatives match, expected 1");
     }
   }
   return Ok();

@@ -5,10 +5,11 @@
 //   std::optional<Metric> s = ParseMetric("sleep-duration");
 //   MetricName(Metric::kSystolic);  // "systolic-bp"
 //
-// Codes: LOINC codes of the FHIR R4 vital signs profile (http://hl7.org/fhir/R4/observation-vitalsigns.html)
-// and LOINC codes for activity and sleep; mood, craving and medication taken have no
-// LOINC or SNOMED code that means a 0-10 daily self-rating, so they use the carepath
-// CodeSystem in content/monitoring/self-report-codes.json (kSelfReportSystem).
+// Codes: LOINC codes of the FHIR R4 vital signs profile
+// (http://hl7.org/fhir/R4/observation-vitalsigns.html) and LOINC codes for activity and sleep;
+// mood, craving and medication taken have no LOINC or SNOMED code that means a 0-10 daily
+// self-rating, so they use the carepath CodeSystem in content/monitoring/self-report-codes.json
+// (kSelfReportSystem).
 #pragma once
 
 #include <cstdint>
@@ -45,13 +46,13 @@ enum class DailyAggregate : uint8_t { kSum, kMean, kMax, kMin };
 
 struct MetricInfo {
   Metric metric;
-  std::string_view name;     // stable content name, e.g. "resting-heart-rate"
-  std::string_view system;   // primary coding system
-  std::string_view code;     // primary code
+  std::string_view name;    // stable content name, e.g. "resting-heart-rate"
+  std::string_view system;  // primary coding system
+  std::string_view code;    // primary code
   std::string_view display;
-  std::string_view unit;     // UCUM unit the value is kept in
+  std::string_view unit;  // UCUM unit the value is kept in
   DailyAggregate daily;
-  double min_valid;          // plausible range in `unit`: outside is rejected as bad input
+  double min_valid;  // plausible range in `unit`: outside is rejected as bad input
   double max_valid;
 };
 

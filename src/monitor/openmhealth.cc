@@ -33,19 +33,21 @@ constexpr std::array<BodyMap, 8> kBodies = {{
 }};
 
 constexpr std::string_view kSupported[] = {
-    "step-count-1.0", "step-count-2.0", "step-count-3.0", "heart-rate-1.0", "heart-rate-1.1",
-    "heart-rate-2.0", "blood-pressure-1.0", "blood-pressure-2.0", "blood-pressure-3.0",
-    "blood-pressure-3.1", "body-weight-1.0", "body-weight-2.0", "sleep-duration-1.0",
-    "sleep-duration-2.0", "body-temperature-1.0", "body-temperature-2.0", "body-temperature-3.0",
-    "oxygen-saturation-1.0", "oxygen-saturation-2.0", "blood-glucose-1.0", "blood-glucose-2.0",
+    "step-count-1.0",        "step-count-2.0",       "step-count-3.0",
+    "heart-rate-1.0",        "heart-rate-1.1",       "heart-rate-2.0",
+    "blood-pressure-1.0",    "blood-pressure-2.0",   "blood-pressure-3.0",
+    "blood-pressure-3.1",    "body-weight-1.0",      "body-weight-2.0",
+    "sleep-duration-1.0",    "sleep-duration-2.0",   "body-temperature-1.0",
+    "body-temperature-2.0",  "body-temperature-3.0", "oxygen-saturation-1.0",
+    "oxygen-saturation-2.0", "blood-glucose-1.0",    "blood-glucose-2.0",
     "blood-glucose-3.0"};
 
 // Open mHealth unit spellings ("common synonyms, non-UCUM") to UCUM codes.
 std::string UcumOf(std::string_view omh) {
   static constexpr std::pair<std::string_view, std::string_view> kUnits[] = {
-      {"beats/min", "/min"}, {"mmHg", "mm[Hg]"}, {"lb", "[lb_av]"}, {"oz", "[oz_av]"},
+      {"beats/min", "/min"}, {"mmHg", "mm[Hg]"},   {"lb", "[lb_av]"},   {"oz", "[oz_av]"},
       {"gr", "[gr]"},        {"Ton", "[ston_av]"}, {"Metric Ton", "t"}, {"F", "[degF]"},
-      {"C", "Cel"},          {"sec", "s"},       {"Mo", "mo"},        {"yr", "a"},
+      {"C", "Cel"},          {"sec", "s"},         {"Mo", "mo"},        {"yr", "a"},
       {"steps", "{steps}"},
   };
   for (const auto& [from, to] : kUnits) {
@@ -116,7 +118,8 @@ Status MapTimeFrame(const json& body, ojson& obs) {
 }
 
 ojson Coding(const MetricInfo& m) {
-  return {{"coding", ojson::array({{{"system", m.system}, {"code", m.code}, {"display", m.display}}})}};
+  return {
+      {"coding", ojson::array({{{"system", m.system}, {"code", m.code}, {"display", m.display}}})}};
 }
 
 }  // namespace
@@ -136,18 +139,25 @@ Result<ojson> OpenMHealth::BodyToObservation(std::string_view name, std::string_
   }
   ojson obs = {{"resourceType", "Observation"}};
   if (!id.empty()) {
-    obs["identifier"] = ojson::array({{{"system", kOmhIdentifierSystem}, {"value", std::string(id)}}});
+    obs["identifier"] =
+        ojson::array({{{"system", kOmhIdentifierSystem}, {"value", std::string(id)}}});
   }
   obs["status"] = "final";
-  obs["category"] = ojson::array({{{"coding", ojson::array({{{"system", "http://terminology.hl7.org/CodeSystem/observation-category"},
-                                                              {"code", std::string(map->category)}}})}}});
+  obs["category"] = ojson::array(
+      {{{"coding",
+         ojson::array({{{"system", "http://terminology.hl7.org/CodeSystem/observation-category"},
+                        {"code", std::string(map->category)}}})}}});
   Metric metric = map->metric;
-  if (name == "heart-rate" && body.value("temporal_relationship_to_physical_activity", "") == "at rest") {
+  if (name == "heart-rate" &&
+      body.value("temporal_relationship_to_physical_activity", "") == "at rest") {
     metric = Metric::kRestingHeartRate;
   }
   if (name == "blood-pressure") {
-    obs["code"] = {{"coding", ojson::array({{{"system", kLoinc}, {"code", kBloodPressurePanel},
-                                             {"display", "Blood pressure panel with all children optional"}}})}};
+    obs["code"] = {
+        {"coding",
+         ojson::array({{{"system", kLoinc},
+                        {"code", kBloodPressurePanel},
+                        {"display", "Blood pressure panel with all children optional"}}})}};
   } else {
     obs["code"] = Coding(Info(metric));
   }
@@ -172,10 +182,12 @@ Result<ojson> OpenMHealth::ToObservation(const json& dp, std::string_view patien
   RETURN_IF_ERROR(schemas_.Validate("data-point-1.0.json", dp));
   const json& sid = dp["header"]["schema_id"];
   if (sid.value("namespace", "") != "omh") {
-    return Error::NotSupported("Open mHealth namespace '" + sid.value("namespace", "") + "' is not supported");
+    return Error::NotSupported("Open mHealth namespace '" + sid.value("namespace", "") +
+                               "' is not supported");
   }
-  ASSIGN_OR_RETURN(ojson obs, BodyToObservation(sid.value("name", ""), sid.value("version", ""), dp["body"],
-                                                patient, device, dp["header"].value("id", "")));
+  ASSIGN_OR_RETURN(ojson obs,
+                   BodyToObservation(sid.value("name", ""), sid.value("version", ""), dp["body"],
+                                     patient, device, dp["header"].value("id", "")));
   if (device.empty()) {
     const json& prov = dp["header"].value("acquisition_provenance", json::object());
     if (prov.contains("source_name")) obs["device"] = {{"display", prov["source_name"]}};
@@ -191,7 +203,8 @@ Result<OpenMHealth> LoadOpenMHealth(const std::filesystem::path& dir) {
   for (const fs::directory_entry& e : fs::directory_iterator(dir / "schema" / "omh", ec)) {
     if (e.path().extension() == ".json") files.push_back(e.path());
   }
-  if (ec || files.empty()) return Error::NotFound("no Open mHealth schemas in " + (dir / "schema/omh").string());
+  if (ec || files.empty())
+    return Error::NotFound("no Open mHealth schemas in " + (dir / "schema/omh").string());
   std::sort(files.begin(), files.end());
   for (const fs::path& f : files) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(f));
@@ -206,7 +219,8 @@ Result<OpenMHealth> LoadOpenMHealth(const std::filesystem::path& dir) {
   }
   for (auto it = a["aliases"].begin(); it != a["aliases"].end(); ++it) {
     if (!omh.schemas().Has(it.value().get<std::string>())) {
-      return Error::Invalid("aliases." + it.key(), "aliases.json: no schema " + it.value().get<std::string>());
+      return Error::Invalid("aliases." + it.key(),
+                            "aliases.json: no schema " + it.value().get<std::string>());
     }
     omh.mutable_schemas().Alias(it.key(), it.value().get<std::string>());
   }

@@ -70,7 +70,8 @@ TEST(OpenMHealthSchemas, AgreeWithEveryUpstreamCase) {
         Status r = Omh().schemas().Validate(schema, instance);
         const bool should_pass = std::string(kind) == "shouldPass";
         if (!r.has_value()) {
-          ASSERT_EQ(r.error().code, ErrorCode::kInvalid) << dir << "/" << c.path().filename() << ": " << r.error().ToString();
+          ASSERT_EQ(r.error().code, ErrorCode::kInvalid)
+              << dir << "/" << c.path().filename() << ": " << r.error().ToString();
         }
         EXPECT_EQ(r.has_value(), should_pass)
             << dir << "/" << kind << "/" << c.path().filename().string()
@@ -86,7 +87,8 @@ TEST(OpenMHealthSchemas, AgreeWithEveryUpstreamCase) {
 
 TEST(OpenMHealthSchemas, UnsupportedKeywordIsRejectedAtLoad) {
   SchemaSet set;
-  Status s = set.Add("x.json", json::parse(R"({"type":"object","properties":{"a":{"minimum":3}}})"));
+  Status s =
+      set.Add("x.json", json::parse(R"({"type":"object","properties":{"a":{"minimum":3}}})"));
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().path, "x.json#/properties/a");
 }
@@ -106,9 +108,11 @@ std::vector<Reading> Readings(const ojson& obs) {
   return out;
 }
 
-std::string DataPoint(const std::string& name, const std::string& version, const std::string& body) {
+std::string DataPoint(const std::string& name, const std::string& version,
+                      const std::string& body) {
   return R"({"header":{"id":"dp-1","creation_date_time":"2026-03-02T07:05:00Z","schema_id":{"namespace":"omh","name":")" +
-         name + R"(","version":")" + version + R"("},"acquisition_provenance":{"source_name":"Acme Watch"}},"body":)" + body + "}";
+         name + R"(","version":")" + version +
+         R"("},"acquisition_provenance":{"source_name":"Acme Watch"}},"body":)" + body + "}";
 }
 
 TEST(OpenMHealthMapping, StepCountWithStartAndDuration) {
@@ -139,41 +143,55 @@ TEST(OpenMHealthMapping, BloodPressureHeartRateAtRestWeightTemperatureSleepGluco
   EXPECT_EQ(bp[0].metric, Metric::kSystolic);
   EXPECT_EQ(bp[0].value, 182);
   EXPECT_EQ(bp[1].value, 96);
-  std::vector<Reading> hr = Readings(Map(DataPoint("heart-rate", "1.1", R"({"heart_rate":{"value":55,"unit":"beats/min"},
+  std::vector<Reading> hr =
+      Readings(Map(DataPoint("heart-rate", "1.1", R"({"heart_rate":{"value":55,"unit":"beats/min"},
       "effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"},"temporal_relationship_to_physical_activity":"at rest"})")));
   EXPECT_EQ(hr[0].metric, Metric::kRestingHeartRate);
-  std::vector<Reading> wt = Readings(Map(DataPoint("body-weight", "2.0", R"({"body_weight":{"value":180,"unit":"lb"},
+  std::vector<Reading> wt =
+      Readings(Map(DataPoint("body-weight", "2.0", R"({"body_weight":{"value":180,"unit":"lb"},
       "effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"}})")));
   EXPECT_NEAR(wt[0].value, 81.647, 0.001);
-  std::vector<Reading> t = Readings(Map(DataPoint("body-temperature", "3.0", R"({"body_temperature":{"value":101.3,"unit":"F"},
+  std::vector<Reading> t = Readings(
+      Map(DataPoint("body-temperature", "3.0", R"({"body_temperature":{"value":101.3,"unit":"F"},
       "effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"}})")));
   EXPECT_NEAR(t[0].value, 38.5, 0.001);
-  std::vector<Reading> sl = Readings(Map(DataPoint("sleep-duration", "2.0", R"({"sleep_duration":{"value":6.5,"unit":"h"},
-      "effective_time_frame":{"time_interval":{"start_date_time":"2026-03-01T23:00:00Z","end_date_time":"2026-03-02T06:30:00Z"}}})"), ""));
+  std::vector<Reading> sl =
+      Readings(Map(DataPoint("sleep-duration", "2.0", R"({"sleep_duration":{"value":6.5,"unit":"h"},
+      "effective_time_frame":{"time_interval":{"start_date_time":"2026-03-01T23:00:00Z","end_date_time":"2026-03-02T06:30:00Z"}}})"),
+                   ""));
   EXPECT_EQ(sl[0].value, 390);
   EXPECT_EQ(sl[0].device, "display:Acme Watch");
-  std::vector<Reading> gl = Readings(Map(DataPoint("blood-glucose", "3.0", R"({"blood_glucose":{"value":5.5,"unit":"mmol/L"},
+  std::vector<Reading> gl = Readings(
+      Map(DataPoint("blood-glucose", "3.0", R"({"blood_glucose":{"value":5.5,"unit":"mmol/L"},
       "effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"}})")));
   EXPECT_NEAR(gl[0].value, 99.09, 0.01);
-  std::vector<Reading> ox = Readings(Map(DataPoint("oxygen-saturation", "2.0", R"({"oxygen_saturation":{"value":93,"unit":"%"},
+  std::vector<Reading> ox = Readings(
+      Map(DataPoint("oxygen-saturation", "2.0", R"({"oxygen_saturation":{"value":93,"unit":"%"},
       "effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"}})")));
   EXPECT_EQ(ox[0].value, 93);
 }
 
 TEST(OpenMHealthMapping, InvalidAndUnsupportedDataPoints) {
-  Result<ojson> bad = Omh().ToObservation(json::parse(DataPoint("body-weight", "2.0",
-      R"({"body_weight":{"value":80,"unit":"stone"},"effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"}})")), "p1", "");
+  Result<ojson> bad = Omh().ToObservation(
+      json::parse(DataPoint(
+          "body-weight", "2.0",
+          R"({"body_weight":{"value":80,"unit":"stone"},"effective_time_frame":{"date_time":"2026-03-02T07:00:00Z"}})")),
+      "p1", "");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalid);
   EXPECT_EQ(bad.error().path, "body.body_weight.unit");
-  Result<ojson> no_time = Omh().ToObservation(json::parse(DataPoint("heart-rate", "1.0",
-      R"({"heart_rate":{"value":60,"unit":"beats/min"}})")), "p1", "");
+  Result<ojson> no_time = Omh().ToObservation(
+      json::parse(
+          DataPoint("heart-rate", "1.0", R"({"heart_rate":{"value":60,"unit":"beats/min"}})")),
+      "p1", "");
   ASSERT_FALSE(no_time.has_value());
   EXPECT_EQ(no_time.error().path, "body.effective_time_frame");
-  Result<ojson> header = Omh().ToObservation(json::parse(R"({"header":{"id":"x"},"body":{}})"), "p1", "");
+  Result<ojson> header =
+      Omh().ToObservation(json::parse(R"({"header":{"id":"x"},"body":{}})"), "p1", "");
   ASSERT_FALSE(header.has_value());
   EXPECT_EQ(header.error().path, "header.creation_date_time");
-  Result<ojson> later = Omh().ToObservation(json::parse(DataPoint("blood-pressure", "4.0", "{}")), "p1", "");
+  Result<ojson> later =
+      Omh().ToObservation(json::parse(DataPoint("blood-pressure", "4.0", "{}")), "p1", "");
   ASSERT_FALSE(later.has_value());
   EXPECT_EQ(later.error().code, ErrorCode::kNotSupported);
 }

@@ -22,13 +22,20 @@ struct UnitAlias {
 };
 // Human spellings of units that devices and apps send in Quantity.unit.
 constexpr std::array<UnitAlias, 28> kAliases = {{
-    {"lb", "[lb_av]"},   {"lbs", "[lb_av]"},     {"pound", "[lb_av]"}, {"pounds", "[lb_av]"},
-    {"oz", "[oz_av]"},   {"°F", "[degF]"},       {"F", "[degF]"},      {"degF", "[degF]"},
-    {"°C", "Cel"},       {"C", "Cel"},           {"degC", "Cel"},      {"bpm", "/min"},
-    {"beats/min", "/min"}, {"beats/minute", "/min"}, {"mmHg", "mm[Hg]"}, {"steps", "1"},
-    {"step", "1"},       {"count", "1"},         {"minutes", "min"},   {"minute", "min"},
-    {"hours", "h"},      {"hour", "h"},          {"hr", "h"},          {"seconds", "s"},
-    {"sec", "s"},        {"percent", "%"},       {"score", "{score}"}, {"", "1"},
+    {"lb", "[lb_av]"},     {"lbs", "[lb_av]"},
+    {"pound", "[lb_av]"},  {"pounds", "[lb_av]"},
+    {"oz", "[oz_av]"},     {"°F", "[degF]"},
+    {"F", "[degF]"},       {"degF", "[degF]"},
+    {"°C", "Cel"},         {"C", "Cel"},
+    {"degC", "Cel"},       {"bpm", "/min"},
+    {"beats/min", "/min"}, {"beats/minute", "/min"},
+    {"mmHg", "mm[Hg]"},    {"steps", "1"},
+    {"step", "1"},         {"count", "1"},
+    {"minutes", "min"},    {"minute", "min"},
+    {"hours", "h"},        {"hour", "h"},
+    {"hr", "h"},           {"seconds", "s"},
+    {"sec", "s"},          {"percent", "%"},
+    {"score", "{score}"},  {"", "1"},
 }};
 
 std::string_view UcumSpelling(std::string_view unit) {
@@ -99,11 +106,13 @@ Result<double> ValueOf(const json::Value& holder, Metric metric, const std::stri
   }
   if (const json::Value* v = holder.Find("valueBoolean")) {
     if (metric != Metric::kMedicationTaken || !v->is_bool()) {
-      return Error::Invalid(path + ".valueBoolean", "a boolean value is only a medication-taken answer");
+      return Error::Invalid(path + ".valueBoolean",
+                            "a boolean value is only a medication-taken answer");
     }
     return v->boolean() ? 1.0 : 0.0;
   }
-  return Error::Invalid(path + ".value[x]", "a reading needs valueQuantity, valueInteger or valueBoolean");
+  return Error::Invalid(path + ".value[x]",
+                        "a reading needs valueQuantity, valueInteger or valueBoolean");
 }
 
 Result<double> InRange(Metric metric, double value, std::string_view path) {
@@ -222,7 +231,8 @@ Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
   if (metric == nullptr && !is_panel) {
     return Error::NotSupported("Observation.code names no monitored metric");
   }
-  std::string_view subject = Str(Get(obs, "subject") ? obs.Find("subject")->Find("reference") : nullptr);
+  std::string_view subject =
+      Str(Get(obs, "subject") ? obs.Find("subject")->Find("reference") : nullptr);
   if (subject.substr(0, 8) != "Patient/" || subject.size() == 8) {
     return Error::Invalid("Observation.subject.reference", "a reading needs a Patient subject");
   }
@@ -233,14 +243,16 @@ Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
     ASSIGN_OR_RETURN(time, ParseInstant(Str(t), "Observation.effectiveInstant"));
   } else if (const json::Value* p = obs.Find("effectivePeriod")) {
     const json::Value* end = p->Find("end");
-    std::string path = end != nullptr ? "Observation.effectivePeriod.end" : "Observation.effectivePeriod.start";
+    std::string path =
+        end != nullptr ? "Observation.effectivePeriod.end" : "Observation.effectivePeriod.start";
     if (end == nullptr) end = p->Find("start");
     ASSIGN_OR_RETURN(time, ParseInstant(Str(end), path));
   } else {
     return Error::Invalid("Observation.effective[x]", "a reading needs its effective time");
   }
   std::string device = "self";
-  if (const json::Value* d = obs.Find("device"); d != nullptr && !Str(d->Find("reference")).empty()) {
+  if (const json::Value* d = obs.Find("device");
+      d != nullptr && !Str(d->Find("reference")).empty()) {
     device = std::string(Str(d->Find("reference")));
   } else if (d != nullptr && !Str(d->Find("display")).empty()) {
     device = "display:" + std::string(Str(d->Find("display")));
@@ -268,7 +280,8 @@ Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
         const json::Value& c = comps->items()[i];
         const std::string path = "Observation.component[" + std::to_string(i) + "]";
         const MetricInfo* cm = MetricOf(c.Find("code"), nullptr);
-        if (cm == nullptr || (cm->metric != Metric::kSystolic && cm->metric != Metric::kDiastolic)) {
+        if (cm == nullptr ||
+            (cm->metric != Metric::kSystolic && cm->metric != Metric::kDiastolic)) {
           continue;
         }
         ASSIGN_OR_RETURN(double value, ValueOf(c, cm->metric, path));

@@ -13,9 +13,10 @@
 // dimensions differ). A value outside the metric's plausible range is rejected.
 //
 // Dedupe: the key is (device, effective time, code). Device is Observation.device (its
-// reference, else "display:" + its display), else the first `performer`, else "self". Two Observations with one key are one
-// reading; ObservationIdFor(key) gives the id the reading is stored under, so a duplicate is
-// stored once (the second write is an update with the same content).
+// reference, else "display:" + its display), else the first `performer`, else "self". Two
+// Observations with one key are one reading; ObservationIdFor(key) gives the id the reading is
+// stored under, so a duplicate is stored once (the second write is an update with the same
+// content).
 //
 // Errors: kInvalid with the element path (Observation.valueQuantity.code, ...).
 #pragma once
@@ -33,9 +34,9 @@ namespace carepath::monitor {
 
 // A point in time read from a FHIR dateTime/instant.
 struct Instant {
-  int64_t millis = 0;    // since the Unix epoch, UTC
-  int32_t local_day = 0;  // days since 1970-01-01 of the date as written (the patient's
-                          // own calendar day when the device writes local time)
+  int64_t millis = 0;      // since the Unix epoch, UTC
+  int32_t local_day = 0;   // days since 1970-01-01 of the date as written (the patient's
+                           // own calendar day when the device writes local time)
   int16_t tz_minutes = 0;  // offset east of UTC as written (0 when none)
 };
 
@@ -49,8 +50,8 @@ struct Reading {
   std::string patient;  // Patient id (from subject "Patient/<id>")
   std::string device;   // "Device/<id>", a performer reference, or "self"
   Metric metric = Metric::kSteps;
-  Instant time;          // effective time; the end of effectivePeriod for intervals
-  double value = 0;      // in Info(metric).unit
+  Instant time;                // effective time; the end of effectivePeriod for intervals
+  double value = 0;            // in Info(metric).unit
   std::string dedupe_key;      // of the Observation (shared by a panel's components)
   std::string observation_id;  // ObservationIdFor(dedupe_key)
   // "Observation/<id>" when the reading was read from the store under another id (set by

@@ -13,10 +13,12 @@ Result<std::vector<Reading>> Normalise(const std::string& text) {
   return NormaliseObservation(doc->root());
 }
 
-std::string Quantity(const std::string& loinc, const std::string& value, const std::string& unit_json,
+std::string Quantity(const std::string& loinc, const std::string& value,
+                     const std::string& unit_json,
                      const std::string& time = "2026-03-01T07:00:00Z") {
   return R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" +
-         loinc + R"("}]},"subject":{"reference":"Patient/p1"},"device":{"reference":"Device/d1"},"effectiveDateTime":")" +
+         loinc +
+         R"("}]},"subject":{"reference":"Patient/p1"},"device":{"reference":"Device/d1"},"effectiveDateTime":")" +
          time + R"(","valueQuantity":{"value":)" + value + "," + unit_json + "}}";
 }
 
@@ -30,15 +32,22 @@ struct UnitCase {
 
 TEST(Normalise, ConvertsUnitsWithUcum) {
   const UnitCase cases[] = {
-      {"29463-7", "180", R"("system":"http://unitsofmeasure.org","code":"[lb_av]")", Metric::kWeight, 81.6466},
+      {"29463-7", "180", R"("system":"http://unitsofmeasure.org","code":"[lb_av]")",
+       Metric::kWeight, 81.6466},
       {"29463-7", "180", R"("unit":"lb")", Metric::kWeight, 81.6466},
-      {"29463-7", "81500", R"("system":"http://unitsofmeasure.org","code":"g")", Metric::kWeight, 81.5},
-      {"8310-5", "98.6", R"("system":"http://unitsofmeasure.org","code":"[degF]")", Metric::kBodyTemperature, 37.0},
+      {"29463-7", "81500", R"("system":"http://unitsofmeasure.org","code":"g")", Metric::kWeight,
+       81.5},
+      {"8310-5", "98.6", R"("system":"http://unitsofmeasure.org","code":"[degF]")",
+       Metric::kBodyTemperature, 37.0},
       {"8310-5", "101.3", R"("unit":"°F")", Metric::kBodyTemperature, 38.5},
-      {"8310-5", "37.2", R"("system":"http://unitsofmeasure.org","code":"Cel")", Metric::kBodyTemperature, 37.2},
-      {"15074-8", "3.0", R"("system":"http://unitsofmeasure.org","code":"mmol/L")", Metric::kGlucose, 54.048},
-      {"2339-0", "0.9", R"("system":"http://unitsofmeasure.org","code":"g/L")", Metric::kGlucose, 90},
-      {"93832-4", "7.5", R"("system":"http://unitsofmeasure.org","code":"h")", Metric::kSleepDuration, 450},
+      {"8310-5", "37.2", R"("system":"http://unitsofmeasure.org","code":"Cel")",
+       Metric::kBodyTemperature, 37.2},
+      {"15074-8", "3.0", R"("system":"http://unitsofmeasure.org","code":"mmol/L")",
+       Metric::kGlucose, 54.048},
+      {"2339-0", "0.9", R"("system":"http://unitsofmeasure.org","code":"g/L")", Metric::kGlucose,
+       90},
+      {"93832-4", "7.5", R"("system":"http://unitsofmeasure.org","code":"h")",
+       Metric::kSleepDuration, 450},
       {"8867-4", "72", R"("unit":"bpm")", Metric::kHeartRate, 72},
       {"59408-5", "0.93", R"("system":"http://unitsofmeasure.org","code":"1")", Metric::kSpO2, 93},
       {"2708-6", "95", R"("system":"http://unitsofmeasure.org","code":"%")", Metric::kSpO2, 95},
@@ -59,9 +68,12 @@ TEST(Normalise, RejectsWrongUnitsWithElementPath) {
     std::string path;
   };
   const Bad cases[] = {
-      {Quantity("29463-7", "80", R"("system":"http://unitsofmeasure.org","code":"mm[Hg]")"), "Observation.valueQuantity.code"},
-      {Quantity("8310-5", "370", R"("system":"http://unitsofmeasure.org","code":"Cel")"), "Observation.valueQuantity.code"},
-      {Quantity("8867-4", "70", R"("system":"http://snomed.info/sct","code":"258983007")"), "Observation.valueQuantity.system"},
+      {Quantity("29463-7", "80", R"("system":"http://unitsofmeasure.org","code":"mm[Hg]")"),
+       "Observation.valueQuantity.code"},
+      {Quantity("8310-5", "370", R"("system":"http://unitsofmeasure.org","code":"Cel")"),
+       "Observation.valueQuantity.code"},
+      {Quantity("8867-4", "70", R"("system":"http://snomed.info/sct","code":"258983007")"),
+       "Observation.valueQuantity.system"},
       {Quantity("8867-4", "\"70\"", R"("unit":"bpm")"), "Observation.valueQuantity.value"},
       {Quantity("8867-4", "70", R"("unit":"bpm")", "2026-03"), "Observation.effectiveDateTime"},
   };
@@ -122,13 +134,16 @@ TEST(Normalise, SelfReportsUseTheCarepathCodeSystem) {
 
 TEST(Normalise, DuplicatesShareKeyAndIdWhateverTheirSpelling) {
   // One reading sent twice: once in UTC, once in local time with a different unit.
-  Result<std::vector<Reading>> a = Normalise(Quantity("29463-7", "80", R"("unit":"kg")", "2026-03-01T07:00:00Z"));
+  Result<std::vector<Reading>> a =
+      Normalise(Quantity("29463-7", "80", R"("unit":"kg")", "2026-03-01T07:00:00Z"));
   Result<std::vector<Reading>> b =
-      Normalise(Quantity("29463-7", "80000", R"("system":"http://unitsofmeasure.org","code":"g")", "2026-03-01T08:00:00+01:00"));
+      Normalise(Quantity("29463-7", "80000", R"("system":"http://unitsofmeasure.org","code":"g")",
+                         "2026-03-01T08:00:00+01:00"));
   ASSERT_TRUE(a.has_value() && b.has_value());
   EXPECT_EQ((*a)[0].dedupe_key, (*b)[0].dedupe_key);
   EXPECT_EQ((*a)[0].observation_id, (*b)[0].observation_id);
-  Result<std::vector<Reading>> c = Normalise(Quantity("29463-7", "80", R"("unit":"kg")", "2026-03-01T07:00:01Z"));
+  Result<std::vector<Reading>> c =
+      Normalise(Quantity("29463-7", "80", R"("unit":"kg")", "2026-03-01T07:00:01Z"));
   EXPECT_NE((*a)[0].observation_id, (*c)[0].observation_id);
   EXPECT_EQ((*a)[0].observation_id.size(), 20u);
 }
@@ -142,7 +157,8 @@ TEST(Normalise, EnteredInErrorIsNoReading) {
 }
 
 TEST(Instant, FormatsAndParsesRoundTrip) {
-  for (int64_t ms : {int64_t{0}, int64_t{1772348400000}, int64_t{1772348400123}, int64_t{951782400000}}) {
+  for (int64_t ms :
+       {int64_t{0}, int64_t{1772348400000}, int64_t{1772348400123}, int64_t{951782400000}}) {
     Result<Instant> i = ParseInstant(FormatInstant(ms), "x");
     ASSERT_TRUE(i.has_value());
     EXPECT_EQ(i->millis, ms);

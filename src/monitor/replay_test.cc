@@ -42,33 +42,45 @@ std::vector<Reading> DayReadings(const std::string& id, int d, const Planted& p,
   std::vector<Reading> out;
   if (is("no-sync-48h")) return out;  // the device is silent
   auto add = [&](Metric m, double v, const std::string& time) {
-    testing::AddReadings(testing::MakeObservation(m, v, Day(d) + "T" + time, id, m == Metric::kMood ||
-                                                      m == Metric::kCraving || m == Metric::kMedicationTaken
-                                                  ? "self" : "Device/" + id + "-w"),
+    testing::AddReadings(testing::MakeObservation(m, v, Day(d) + "T" + time, id,
+                                                  m == Metric::kMood || m == Metric::kCraving ||
+                                                          m == Metric::kMedicationTaken
+                                                      ? "self"
+                                                      : "Device/" + id + "-w"),
                          out);
   };
-  add(Metric::kSleepDuration, is("sleep-below-baseline") ? s.U(240, 300) : s.U(390, 450), "07:00:00-05:00");
-  add(Metric::kRestingHeartRate, is("resting-hr-elevated") ? s.U(70, 74) : s.U(57, 63), "07:05:00-05:00");
+  add(Metric::kSleepDuration, is("sleep-below-baseline") ? s.U(240, 300) : s.U(390, 450),
+      "07:00:00-05:00");
+  add(Metric::kRestingHeartRate, is("resting-hr-elevated") ? s.U(70, 74) : s.U(57, 63),
+      "07:05:00-05:00");
   add(Metric::kSteps, s.U(5000, 11000), "21:00:00-05:00");
   add(Metric::kSystolic, is("hypertensive-crisis") ? 186 : s.U(112, 138), "08:00:00-05:00");
   add(Metric::kDiastolic, s.U(70, 88), "08:00:00-05:00");
-  add(Metric::kWeight, 80 + (is("weight-gain-rapid") ? 1.3 * (d - p.day + 1) : s.U(-0.3, 0.3)), "07:10:00-05:00");
+  add(Metric::kWeight, 80 + (is("weight-gain-rapid") ? 1.3 * (d - p.day + 1) : s.U(-0.3, 0.3)),
+      "07:10:00-05:00");
   add(Metric::kSpO2, is("spo2-low") ? 87 : s.U(94, 99), "08:05:00-05:00");
   add(Metric::kBodyTemperature, is("fever") ? 38.6 : s.U(36.3, 37.2), "08:10:00-05:00");
   add(Metric::kGlucose, is("hypoglycaemia") ? 50 : s.U(85, 160), "08:15:00-05:00");
-  add(Metric::kMood, is("mood-low-3-days") ? static_cast<double>(1 + s.rng()() % 2) : static_cast<double>(4 + s.rng()() % 5),
+  add(Metric::kMood,
+      is("mood-low-3-days") ? static_cast<double>(1 + s.rng()() % 2)
+                            : static_cast<double>(4 + s.rng()() % 5),
       "20:00:00-05:00");
-  add(Metric::kCraving, is("craving-spike") ? 8 : static_cast<double>(s.rng()() % 3), "20:05:00-05:00");
-  add(Metric::kMedicationTaken, is("medication-missed") && d != p.day + 1 ? 0 : 1, "20:10:00-05:00");
+  add(Metric::kCraving, is("craving-spike") ? 8 : static_cast<double>(s.rng()() % 3),
+      "20:05:00-05:00");
+  add(Metric::kMedicationTaken, is("medication-missed") && d != p.day + 1 ? 0 : 1,
+      "20:10:00-05:00");
   return out;
 }
 
 TEST(Replay, EveryPlantedEventAlertedAndNoControlAlerted) {
   const RuleSet& rules = testing::ContentRules();
   const std::vector<std::pair<std::string, int>> kinds = {
-      {"hypertensive-crisis", 1}, {"spo2-low", 1}, {"hypoglycaemia", 1}, {"fever", 1},
-      {"sleep-below-baseline", 4}, {"resting-hr-elevated", 3}, {"craving-spike", 1},
-      {"weight-gain-rapid", 3}, {"mood-low-3-days", 3}, {"medication-missed", 3}, {"no-sync-48h", 3}};
+      {"hypertensive-crisis", 1},  {"spo2-low", 1},
+      {"hypoglycaemia", 1},        {"fever", 1},
+      {"sleep-below-baseline", 4}, {"resting-hr-elevated", 3},
+      {"craving-spike", 1},        {"weight-gain-rapid", 3},
+      {"mood-low-3-days", 3},      {"medication-missed", 3},
+      {"no-sync-48h", 3}};
   Stream s(20261203);
   std::vector<std::pair<std::string, Planted>> patients;
   for (int i = 0; i < 120; ++i) patients.push_back({"c" + std::to_string(i), Planted{}});
@@ -95,7 +107,8 @@ TEST(Replay, EveryPlantedEventAlertedAndNoControlAlerted) {
         ++alerts;
         if (p.rule.empty()) {
           ++control_alerts;
-          ADD_FAILURE() << "control " << id << " day " << d << ": " << dec.rule_id << ": " << dec.text;
+          ADD_FAILURE() << "control " << id << " day " << d << ": " << dec.rule_id << ": "
+                        << dec.text;
         } else if (dec.rule_id == p.rule && d >= p.day && d <= p.day + p.length) {
           ++true_alerts;
           found = true;
@@ -113,8 +126,10 @@ TEST(Replay, EveryPlantedEventAlertedAndNoControlAlerted) {
       EXPECT_TRUE(found) << id << ": planted " << p.rule << " on day " << p.day << " not alerted";
     }
   }
-  std::printf("replay: %zu patients x %d days, %d planted events, recall %d/%d, precision %d/%d, control alerts %d\n",
-              patients.size(), kDays, planted, detected, planted, true_alerts, alerts, control_alerts);
+  std::printf(
+      "replay: %zu patients x %d days, %d planted events, recall %d/%d, precision %d/%d, control "
+      "alerts %d\n",
+      patients.size(), kDays, planted, detected, planted, true_alerts, alerts, control_alerts);
   EXPECT_EQ(detected, planted);
   EXPECT_EQ(control_alerts, 0);
 }

@@ -37,7 +37,8 @@ class Field {
       if (!required) return std::string();
       return Bad("required");
     }
-    if (!v_->is_string() || (required && v_->str().empty())) return Bad("expected a non-empty string");
+    if (!v_->is_string() || (required && v_->str().empty()))
+      return Bad("expected a non-empty string");
     return std::string(v_->str());
   }
   Result<double> Number() const {
@@ -55,7 +56,8 @@ class Field {
     return static_cast<int64_t>(d);
   }
   Result<const json::Value*> Array() const {
-    if (v_ == nullptr || !v_->is_array() || v_->items().empty()) return Bad("expected a non-empty array");
+    if (v_ == nullptr || !v_->is_array() || v_->items().empty())
+      return Bad("expected a non-empty array");
     return v_;
   }
 
@@ -178,20 +180,28 @@ Result<std::string> ReadFile(const std::filesystem::path& p) {
 
 bool Compare(double value, Comparator c, double limit) {
   switch (c) {
-    case Comparator::kLt: return value < limit;
-    case Comparator::kLe: return value <= limit;
-    case Comparator::kGt: return value > limit;
-    case Comparator::kGe: return value >= limit;
+    case Comparator::kLt:
+      return value < limit;
+    case Comparator::kLe:
+      return value <= limit;
+    case Comparator::kGt:
+      return value > limit;
+    case Comparator::kGe:
+      return value >= limit;
   }
   return false;
 }
 
 std::string_view ComparatorText(Comparator c) {
   switch (c) {
-    case Comparator::kLt: return "<";
-    case Comparator::kLe: return "<=";
-    case Comparator::kGt: return ">";
-    case Comparator::kGe: return ">=";
+    case Comparator::kLt:
+      return "<";
+    case Comparator::kLe:
+      return "<=";
+    case Comparator::kGt:
+      return ">";
+    case Comparator::kGe:
+      return ">=";
   }
   return "?";
 }
@@ -205,7 +215,8 @@ Result<Rule> ParseRule(std::string_view json_text, std::string_view origin) {
   rule.origin = std::string(origin);
   ASSIGN_OR_RETURN(rule.id, root["id"].String());
   for (char c : rule.id) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
       return root["id"].Bad("expected lower-case letters, digits and '-'");
     }
   }
@@ -213,12 +224,19 @@ Result<Rule> ParseRule(std::string_view json_text, std::string_view origin) {
   ASSIGN_OR_RETURN(rule.title, root["title"].String());
   ASSIGN_OR_RETURN(rule.rationale, root["rationale"].String());
   ASSIGN_OR_RETURN(std::string kind, root["kind"].String());
-  if (kind == "threshold") rule.kind = RuleKind::kThreshold;
-  else if (kind == "baseline-deviation") rule.kind = RuleKind::kDeviation;
-  else if (kind == "trend") rule.kind = RuleKind::kTrend;
-  else if (kind == "pattern") rule.kind = RuleKind::kPattern;
-  else if (kind == "missing-data") rule.kind = RuleKind::kMissingData;
-  else return root["kind"].Bad("expected threshold, baseline-deviation, trend, pattern or missing-data");
+  if (kind == "threshold")
+    rule.kind = RuleKind::kThreshold;
+  else if (kind == "baseline-deviation")
+    rule.kind = RuleKind::kDeviation;
+  else if (kind == "trend")
+    rule.kind = RuleKind::kTrend;
+  else if (kind == "pattern")
+    rule.kind = RuleKind::kPattern;
+  else if (kind == "missing-data")
+    rule.kind = RuleKind::kMissingData;
+  else
+    return root["kind"].Bad(
+        "expected threshold, baseline-deviation, trend, pattern or missing-data");
   RETURN_IF_ERROR(ParseWhen(root["when"], rule));
   ASSIGN_OR_RETURN(rule.priority, root["priority"].String());
   if (rule.priority != "routine" && rule.priority != "urgent" && rule.priority != "asap" &&
@@ -232,7 +250,8 @@ Result<Rule> ParseRule(std::string_view json_text, std::string_view origin) {
     ASSIGN_OR_RETURN(step.role, s["role"].String());
     ASSIGN_OR_RETURN(step.after_minutes, s["after_minutes"].Integer(0, 60 * 24 * 30));
     if (i == 0 && step.after_minutes != 0) return s["after_minutes"].Bad("the owner's step is 0");
-    if (i > 0 && step.after_minutes == 0) return s["after_minutes"].Bad("expected a positive delay");
+    if (i > 0 && step.after_minutes == 0)
+      return s["after_minutes"].Bad("expected a positive delay");
     rule.escalation.push_back(std::move(step));
   }
   ASSIGN_OR_RETURN(rule.nudge, root["nudge"].String(/*required=*/false));
@@ -255,9 +274,9 @@ Result<Rule> ParseRule(std::string_view json_text, std::string_view origin) {
     rule.sources.push_back(std::move(src));
   }
   for (const json::Member& m : doc->root().members()) {
-    static constexpr std::string_view kKnown[] = {"id", "version", "title", "rationale", "kind",
-                                                  "when", "priority", "escalation", "nudge",
-                                                  "resolve_when_clear", "sources"};
+    static constexpr std::string_view kKnown[] = {
+        "id",       "version",    "title", "rationale",          "kind",   "when",
+        "priority", "escalation", "nudge", "resolve_when_clear", "sources"};
     if (std::find(std::begin(kKnown), std::end(kKnown), m.key) == std::end(kKnown)) {
       return root[m.key].Bad("unknown element");
     }
@@ -320,11 +339,13 @@ Status RuleSet::AddBaseline(BaselineSpec spec) {
 }
 
 Status RuleSet::Add(Rule rule) {
-  if (Find(rule.id) != nullptr) return Error::Conflict(rule.origin + ": rule id '" + rule.id + "' is already defined");
+  if (Find(rule.id) != nullptr)
+    return Error::Conflict(rule.origin + ": rule id '" + rule.id + "' is already defined");
   if (rule.kind == RuleKind::kDeviation) {
     const BaselineSpec* b = Baseline(rule.metric);
     if (b == nullptr) {
-      return Error::Invalid("when.metric", rule.origin + ": when.metric: no baseline is configured for " +
+      return Error::Invalid("when.metric", rule.origin +
+                                               ": when.metric: no baseline is configured for " +
                                                std::string(MetricName(rule.metric)));
     }
     if (rule.days > b->recent_days) {
@@ -347,7 +368,8 @@ Result<RuleSet> LoadRules(const std::filesystem::path& dir) {
   {
     Result<json::Document> doc = json::Document::Parse(btext);
     const json::Value* v = doc ? doc->root().Find("version") : nullptr;
-    if (v == nullptr || !v->is_string()) return Error::Invalid("version", "baselines.json: version: required");
+    if (v == nullptr || !v->is_string())
+      return Error::Invalid("version", "baselines.json: version: required");
     set.set_version("monitoring|" + std::string(v->str()));
   }
   std::vector<fs::path> files;
@@ -402,8 +424,9 @@ Result<std::vector<PersonalThreshold>> ReadPersonalThresholds(const json::Value&
       } else if (name == "value" && s.Find("valueQuantity") != nullptr) {
         const json::Value* q = s.Find("valueQuantity");
         const json::Value* v = q->Find("value");
-        std::optional<fhirpath::Decimal> d =
-            v != nullptr && v->is_number() ? fhirpath::Decimal::Parse(v->number_text()) : std::nullopt;
+        std::optional<fhirpath::Decimal> d = v != nullptr && v->is_number()
+                                                 ? fhirpath::Decimal::Parse(v->number_text())
+                                                 : std::nullopt;
         if (!d) return Error::Invalid(spath + ".valueQuantity.value", "expected a number");
         raw = d->ToDouble();
         const json::Value* c = q->Find("code");
@@ -412,17 +435,20 @@ Result<std::vector<PersonalThreshold>> ReadPersonalThresholds(const json::Value&
         unit_path = spath + ".valueQuantity.code";
         have_value = true;
       } else {
-        return Error::Invalid(spath, "expected rule (valueCode), metric (valueCode) or value (valueQuantity)");
+        return Error::Invalid(
+            spath, "expected rule (valueCode), metric (valueCode) or value (valueQuantity)");
       }
     }
     const Rule* rule = rules.Find(t.rule_id);
-    if (rule == nullptr || (rule->kind != RuleKind::kThreshold && rule->kind != RuleKind::kPattern)) {
+    if (rule == nullptr ||
+        (rule->kind != RuleKind::kThreshold && rule->kind != RuleKind::kPattern)) {
       return Error::Invalid(path, "rule '" + t.rule_id + "' is not a threshold or pattern rule");
     }
     if (!have_metric || !have_value) return Error::Invalid(path, "needs metric and value");
     bool in_rule = false;
     for (const Condition& c : rule->any) in_rule = in_rule || c.metric == t.metric;
-    if (!in_rule) return Error::Invalid(path, "rule '" + t.rule_id + "' has no condition on that metric");
+    if (!in_rule)
+      return Error::Invalid(path, "rule '" + t.rule_id + "' has no condition on that metric");
     ASSIGN_OR_RETURN(t.value, ToMetricUnit(t.metric, raw, unit, unit_path));
     out.push_back(std::move(t));
   }

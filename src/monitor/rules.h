@@ -58,8 +58,8 @@ struct Condition {
 };
 
 struct EscalationStep {
-  std::string role;            // care-team role (content/access/roles.json)
-  int64_t after_minutes = 0;   // unacknowledged this long at the previous step
+  std::string role;           // care-team role (content/access/roles.json)
+  int64_t after_minutes = 0;  // unacknowledged this long at the previous step
 };
 
 struct Rule {
@@ -68,29 +68,29 @@ struct Rule {
   std::string title;
   std::string rationale;
   RuleKind kind = RuleKind::kThreshold;
-  std::vector<Condition> any;  // threshold: any holds; pattern: exactly one
-  Metric metric = Metric::kSteps;  // deviation, trend, pattern
-  bool below = true;               // deviation: direction; trend: down when true
-  double mad_multiplier = 0;       // deviation
-  double min_delta = 0;            // deviation, in the metric's unit
-  double change = 0;               // trend, in the metric's unit
-  int days = 1;                    // deviation, pattern, trend
-  int min_days = 1;                // deviation, pattern
-  int64_t hours = 0;               // missing-data
-  bool resolve_when_clear = false;  // the engine resolves the alert when the cause is gone
-  std::string priority;            // routine | urgent | asap | stat
+  std::vector<Condition> any;              // threshold: any holds; pattern: exactly one
+  Metric metric = Metric::kSteps;          // deviation, trend, pattern
+  bool below = true;                       // deviation: direction; trend: down when true
+  double mad_multiplier = 0;               // deviation
+  double min_delta = 0;                    // deviation, in the metric's unit
+  double change = 0;                       // trend, in the metric's unit
+  int days = 1;                            // deviation, pattern, trend
+  int min_days = 1;                        // deviation, pattern
+  int64_t hours = 0;                       // missing-data
+  bool resolve_when_clear = false;         // the engine resolves the alert when the cause is gone
+  std::string priority;                    // routine | urgent | asap | stat
   std::vector<EscalationStep> escalation;  // [0] owns the alert
-  std::string nudge;               // text sent to the patient, empty: none
+  std::string nudge;                       // text sent to the patient, empty: none
   std::vector<Source> sources;
-  std::string origin;              // file loaded from
+  std::string origin;  // file loaded from
   std::string ContentVersion() const { return id + "|" + version; }
 };
 
 struct BaselineSpec {
   Metric metric = Metric::kSteps;
-  int window_days = 28;    // days in the baseline
-  int min_days = 14;       // fewer: no baseline yet (deviation rules stay silent)
-  int recent_days = 4;     // the most recent days, kept out of the baseline they are judged by
+  int window_days = 28;  // days in the baseline
+  int min_days = 14;     // fewer: no baseline yet (deviation rules stay silent)
+  int recent_days = 4;   // the most recent days, kept out of the baseline they are judged by
 };
 
 class RuleSet {
@@ -126,7 +126,7 @@ Result<RuleSet> LoadRules(const std::filesystem::path& dir);
 struct PersonalThreshold {
   std::string rule_id;
   Metric metric = Metric::kSteps;
-  double value = 0;  // in Info(metric).unit
+  double value = 0;      // in Info(metric).unit
   std::string careplan;  // "CarePlan/<id>", for the explanation
 };
 

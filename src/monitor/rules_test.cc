@@ -60,17 +60,23 @@ TEST(RuleLoader, RejectsWithFileAndElementPath) {
   };
   const Case cases[] = {
       {R"("kind": "pattern")", R"("kind": "sometimes")", "kind", "expected threshold"},
-      {R"("metric": "mood")", R"("metric": "happiness")", "when.metric", "unknown metric 'happiness'"},
+      {R"("metric": "mood")", R"("metric": "happiness")", "when.metric",
+       "unknown metric 'happiness'"},
       {R"("comparator": "<=")", R"("comparator": "=<")", "when.comparator", "expected one of"},
       {R"("unit": "{score}")", R"("unit": "kg")", "when.unit", "not a unit of mood"},
       {R"("value": 2,)", R"("value": 12,)", "when.unit", "outside the plausible range"},
       {R"("min_days": 3)", R"("min_days": 4)", "when.min_days", "from 1 to 3"},
       {R"("priority": "urgent")", R"("priority": "high")", "priority", "R4 Task.priority"},
-      {R"("after_minutes": 60)", R"("after_minutes": 0)", "escalation[1].after_minutes", "positive delay"},
-      {R"("after_minutes": 0})", R"("after_minutes": 5})", "escalation[0].after_minutes", "owner's step is 0"},
-      {R"("url": "https://example.org/s")", R"("url": "example.org")", "sources[0].url", "http(s) URL"},
-      {R"("sources": [{"label": "s", "url": "https://example.org/s"}])", R"("sources": [])", "sources", "non-empty array"},
-      {R"("rationale": "why",)", R"("rationale": "why", "colour": "red",)", "colour", "unknown element"},
+      {R"("after_minutes": 60)", R"("after_minutes": 0)", "escalation[1].after_minutes",
+       "positive delay"},
+      {R"("after_minutes": 0})", R"("after_minutes": 5})", "escalation[0].after_minutes",
+       "owner's step is 0"},
+      {R"("url": "https://example.org/s")", R"("url": "example.org")", "sources[0].url",
+       "http(s) URL"},
+      {R"("sources": [{"label": "s", "url": "https://example.org/s"}])", R"("sources": [])",
+       "sources", "non-empty array"},
+      {R"("rationale": "why",)", R"("rationale": "why", "colour": "red",)", "colour",
+       "unknown element"},
       {R"("id": "r1")", R"("id": "R 1")", "id", "lower-case"},
   };
   for (const Case& c : cases) {
@@ -84,7 +90,8 @@ TEST(RuleLoader, RejectsWithFileAndElementPath) {
 }
 
 TEST(RuleLoader, ThresholdCannotResolveItself) {
-  const std::string t = R"({"id": "t", "version": "1", "title": "t", "kind": "threshold", "rationale": "r",
+  const std::string t =
+      R"({"id": "t", "version": "1", "title": "t", "kind": "threshold", "rationale": "r",
     "when": {"any": [{"metric": "spo2", "comparator": "<", "value": 0.9, "unit": "1"}]},
     "priority": "asap", "resolve_when_clear": true,
     "escalation": [{"role": "clinician", "after_minutes": 0}], "sources": [{"label": "s", "url": "https://x.org"}]})";
@@ -97,7 +104,8 @@ TEST(RuleLoader, ThresholdCannotResolveItself) {
 }
 
 TEST(RuleSet, DeviationNeedsABaselineThatKeepsItsDaysOut) {
-  const std::string dev = R"({"id": "d", "version": "1", "title": "t", "kind": "baseline-deviation", "rationale": "r",
+  const std::string dev =
+      R"({"id": "d", "version": "1", "title": "t", "kind": "baseline-deviation", "rationale": "r",
     "when": {"metric": "sleep-duration", "direction": "below", "mad_multiplier": 2, "min_delta": 60, "unit": "min",
              "days": 5, "min_days": 3},
     "priority": "routine", "escalation": [{"role": "coach", "after_minutes": 0}],
@@ -124,28 +132,35 @@ TEST(RuleSet, DeviationNeedsABaselineThatKeepsItsDaysOut) {
 TEST(PersonalThresholds, ReadFromCarePlanWithPaths) {
   const RuleSet& rules = testing::ContentRules();
   auto read = [&](const std::string& ext) {
-    const std::string text = R"({"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan",
-      "subject":{"reference":"Patient/p1"},"extension":[{"url":"https://example.org/other","valueString":"x"},)" + ext + "]}";
+    const std::string text =
+        R"({"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan",
+      "subject":{"reference":"Patient/p1"},"extension":[{"url":"https://example.org/other","valueString":"x"},)" +
+        ext + "]}";
     Result<json::Document> doc = json::Document::Parse(text);
     EXPECT_TRUE(doc.has_value());
     return ReadPersonalThresholds(doc->root(), rules);
   };
-  const std::string url = R"("url":"https://carepath.example/fhir/StructureDefinition/monitoring-threshold")";
-  Result<std::vector<PersonalThreshold>> ok = read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"hypertensive-crisis"},
+  const std::string url =
+      R"("url":"https://carepath.example/fhir/StructureDefinition/monitoring-threshold")";
+  Result<std::vector<PersonalThreshold>> ok =
+      read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"hypertensive-crisis"},
       {"url":"metric","valueCode":"systolic-bp"},{"url":"value","valueQuantity":{"value":22.7,"system":"http://unitsofmeasure.org","code":"kPa"}}]})");
   ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
   ASSERT_EQ(ok->size(), 1u);
   EXPECT_NEAR((*ok)[0].value, 170.3, 0.1);
   EXPECT_EQ((*ok)[0].careplan, "CarePlan/cp1");
-  Result<std::vector<PersonalThreshold>> wrong_rule = read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"sleep-below-baseline"},
+  Result<std::vector<PersonalThreshold>> wrong_rule =
+      read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"sleep-below-baseline"},
       {"url":"metric","valueCode":"sleep-duration"},{"url":"value","valueQuantity":{"value":300,"code":"min"}}]})");
   ASSERT_FALSE(wrong_rule.has_value());
   EXPECT_EQ(wrong_rule.error().path, "CarePlan.extension[1]");
-  Result<std::vector<PersonalThreshold>> wrong_metric = read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"spo2-low"},
+  Result<std::vector<PersonalThreshold>> wrong_metric =
+      read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"spo2-low"},
       {"url":"metric","valueCode":"weight"},{"url":"value","valueQuantity":{"value":80,"code":"kg"}}]})");
   ASSERT_FALSE(wrong_metric.has_value());
   EXPECT_NE(wrong_metric.error().message.find("no condition on that metric"), std::string::npos);
-  Result<std::vector<PersonalThreshold>> wrong_unit = read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"spo2-low"},
+  Result<std::vector<PersonalThreshold>> wrong_unit =
+      read("{" + url + R"(,"extension":[{"url":"rule","valueCode":"spo2-low"},
       {"url":"metric","valueCode":"spo2"},{"url":"value","valueQuantity":{"value":88,"code":"kg"}}]})");
   ASSERT_FALSE(wrong_unit.has_value());
   EXPECT_EQ(wrong_unit.error().path, "CarePlan.extension[1].extension[2].valueQuantity.code");

@@ -34,7 +34,8 @@ Result<std::vector<store::StoredResource>> SearchAll(store::Store& store, std::s
 Result<int64_t> ReadWatermark(store::Store& store, std::string_view patient) {
   Result<store::StoredResource> basic = store.Read("Basic", WatermarkId(patient));
   if (!basic) {
-    if (basic.error().code == ErrorCode::kNotFound || basic.error().code == ErrorCode::kGone) return 0;
+    if (basic.error().code == ErrorCode::kNotFound || basic.error().code == ErrorCode::kGone)
+      return 0;
     return basic.error();
   }
   ojson b = ojson::parse(basic->body, nullptr, false);
@@ -44,14 +45,17 @@ Result<int64_t> ReadWatermark(store::Store& store, std::string_view patient) {
   return 0;
 }
 
-Result<store::WriteResult> WriteWatermark(store::Store& store, std::string_view patient, int64_t us) {
+Result<store::WriteResult> WriteWatermark(store::Store& store, std::string_view patient,
+                                          int64_t us) {
   const std::string id = WatermarkId(patient);
-  ojson b = {{"resourceType", "Basic"},
-             {"id", id},
-             {"extension", ojson::array({{{"url", kWatermarkUrl}, {"valueString", std::to_string(us)}}})},
-             {"code", {{"coding", ojson::array({{{"system", "https://carepath.example/fhir/CodeSystem/monitoring"},
-                                                 {"code", "evaluation-watermark"}}})}}},
-             {"subject", {{"reference", "Patient/" + std::string(patient)}}}};
+  ojson b = {
+      {"resourceType", "Basic"},
+      {"id", id},
+      {"extension", ojson::array({{{"url", kWatermarkUrl}, {"valueString", std::to_string(us)}}})},
+      {"code",
+       {{"coding", ojson::array({{{"system", "https://carepath.example/fhir/CodeSystem/monitoring"},
+                                  {"code", "evaluation-watermark"}}})}}},
+      {"subject", {{"reference", "Patient/" + std::string(patient)}}}};
   return store.Update("Basic", id, b.dump());
 }
 
@@ -83,14 +87,20 @@ Status RegisterDevice(store::Store& store, const Reading& r) {
   Result<store::StoredResource> d = store.Read("Device", id);
   if (d) {
     ojson device = ojson::parse(d->body, nullptr, false);
-    const std::string owner = device.contains("patient") ? device["patient"].value("reference", "") : "";
+    const std::string owner =
+        device.contains("patient") ? device["patient"].value("reference", "") : "";
     if (!owner.empty() && owner != patient) {
-      return Error::Unprocessable("Observation.device", r.device + " is registered to another patient");
+      return Error::Unprocessable("Observation.device",
+                                  r.device + " is registered to another patient");
     }
     return Ok();
   }
-  if (d.error().code != ErrorCode::kNotFound && d.error().code != ErrorCode::kGone) return d.error();
-  ojson device = {{"resourceType", "Device"}, {"id", id}, {"status", "active"}, {"patient", {{"reference", patient}}}};
+  if (d.error().code != ErrorCode::kNotFound && d.error().code != ErrorCode::kGone)
+    return d.error();
+  ojson device = {{"resourceType", "Device"},
+                  {"id", id},
+                  {"status", "active"},
+                  {"patient", {{"reference", patient}}}};
   Result<store::WriteResult> w = store.Update("Device", id, device.dump());
   if (!w) return w.error();
   return Ok();
@@ -130,7 +140,8 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
   // Observations of the retained days (one more for time zones).
   const int64_t since = now_millis - int64_t{content.rules.RetainedDays() + 1} * 86400000;
   ASSIGN_OR_RETURN(std::vector<store::StoredResource> stored,
-                   SearchAll(store, "Observation", {{"subject", subject}, {"date", "ge" + FormatInstant(since)}}));
+                   SearchAll(store, "Observation",
+                             {{"subject", subject}, {"date", "ge" + FormatInstant(since)}}));
   EvaluationInput in;
   in.state = PatientState(std::string(patient_id));
   in.now = now_millis;
@@ -155,11 +166,13 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
                    SearchAll(store, "CarePlan", {{"subject", subject}, {"status", "active"}}));
   for (const store::StoredResource& p : plans) {
     ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(p.body));
-    ASSIGN_OR_RETURN(std::vector<PersonalThreshold> t, ReadPersonalThresholds(doc.root(), content.rules));
+    ASSIGN_OR_RETURN(std::vector<PersonalThreshold> t,
+                     ReadPersonalThresholds(doc.root(), content.rules));
     for (PersonalThreshold& x : t) in.personal.push_back(std::move(x));
   }
-  ASSIGN_OR_RETURN(std::vector<store::StoredResource> flags,
-                   SearchAll(store, "Flag", {{"subject", subject}}));  // R4 Flag has no status parameter
+  ASSIGN_OR_RETURN(
+      std::vector<store::StoredResource> flags,
+      SearchAll(store, "Flag", {{"subject", subject}}));  // R4 Flag has no status parameter
   for (const store::StoredResource& f : flags) {
     ojson flag = ojson::parse(f.body, nullptr, false);
     if (flag.is_discarded() || flag.value("status", "") != "active" || !flag.contains("code") ||
@@ -171,7 +184,8 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
     ASSIGN_OR_RETURN(Alert a, ReadAlert(flag, ojson::parse(task.body)));
     in.alerts.push_back(std::move(a));
   }
-  std::sort(in.alerts.begin(), in.alerts.end(), [](const Alert& a, const Alert& b) { return a.id < b.id; });
+  std::sort(in.alerts.begin(), in.alerts.end(),
+            [](const Alert& a, const Alert& b) { return a.id < b.id; });
 
   run.result = Evaluate(std::move(in), content.rules);
   if (!write) return run;
@@ -186,9 +200,11 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
 }
 
 Result<std::vector<WorklistEntry>> Worklist(store::Store& store, std::string_view role) {
-  ASSIGN_OR_RETURN(std::vector<store::StoredResource> tasks,
-                   SearchAll(store, "Task", {{"code", std::string(kRuleSystem) + "|"},
-                                             {"status", "requested,received,accepted,ready,in-progress,on-hold"}}));
+  ASSIGN_OR_RETURN(
+      std::vector<store::StoredResource> tasks,
+      SearchAll(store, "Task",
+                {{"code", std::string(kRuleSystem) + "|"},
+                 {"status", "requested,received,accepted,ready,in-progress,on-hold"}}));
   std::vector<WorklistEntry> out;
   for (const store::StoredResource& t : tasks) {
     ojson task = ojson::parse(t.body, nullptr, false);
@@ -209,11 +225,11 @@ std::string RenderWorklist(const std::vector<WorklistEntry>& entries, int64_t no
   char buf[400];
   for (const WorklistEntry& e : entries) {
     const int64_t minutes = (now_millis - e.created) / 60000;
-    std::snprintf(buf, sizeof(buf), "%-7s %-12s %-13s age %lldh%02lldm  Patient/%s  %s  Task/%s%s\n",
-                  e.priority.c_str(), e.status.c_str(), e.owner.c_str(),
-                  static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60),
-                  e.patient.c_str(), e.title.c_str(), e.task_id.c_str(),
-                  e.occurrences > 1 ? (" (x" + std::to_string(e.occurrences) + ")").c_str() : "");
+    std::snprintf(
+        buf, sizeof(buf), "%-7s %-12s %-13s age %lldh%02lldm  Patient/%s  %s  Task/%s%s\n",
+        e.priority.c_str(), e.status.c_str(), e.owner.c_str(), static_cast<long long>(minutes / 60),
+        static_cast<long long>(minutes % 60), e.patient.c_str(), e.title.c_str(), e.task_id.c_str(),
+        e.occurrences > 1 ? (" (x" + std::to_string(e.occurrences) + ")").c_str() : "");
     s += buf;
   }
   if (entries.empty()) s = "no open monitoring alerts\n";
@@ -223,9 +239,11 @@ std::string RenderWorklist(const std::vector<WorklistEntry>& entries, int64_t no
 std::string RenderRun(const PatientRun& run) {
   std::string s;
   char buf[200];
-  std::snprintf(buf, sizeof(buf), "observations: %d read, %d not monitored; readings: %d new, %d duplicate, %d too old\n",
-                run.observations_read, run.observations_skipped, run.result.accepted, run.result.duplicates,
-                run.result.too_old);
+  std::snprintf(
+      buf, sizeof(buf),
+      "observations: %d read, %d not monitored; readings: %d new, %d duplicate, %d too old\n",
+      run.observations_read, run.observations_skipped, run.result.accepted, run.result.duplicates,
+      run.result.too_old);
   s += buf;
   for (const Decision& d : run.result.decisions) {
     s += d.what + " " + d.rule_id + " (" + d.alert_id + "): " + d.text + "\n";
@@ -236,7 +254,8 @@ std::string RenderRun(const PatientRun& run) {
   for (const Alert& a : run.result.alerts) {
     if (!a.open()) continue;
     s += "  " + a.rule_id + "  Task/" + a.id + "  " + a.task_status + "  priority " +
-         a.task.value("priority", "") + "  owner " + a.task["performerType"][0].value("text", "") + "\n";
+         a.task.value("priority", "") + "  owner " + a.task["performerType"][0].value("text", "") +
+         "\n";
   }
   for (const store::WriteResult& w : run.written) {
     s += "wrote " + w.type + "/" + w.id + " version " + std::to_string(w.version) + " (" +

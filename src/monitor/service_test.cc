@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 class MonitorService : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("monitor-service-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("monitor-service-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     auto s = store::OpenStore("sqlite:" + (dir_ / "t.db").string());
@@ -24,7 +25,8 @@ class MonitorService : public ::testing::Test {
     auto c = LoadMonitorContent(testing::ContentDir());
     ASSERT_TRUE(c.has_value()) << c.error().ToString();
     content_ = std::make_unique<MonitorContent>(std::move(*c));
-    ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})").has_value());
+    ASSERT_TRUE(
+        store_->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})").has_value());
   }
   void TearDown() override {
     store_.reset();
@@ -32,7 +34,8 @@ class MonitorService : public ::testing::Test {
   }
   std::string Bp(int sys, int dia, const std::string& when) {
     return R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
-      "subject":{"reference":"Patient/p1"},"device":{"reference":"Device/cuff"},"effectiveDateTime":")" + when + R"(",
+      "subject":{"reference":"Patient/p1"},"device":{"reference":"Device/cuff"},"effectiveDateTime":")" +
+           when + R"(",
       "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":)" +
            std::to_string(sys) + R"(,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
        {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":)" +
@@ -67,11 +70,14 @@ TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
 }
 
 TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {
-  ASSERT_TRUE(IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());
   auto device = store_->Read("Device", "cuff");
   ASSERT_TRUE(device.has_value());
-  EXPECT_NE(device->body.find("\"patient\":{\"reference\":\"Patient/p1\"}"), std::string::npos) << device->body;
-  ASSERT_TRUE(store_->Update("Patient", "p2", R"({"resourceType":"Patient","id":"p2"})").has_value());
+  EXPECT_NE(device->body.find("\"patient\":{\"reference\":\"Patient/p1\"}"), std::string::npos)
+      << device->body;
+  ASSERT_TRUE(
+      store_->Update("Patient", "p2", R"({"resourceType":"Patient","id":"p2"})").has_value());
   std::string other = Bp(150, 90, "2026-03-01T08:00:00Z");
   other.replace(other.find("Patient/p1"), 10, "Patient/p2");
   auto r = IngestObservation(*store_, *content_, other);
@@ -84,7 +90,8 @@ TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {
 }
 
 TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
-  ASSERT_TRUE(IngestObservation(*store_, *content_, Bp(186, 100, "2026-03-01T07:00:00Z")).has_value());
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(186, 100, "2026-03-01T07:00:00Z")).has_value());
   const std::string dp = R"({"header":{"id":"dp-9","creation_date_time":"2026-03-01T07:10:00Z",
       "schema_id":{"namespace":"omh","name":"oxygen-saturation","version":"2.0"}},
       "body":{"oxygen_saturation":{"value":87,"unit":"%"},"effective_time_frame":{"date_time":"2026-03-01T07:05:00Z"}}})";
@@ -125,7 +132,8 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   EXPECT_EQ(later->result.decisions[0].rule_id, "spo2-low");
 
   // A new crisis reading repeats the open alert rather than opening another.
-  ASSERT_TRUE(IngestObservation(*store_, *content_, Bp(190, 100, "2026-03-01T08:45:00Z")).has_value());
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(190, 100, "2026-03-01T08:45:00Z")).has_value());
   auto repeat = EvaluatePatient(*store_, *content_, "p1", At("2026-03-01T08:50:00Z"));
   ASSERT_TRUE(repeat.has_value());
   ASSERT_EQ(repeat->result.decisions.size(), 1u) << RenderRun(*repeat);
@@ -135,9 +143,11 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   EXPECT_NE(acked->body.find("\"status\":\"accepted\""), std::string::npos);  // still acknowledged
 
   // The worklist: both open, crisis (asap, older) first; by role only the escalated SpO2 one.
-  ASSERT_TRUE(IngestObservation(*store_, *content_, R"({"resourceType":"Observation","status":"final",
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, R"({"resourceType":"Observation","status":"final",
       "code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/self-report","code":"craving"}]},
-      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-03-01T08:55:00Z","valueInteger":2})").has_value());
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-03-01T08:55:00Z","valueInteger":2})")
+          .has_value());
   auto list = Worklist(*store_, "");
   ASSERT_TRUE(list.has_value()) << list.error().ToString();
   ASSERT_EQ(list->size(), 2u);
@@ -148,8 +158,10 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   ASSERT_TRUE(clinician.has_value());
   ASSERT_EQ(clinician->size(), 1u);
   EXPECT_EQ((*clinician)[0].rule_id, "spo2-low");
-  EXPECT_NE(RenderWorklist(*list, At("2026-03-01T10:00:00Z")).find("asap    accepted     care-manager  age 2h00m"),
-            std::string::npos) << RenderWorklist(*list, At("2026-03-01T10:00:00Z"));
+  EXPECT_NE(RenderWorklist(*list, At("2026-03-01T10:00:00Z"))
+                .find("asap    accepted     care-manager  age 2h00m"),
+            std::string::npos)
+      << RenderWorklist(*list, At("2026-03-01T10:00:00Z"));
 }
 
 TEST(WorklistOrder, PriorityThenAgeThenId) {

@@ -13,10 +13,14 @@ void DayValue::Add(double v) {
 
 double DayValue::Value(DailyAggregate a) const {
   switch (a) {
-    case DailyAggregate::kSum: return sum;
-    case DailyAggregate::kMean: return sum / count;
-    case DailyAggregate::kMax: return max;
-    case DailyAggregate::kMin: return min;
+    case DailyAggregate::kSum:
+      return sum;
+    case DailyAggregate::kMean:
+      return sum / count;
+    case DailyAggregate::kMax:
+      return max;
+    case DailyAggregate::kMin:
+      return min;
   }
   return sum;
 }

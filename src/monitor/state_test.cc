@@ -17,8 +17,9 @@ std::vector<Reading> SleepSeries(int days, std::mt19937& rng) {
     // Two devices, sometimes both: the day's value is their sum (sleep aggregates by sum).
     for (const char* device : {"Device/w1", "Device/w2"}) {
       if (rng() % 3 == 0) continue;
-      ojson obs = testing::MakeObservation(Metric::kSleepDuration, 200 + static_cast<double>(rng() % 300),
-                                           day + "T07:00:00-05:00", "p1", device);
+      ojson obs =
+          testing::MakeObservation(Metric::kSleepDuration, 200 + static_cast<double>(rng() % 300),
+                                   day + "T07:00:00-05:00", "p1", device);
       testing::AddReadings(obs, out);
     }
   }
@@ -38,7 +39,8 @@ TEST(PatientState, OrderAndDuplicatesDoNotChangeTheResult) {
     for (const Reading& r : readings) ASSERT_EQ(sorted.Ingest(r, rules), IngestResult::kAccepted);
 
     std::vector<Reading> shuffled = readings;
-    for (size_t i = 0; i < readings.size() / 3; ++i) shuffled.push_back(readings[rng() % readings.size()]);
+    for (size_t i = 0; i < readings.size() / 3; ++i)
+      shuffled.push_back(readings[rng() % readings.size()]);
     std::shuffle(shuffled.begin(), shuffled.end(), rng);
     PatientState mixed("p1");
     int accepted = 0, duplicates = 0;
@@ -76,9 +78,11 @@ TEST(PatientState, BaselineWindowExcludesRecentDaysAndFollowsTime) {
   s.AdvanceTo(int64_t{today} * 86400000 + 3600000, rules);
   auto put = [&](int32_t day, double v) {
     std::vector<Reading> r;
-    testing::AddReadings(testing::MakeObservation(Metric::kSleepDuration, v,
-                                                  FormatInstant(int64_t{day} * 86400000).substr(0, 10) + "T07:00:00Z", "p1", "self"),
-                         r);
+    testing::AddReadings(
+        testing::MakeObservation(
+            Metric::kSleepDuration, v,
+            FormatInstant(int64_t{day} * 86400000).substr(0, 10) + "T07:00:00Z", "p1", "self"),
+        r);
     return s.Ingest(r[0], rules);
   };
   EXPECT_EQ(put(today, 100), IngestResult::kAccepted);       // recent: not in the baseline

@@ -89,8 +89,11 @@ inline std::vector<Reading> StepReadings(const ojson& step, const std::string& p
     const ojson& values = s["values"];
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].is_null()) continue;
-      const std::string day = FormatInstant(from->millis + static_cast<int64_t>(i) * 86400000).substr(0, 10);
-      AddReadings(MakeObservation(*metric, values[i].get<double>(), day + "T" + time, patient, device), out);
+      const std::string day =
+          FormatInstant(from->millis + static_cast<int64_t>(i) * 86400000).substr(0, 10);
+      AddReadings(
+          MakeObservation(*metric, values[i].get<double>(), day + "T" + time, patient, device),
+          out);
     }
   }
   return out;

@@ -33,7 +33,8 @@ class MonitorCommand : public ::testing::Test {
     db_ = "sqlite:" + (dir_ / "m.db").string();
     auto s = store::OpenStore(db_);
     ASSERT_TRUE(s.has_value()) << s.error().ToString();
-    ASSERT_TRUE((*s)->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})").has_value());
+    ASSERT_TRUE(
+        (*s)->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})").has_value());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -45,8 +46,8 @@ class MonitorCommand : public ::testing::Test {
 
   CommandRun Carepath(const std::string& args) {
     const std::string err_path = (dir_ / "stderr.txt").string();
-    const std::string cmd = "env -u CAREPATH_CONTENT " + std::string(CAREPATH_BINARY) + " monitor " + args +
-                            " --db " + db_ + " 2>" + err_path;
+    const std::string cmd = "env -u CAREPATH_CONTENT " + std::string(CAREPATH_BINARY) +
+                            " monitor " + args + " --db " + db_ + " 2>" + err_path;
     CommandRun r;
     FILE* p = ::popen(cmd.c_str(), "r");
     char buf[4096];
@@ -69,15 +70,19 @@ class MonitorCommand : public ::testing::Test {
   std::string db_;
 };
 
-const char* kCrisis = R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/p1"},"device":{"reference":"Device/cuff"},"effectiveDateTime":"2026-03-01T07:00:00Z","component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":186,"unit":"mmHg"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":100,"unit":"mmHg"}}]})";
-const char* kOmh = R"({"header":{"id":"dp1","creation_date_time":"2026-03-01T07:20:00Z","schema_id":{"namespace":"omh","name":"oxygen-saturation","version":"2.0"}},"body":{"oxygen_saturation":{"value":88,"unit":"%"},"effective_time_frame":{"date_time":"2026-03-01T07:15:00Z"}}})";
+const char* kCrisis =
+    R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/p1"},"device":{"reference":"Device/cuff"},"effectiveDateTime":"2026-03-01T07:00:00Z","component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":186,"unit":"mmHg"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":100,"unit":"mmHg"}}]})";
+const char* kOmh =
+    R"({"header":{"id":"dp1","creation_date_time":"2026-03-01T07:20:00Z","schema_id":{"namespace":"omh","name":"oxygen-saturation","version":"2.0"}},"body":{"oxygen_saturation":{"value":88,"unit":"%"},"effective_time_frame":{"date_time":"2026-03-01T07:15:00Z"}}})";
 
 TEST_F(MonitorCommand, IngestsEvaluatesAndIsIdempotent) {
   const std::string obs = Write("obs.ndjson", std::string(kCrisis) + "\n\n" + kCrisis + "\n");
   const std::string omh = Write("omh.ndjson", std::string(kOmh) + "\n");
-  CommandRun first = Carepath("p1 --now 2026-03-01T08:00:00Z --ingest " + obs + " --omh " + omh + " --device Device/ox");
+  CommandRun first = Carepath("p1 --now 2026-03-01T08:00:00Z --ingest " + obs + " --omh " + omh +
+                              " --device Device/ox");
   ASSERT_EQ(first.status, 0) << first.err;
-  EXPECT_NE(first.out.find("stored 2 observations (1 already stored)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("stored 2 observations (1 already stored)"), std::string::npos)
+      << first.out;
   EXPECT_NE(first.out.find("opened hypertensive-crisis"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("opened spo2-low"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("open alerts: 2"), std::string::npos) << first.out;
@@ -94,8 +99,11 @@ TEST_F(MonitorCommand, IngestsEvaluatesAndIsIdempotent) {
 
   CommandRun list = Carepath("--worklist --role clinician --now 2026-03-01T09:00:00Z");
   ASSERT_EQ(list.status, 0) << list.err;
-  EXPECT_NE(list.out.find("Patient/p1  Blood pressure in the hypertensive crisis range"), std::string::npos) << list.out;
-  EXPECT_NE(list.out.find("Patient/p1  Oxygen saturation below 90%"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("Patient/p1  Blood pressure in the hypertensive crisis range"),
+            std::string::npos)
+      << list.out;
+  EXPECT_NE(list.out.find("Patient/p1  Oxygen saturation below 90%"), std::string::npos)
+      << list.out;
 }
 
 TEST_F(MonitorCommand, BadLineStoresNothing) {
@@ -104,7 +112,9 @@ TEST_F(MonitorCommand, BadLineStoresNothing) {
   const std::string file = Write("bad.ndjson", std::string(kCrisis) + "\n" + bad + "\n");
   CommandRun r = Carepath("p1 --ingest " + file);
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("bad.ndjson:2: invalid: Observation.component[1].valueQuantity.unit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.ndjson:2: invalid: Observation.component[1].valueQuantity.unit"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
   EXPECT_EQ(Observations(), 0u);
 
