@@ -21,5 +21,6 @@ void AddUserCommand(CLI::App& app, int& exit_code);       // carepath user add|l
 void AddClientCommand(CLI::App& app, int& exit_code);     // carepath client add|list|revoke
 void AddAuditCommand(CLI::App& app, int& exit_code);      // carepath audit verify [--db]
 void AddPlanCommand(CLI::App& app, int& exit_code);       // carepath plan PATIENT_ID [--db] [--json]
+void AddMonitorCommand(CLI::App& app, int& exit_code);    // carepath monitor PATIENT_ID [--db]
 
 }  // namespace carepath::cli

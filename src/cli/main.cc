@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   carepath::cli::AddClientCommand(app, exit_code);
   carepath::cli::AddAuditCommand(app, exit_code);
   carepath::cli::AddPlanCommand(app, exit_code);
+  carepath::cli::AddMonitorCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,187 @@
+#include "monitor/service.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "monitor/test_support.h"
+
+namespace carepath::monitor {
+namespace {
+
+namespace fs = std::filesystem;
+
+class MonitorService : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("monitor-service-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto s = store::OpenStore("sqlite:" + (dir_ / "t.db").string());
+    ASSERT_TRUE(s.has_value()) << s.error().ToString();
+    store_ = std::move(*s);
+    auto c = LoadMonitorContent(testing::ContentDir());
+    ASSERT_TRUE(c.has_value()) << c.error().ToString();
+    content_ = std::make_unique<MonitorContent>(std::move(*c));
+    ASSERT_TRUE(
+        store_->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})").has_value());
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  std::string Bp(int sys, int dia, const std::string& when) {
+    return R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+      "subject":{"reference":"Patient/p1"},"device":{"reference":"Device/cuff"},"effectiveDateTime":")" +
+           when + R"(",
+      "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":)" +
+           std::to_string(sys) + R"(,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+       {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":)" +
+           std::to_string(dia) + R"(,"unit":"mmHg"}}]})";
+  }
+  int64_t At(const std::string& t) { return testing::Millis(ojson(t)); }
+  int Count(const std::string& type) {
+    auto r = store_->Search(type, {{"subject", "Patient/p1"}, {"_total", "accurate"}});
+    EXPECT_TRUE(r.has_value());
+    return r ? static_cast<int>(r->matches.size()) : -1;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<MonitorContent> content_;
+};
+
+TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
+  auto a = IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z"));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  EXPECT_EQ(a->action, store::WriteAction::kCreated);
+  auto b = IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z"));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->action, store::WriteAction::kUnchanged);
+  EXPECT_EQ(b->id, a->id);
+  EXPECT_EQ(Count("Observation"), 1);
+  // Bad input changes nothing and names the element.
+  auto bad = IngestObservation(*store_, *content_, Bp(150, 900, "2026-03-01T08:00:00Z"));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().path, "Observation.component[1].valueQuantity.unit");
+  EXPECT_EQ(Count("Observation"), 1);
+}
+
+TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());
+  auto device = store_->Read("Device", "cuff");
+  ASSERT_TRUE(device.has_value());
+  EXPECT_NE(device->body.find("\"patient\":{\"reference\":\"Patient/p1\"}"), std::string::npos)
+      << device->body;
+  ASSERT_TRUE(
+      store_->Update("Patient", "p2", R"({"resourceType":"Patient","id":"p2"})").has_value());
+  std::string other = Bp(150, 90, "2026-03-01T08:00:00Z");
+  other.replace(other.find("Patient/p1"), 10, "Patient/p2");
+  auto r = IngestObservation(*store_, *content_, other);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(r.error().path, "Observation.device");
+  auto p2 = store_->Search("Observation", {{"subject", "Patient/p2"}});
+  ASSERT_TRUE(p2.has_value());
+  EXPECT_TRUE(p2->matches.empty());
+}
+
+TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(186, 100, "2026-03-01T07:00:00Z")).has_value());
+  const std::string dp = R"({"header":{"id":"dp-9","creation_date_time":"2026-03-01T07:10:00Z",
+      "schema_id":{"namespace":"omh","name":"oxygen-saturation","version":"2.0"}},
+      "body":{"oxygen_saturation":{"value":87,"unit":"%"},"effective_time_frame":{"date_time":"2026-03-01T07:05:00Z"}}})";
+  auto omh = IngestDataPoint(*store_, *content_, dp, "p1", "Device/oximeter");
+  ASSERT_TRUE(omh.has_value()) << omh.error().ToString();
+
+  auto run = EvaluatePatient(*store_, *content_, "p1", At("2026-03-01T08:00:00Z"));
+  ASSERT_TRUE(run.has_value()) << run.error().ToString();
+  EXPECT_EQ(run->result.accepted, 3);  // systolic, diastolic, SpO2
+  EXPECT_EQ(Count("Flag"), 2);         // hypertensive crisis, low SpO2
+  EXPECT_EQ(Count("Task"), 2);
+  // The explanation points at the stored Observation.
+  auto flag = store_->Read("Flag", run->result.alerts[0].id);
+  ASSERT_TRUE(flag.has_value());
+  EXPECT_NE(flag->body.find("Observation/rpm-"), std::string::npos);
+
+  // The same moment again: nothing new, nothing written.
+  auto again = EvaluatePatient(*store_, *content_, "p1", At("2026-03-01T08:00:00Z"));
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->result.accepted, 0);
+  EXPECT_TRUE(again->result.writes.empty()) << RenderRun(*again);
+
+  // The care manager acknowledges the crisis Task; 40 minutes later only the SpO2 alert escalates.
+  std::string crisis_id;
+  for (const Alert& a : run->result.alerts) {
+    if (a.rule_id == "hypertensive-crisis") crisis_id = a.id;
+  }
+  auto task = store_->Read("Task", crisis_id);
+  ASSERT_TRUE(task.has_value());
+  ojson t = ojson::parse(task->body);
+  t["status"] = "accepted";
+  t.erase("meta");
+  ASSERT_TRUE(store_->Update("Task", crisis_id, t.dump()).has_value());
+  auto later = EvaluatePatient(*store_, *content_, "p1", At("2026-03-01T08:40:00Z"));
+  ASSERT_TRUE(later.has_value());
+  ASSERT_EQ(later->result.decisions.size(), 1u) << RenderRun(*later);
+  EXPECT_EQ(later->result.decisions[0].what, "escalated");
+  EXPECT_EQ(later->result.decisions[0].rule_id, "spo2-low");
+
+  // A new crisis reading repeats the open alert rather than opening another.
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(190, 100, "2026-03-01T08:45:00Z")).has_value());
+  auto repeat = EvaluatePatient(*store_, *content_, "p1", At("2026-03-01T08:50:00Z"));
+  ASSERT_TRUE(repeat.has_value());
+  ASSERT_EQ(repeat->result.decisions.size(), 1u) << RenderRun(*repeat);
+  EXPECT_EQ(repeat->result.decisions[0].what, "repeated");
+  EXPECT_EQ(Count("Flag"), 2);
+  auto acked = store_->Read("Task", crisis_id);
+  EXPECT_NE(acked->body.find("\"status\":\"accepted\""), std::string::npos);  // still acknowledged
+
+  // The worklist: both open, crisis (asap, older) first; by role only the escalated SpO2 one.
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/self-report","code":"craving"}]},
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-03-01T08:55:00Z","valueInteger":2})")
+          .has_value());
+  auto list = Worklist(*store_, "");
+  ASSERT_TRUE(list.has_value()) << list.error().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].rule_id, "hypertensive-crisis");
+  EXPECT_EQ((*list)[0].occurrences, 2);
+  EXPECT_EQ((*list)[1].rule_id, "spo2-low");
+  auto clinician = Worklist(*store_, "clinician");
+  ASSERT_TRUE(clinician.has_value());
+  ASSERT_EQ(clinician->size(), 1u);
+  EXPECT_EQ((*clinician)[0].rule_id, "spo2-low");
+  EXPECT_NE(RenderWorklist(*list, At("2026-03-01T10:00:00Z"))
+                .find("asap    accepted     care-manager  age 2h00m"),
+            std::string::npos)
+      << RenderWorklist(*list, At("2026-03-01T10:00:00Z"));
+}
+
+TEST(WorklistOrder, PriorityThenAgeThenId) {
+  std::vector<WorklistEntry> e(4);
+  e[0] = {"t1", "p1", "r", "", "requested", "routine", "coach", 100, 1};
+  e[1] = {"t2", "p2", "r", "", "requested", "stat", "clinician", 300, 1};
+  e[2] = {"t3", "p3", "r", "", "requested", "urgent", "coach", 50, 1};
+  e[3] = {"t0", "p4", "r", "", "requested", "stat", "clinician", 300, 1};
+  SortWorklist(e);
+  EXPECT_EQ(e[0].task_id, "t0");
+  EXPECT_EQ(e[1].task_id, "t2");
+  EXPECT_EQ(e[2].task_id, "t3");
+  EXPECT_EQ(e[3].task_id, "t1");
+}
+
+TEST_F(MonitorService, UnknownPatientIsNotFound) {
+  auto run = EvaluatePatient(*store_, *content_, "nobody", At("2026-03-01T08:00:00Z"));
+  ASSERT_FALSE(run.has_value());
+  EXPECT_EQ(run.error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace carepath::monitor
