@@ -40,7 +40,10 @@ struct ServerState {
       : ioc(std::make_unique<asio::io_context>(threads)),
         ctx(store, std::move(config)),
         io_threads(threads),
-        workers(std::max(2, threads)),
+        // Store calls block on the database (a commit waits for its fsync), so there are
+        // more workers than cores: concurrent requests then overlap their waits, and
+        // their audit records share one commit (audit/audit_log.h).
+        workers(std::max(4, 4 * threads)),
         acceptor(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc))) {}
   // Destroys the io_context (and with it any coroutine frame still suspended) while the
   // registry below is alive.

@@ -80,22 +80,60 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::SqlBackend& backend) {
   return std::unique_ptr<AuditLog>(new AuditLog(backend));
 }
 
+struct AuditLog::Pending {
+  AuditRecord record;
+  Status result;
+  bool done = false;
+};
+
 Status AuditLog::Append(AuditRecord record) {
   if (record.at_us == 0) record.at_us = NowMicros();
-  return backend_.Write([&record](SqlTxn& txn) -> Status {
-    AuditRecord r = record;  // the function may be re-run: start from the caller's record
+  Pending me{std::move(record), Ok(), false};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (writing_) {
+      written_.wait(lock);
+      continue;
+    }
+    // Lead: commit everything queued so far (this record included) in one transaction.
+    writing_ = true;
+    std::vector<Pending*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    Status s = WriteBatch(batch);
+    lock.lock();
+    for (Pending* p : batch) {
+      p->result = s;
+      p->done = true;
+    }
+    writing_ = false;
+    written_.notify_all();
+  }
+  return me.result;
+}
+
+Status AuditLog::WriteBatch(const std::vector<Pending*>& batch) {
+  return backend_.Write([&batch](SqlTxn& txn) -> Status {
+    // The function may be re-run: start from the callers' records each time.
     ASSIGN_OR_RETURN(SqlRows last,
                      txn.Exec("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
-    r.seq = last.empty() ? 1 : last[0][0].AsInt() + 1;
-    r.prev_hash = last.empty() ? "" : last[0][1].AsText();
-    r.hash = RecordHash(r);
-    RETURN_IF_ERROR(txn.Exec(
-        "INSERT INTO audit_log (seq, at_us, actor, action, res_type, res_id, outcome, purpose,"
-        " detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        {SqlValue::Int(r.seq), SqlValue::Int(r.at_us), SqlValue::Text(r.actor),
-         SqlValue::Text(r.action), SqlValue::Text(r.type), SqlValue::Text(r.id),
-         SqlValue::Text(r.outcome), SqlValue::Text(r.purpose), SqlValue::Text(r.detail),
-         SqlValue::Text(r.prev_hash), SqlValue::Text(r.hash)}));
+    int64_t seq = last.empty() ? 0 : last[0][0].AsInt();
+    std::string prev = last.empty() ? "" : last[0][1].AsText();
+    for (const Pending* p : batch) {
+      AuditRecord r = p->record;
+      r.seq = ++seq;
+      r.prev_hash = prev;
+      r.hash = RecordHash(r);
+      prev = r.hash;
+      RETURN_IF_ERROR(txn.Exec(
+          "INSERT INTO audit_log (seq, at_us, actor, action, res_type, res_id, outcome, purpose,"
+          " detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          {SqlValue::Int(r.seq), SqlValue::Int(r.at_us), SqlValue::Text(r.actor),
+           SqlValue::Text(r.action), SqlValue::Text(r.type), SqlValue::Text(r.id),
+           SqlValue::Text(r.outcome), SqlValue::Text(r.purpose), SqlValue::Text(r.detail),
+           SqlValue::Text(r.prev_hash), SqlValue::Text(r.hash)}));
+    }
     return Ok();
   });
 }

@@ -19,13 +19,18 @@
 // checks that record SEQ still has HASH, so a rewrite of anything up to the anchor is
 // found at the anchor's position, and a truncation below it too.
 //
-// Thread-safety: Append and Verify may be called from many threads; appends serialise
-// in the database (a concurrent append on PostgreSQL collides on the sequence number
-// and is retried by the backend).
+// Thread-safety: Append and Verify may be called from many threads. Appends from one
+// process are group-committed: while one transaction (and its fsync) is under way, later
+// appends queue, and the next transaction writes all of them, in order, each returning
+// only once its record is durable; so N concurrent requests cost one commit, not N.
+// Appends from several processes serialise in the database (a concurrent append on
+// PostgreSQL collides on the sequence number and is retried by the backend).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,8 +86,16 @@ class AuditLog {
   Result<std::vector<AuditRecord>> ListBefore(int64_t before, int max);
 
  private:
+  struct Pending;
   explicit AuditLog(store::SqlBackend& backend) : backend_(backend) {}
+  // Writes `batch` in order in one transaction.
+  Status WriteBatch(const std::vector<Pending*>& batch);
+
   store::SqlBackend& backend_;
+  std::mutex mu_;
+  std::condition_variable written_;
+  std::vector<Pending*> queue_;  // guarded by mu_
+  bool writing_ = false;         // guarded by mu_: a batch is being committed
 };
 
 }  // namespace carepath::audit

@@ -83,7 +83,9 @@ DROP INDEX search_index_s;
 };
 
 constexpr int kMaxAttempts = 8;
-constexpr size_t kMaxIdleReaders = 4;
+// Readers kept open for reuse: at least the server's store workers (api/server_state.h), so
+// that a busy server does not open and close a connection per request.
+constexpr size_t kMaxIdleReaders = 64;
 
 // $1 -> ?1: SQL is written with PostgreSQL placeholders.
 std::string ToSqlitePlaceholders(std::string_view sql) {
