@@ -78,13 +78,17 @@ std::string Timing(const Action& a) {
 
 }  // namespace
 
+std::string DraftCarePlanId(std::string_view patient_id) {
+  return SafeId("draft-" + std::string(patient_id));
+}
+
 std::string ActivityKey(const Recommendation& r) { return r.pathway->id + "/" + r.action->id; }
 
 ojson BuildCarePlan(const Plan& plan, const PatientContext& context) {
   const std::string subject = "Patient/" + plan.patient_id;
   ojson cp;
   cp["resourceType"] = "CarePlan";
-  cp["id"] = SafeId("draft-" + plan.patient_id);
+  cp["id"] = DraftCarePlanId(plan.patient_id);
   ojson versions = ojson::array();
   for (const Pathway* p : plan.pathways) {
     versions.push_back(

@@ -220,4 +220,21 @@ Result<Revision> Revise(const ojson& current, const Plan& fresh) {
   return out;
 }
 
+bool SameProposal(const ojson& stored, const ojson& proposed) {
+  auto substance = [](ojson cp) {
+    cp.erase("meta");
+    cp.erase("created");
+    cp.erase("description");
+    if (cp.contains("extension")) {
+      ojson kept = ojson::array();
+      for (const ojson& e : cp["extension"]) {
+        if (e.value("url", "") != Ext("revision")) kept.push_back(e);
+      }
+      cp["extension"] = kept;
+    }
+    return cp;
+  };
+  return substance(stored) == substance(proposed);
+}
+
 }  // namespace carepath::plan
