@@ -107,6 +107,21 @@ TEST_P(LivingPlan, NoResponseAfterTreatmentProposesAStepUpAsANewVersion) {
   ASSERT_EQ(Version(agreed_plan), 2);
   ASSERT_NE(ActivityByKey(agreed_plan, kDecision), nullptr);
   const json agreed = *ActivityByKey(agreed_plan, kDecision);
+  // The request behind the chosen option is active; the other options stay proposals.
+  int active = 0, proposals = 0;
+  for (const json& c : agreed_plan["contained"]) {
+    const std::string type = c.value("resourceType", "");
+    if (type != "ServiceRequest" && type != "MedicationRequest") continue;
+    EXPECT_EQ(c["intent"], "proposal");
+    if (c["status"] == "active") {
+      ++active;
+      EXPECT_NE(c["id"].get<std::string>().find("individual-cbt"), std::string::npos);
+    } else {
+      ++proposals;
+    }
+  }
+  EXPECT_EQ(active, 1);
+  EXPECT_GT(proposals, 0);
 
   // Twenty weeks on treatment, the PHQ-9 has barely moved (18 → 17): not on track.
   ASSERT_EQ(Do("POST", "/fhir/r4/QuestionnaireResponse",
