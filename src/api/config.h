@@ -35,6 +35,8 @@ struct ServerConfig {
   bool auth = false;             // access control + audit (src/access); off keeps the demo open
   bool assess_worker = true;     // score imported QuestionnaireResponses from the outbox
   int assess_poll_ms = 500;      // outbox worker: pause between passes while idle
+  bool plan_worker = true;       // revise saved CarePlans when their inputs change (outbox)
+  int plan_poll_ms = 500;        // the plan worker's pause between passes while idle
 
   // Reloadable on SIGHUP.
   std::string log_level = "info";            // debug | info | warn | error | off

@@ -5,7 +5,8 @@
 // → timed (metrics) → assess::AssessingStore (scoring on write, src/assess/README.md) →
 // the backend. Engines write through a door of their own (EngineDoor()): a GuardedStore
 // for their system actor when auth is on. The assessment outbox worker (config
-// assess_worker) runs for the life of the context.
+// assess_worker) and the living plan's worker (config plan_worker, plan_wiring.cc) run for
+// the life of the context.
 //
 // Thread-safety: shared by all workers; every member is safe to call concurrently.
 #pragma once
@@ -18,6 +19,7 @@
 #include "api/metrics.h"
 #include "assess/assessing_store.h"
 #include "assess/outbox_worker.h"
+#include "plan/plan_worker.h"
 #include "store/store.h"
 
 namespace carepath::access {
@@ -32,8 +34,10 @@ class ApiContext {
       : config_(std::make_shared<const ServerConfig>(std::move(config))) {
     if (config_->auth) InitAccess();
     InitAssess(store);  // assess_wiring.cc
+    InitPlan();         // plan_wiring.cc
   }
   ~ApiContext() {
+    if (plan_worker_) plan_worker_->Stop();
     if (worker_) worker_->Stop();
   }
 
@@ -75,6 +79,11 @@ class ApiContext {
   std::unique_ptr<store::Store> EngineDoor(store::Store& inner, std::string_view engine);
   // The outbox worker (null when config assess_worker is off).
   assess::OutboxWorker* assess_worker() { return worker_.get(); }
+  // Pathway and instrument content of the plan engine, loaded once on first use (holds the
+  // error when it could not be loaded). plan_wiring.cc.
+  const Result<plan::PlanContent>& plan_content();
+  // The living plan's outbox worker (null when config plan_worker is off).
+  plan::PlanWorker* plan_worker() { return plan_worker_.get(); }
 
   // The CapabilityStatement for `base_url`, built once (its content does not depend on
   // the request apart from the implementation url).
@@ -83,6 +92,7 @@ class ApiContext {
  private:
   void InitAccess();
   void InitAssess(store::Store& backend);
+  void InitPlan();
   static inline thread_local store::Store* request_store_ = nullptr;
   std::shared_ptr<access::AccessService> access_;
   std::string access_error_;
@@ -94,7 +104,10 @@ class ApiContext {
   std::unique_ptr<store::Store> timed_store_;
   std::once_flag capability_once_;
   std::string capability_;
+  std::once_flag plan_content_once_;
+  std::unique_ptr<const Result<plan::PlanContent>> plan_content_;
   std::unique_ptr<assess::OutboxWorker> worker_;  // last: stopped before the stores go
+  std::unique_ptr<plan::PlanWorker> plan_worker_;
 };
 
 }  // namespace carepath::api

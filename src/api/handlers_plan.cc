@@ -9,8 +9,9 @@
 //        rationale key "pathway/action"), `option` (string, for a decision between options),
 //        `decidedBy` (Reference or string "Patient/x"), `note` (string, optional). Records the
 //        shared decision (CarePlan update + Provenance) and returns the CarePlan.
-// Content (pathways, instruments) is loaded once, on first use; when it cannot be loaded the
-// operations answer 503 with the reason.
+// Content (pathways, instruments) is loaded once, on first use (ApiContext::plan_content); when
+// it cannot be loaded the operations answer 503 with the reason. The living plan's worker
+// (plan_wiring.cc) revises saved plans when their inputs change.
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -22,15 +23,6 @@
 
 namespace carepath::api {
 namespace {
-
-const Result<plan::PlanContent>& PlanContent() {
-  static const Result<plan::PlanContent> content = [] {
-    auto loaded = plan::LoadPlanContent();
-    if (!loaded) return Result<plan::PlanContent>(Error::Unavailable(loaded.error().message));
-    return loaded;
-  }();
-  return content;
-}
 
 Result<std::string> AsOf(const Request& req) {
   std::string as_of;
@@ -55,7 +47,7 @@ std::string NowInstant() {
 }  // namespace
 
 Response HandleCarePlan(ApiContext& ctx, const Request& req, const PathParams& p) {
-  const Result<plan::PlanContent>& content = PlanContent();
+  const Result<plan::PlanContent>& content = ctx.plan_content();
   if (!content) return ErrorResponse(content.error());
   auto as_of = AsOf(req);
   if (!as_of) return ErrorResponse(as_of.error());

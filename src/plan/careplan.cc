@@ -69,6 +69,44 @@ ojson OptionRanking(const RankedOption& o) {
   return ojson{{"url", Ext("option-ranking")}, {"extension", ext}};
 }
 
+// The proposed request behind one option of a decision (R4 RequestGroup.action.resource):
+// a MedicationRequest for a medication option, else a ServiceRequest (therapy, coaching,
+// referral, monitoring, ...), both status draft and intent proposal until decided.
+ojson ProposedRequest(const Action& option, const std::string& id, const std::string& subject,
+                      const std::string& authored) {
+  ojson code{
+      {"coding",
+       ojson::array({{{"system", std::string(kActivityKindSystem)}, {"code", option.kind}}})},
+      {"text", option.title}};
+  ojson req;
+  if (option.kind == "medication") {
+    ojson med{{"text", option.title}};
+    if (!option.medication_codes.empty()) {
+      med["coding"] = ojson::array();
+      for (const std::string& c : option.medication_codes) {
+        med["coding"].push_back(
+            {{"system", "http://www.nlm.nih.gov/research/umls/rxnorm"}, {"code", c}});
+      }
+    }
+    req = {{"resourceType", "MedicationRequest"},
+           {"id", id},
+           {"status", "draft"},
+           {"intent", "proposal"},
+           {"medicationCodeableConcept", med},
+           {"subject", {{"reference", subject}}},
+           {"authoredOn", authored}};
+  } else {
+    req = {{"resourceType", "ServiceRequest"},
+           {"id", id},
+           {"status", "draft"},
+           {"intent", "proposal"},
+           {"code", code},
+           {"subject", {{"reference", subject}}},
+           {"authoredOn", authored}};
+  }
+  return req;
+}
+
 std::string Timing(const Action& a) {
   std::string out;
   if (a.start_within.value > 0) out += " Start within " + a.start_within.ToString() + ".";
@@ -78,13 +116,17 @@ std::string Timing(const Action& a) {
 
 }  // namespace
 
+std::string DraftCarePlanId(std::string_view patient_id) {
+  return SafeId("draft-" + std::string(patient_id));
+}
+
 std::string ActivityKey(const Recommendation& r) { return r.pathway->id + "/" + r.action->id; }
 
 ojson BuildCarePlan(const Plan& plan, const PatientContext& context) {
   const std::string subject = "Patient/" + plan.patient_id;
   ojson cp;
   cp["resourceType"] = "CarePlan";
-  cp["id"] = SafeId("draft-" + plan.patient_id);
+  cp["id"] = DraftCarePlanId(plan.patient_id);
   ojson versions = ojson::array();
   for (const Pathway* p : plan.pathways) {
     versions.push_back(
@@ -161,12 +203,19 @@ ojson BuildCarePlan(const Plan& plan, const PatientContext& context) {
     if (!r.options.empty()) {
       std::string rg_id = SafeId("options-" + r.pathway->id + "-" + a.id);
       ojson options = ojson::array();
+      ojson requests = ojson::array();
       for (const RankedOption& o : r.options) {
         ojson opt;
         opt["id"] = o.option->id;
         opt["extension"] = ojson::array({OptionRanking(o)});
         opt["title"] = o.option->title;
         if (!o.option->description.empty()) opt["description"] = o.option->description;
+        if (o.status != OptionStatus::kExcluded && o.status != OptionStatus::kInPlace) {
+          // An excluded option is shown (with why), one in place is not proposed again.
+          std::string req_id = SafeId("req-" + r.pathway->id + "-" + a.id + "-" + o.option->id);
+          requests.push_back(ProposedRequest(*o.option, req_id, subject, plan.as_of));
+          opt["resource"] = {{"reference", "#" + req_id}};
+        }
         options.push_back(std::move(opt));
       }
       ojson group{
@@ -179,6 +228,7 @@ ojson BuildCarePlan(const Plan& plan, const PatientContext& context) {
       rg["subject"] = {{"reference", subject}};
       rg["action"] = ojson::array({group});
       contained.push_back(std::move(rg));
+      for (ojson& req : requests) contained.push_back(std::move(req));
       activity["reference"] = {{"reference", "#" + rg_id}, {"display", a.title}};
     } else {
       ojson detail;

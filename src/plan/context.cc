@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <map>
@@ -251,6 +252,13 @@ Result<PatientContext> BuildContext(std::vector<std::string> resources,
   std::vector<std::string> pregnancy_refs;
   fhirpath::Collection conditions, medications, procedures, immunizations;
   std::string smoking_date;
+  // Wearable readings (LOINC 41950-7 steps in 24 h, 93832-4 sleep duration), averaged below.
+  struct Reading {
+    std::string date;
+    double value;
+    std::string ref;
+  };
+  std::vector<Reading> steps, sleep_minutes;
 
   for (const json::Document& doc : ctx.documents_) {
     const json::Value& r = doc.root();
@@ -325,6 +333,21 @@ Result<PatientContext> BuildContext(std::vector<std::string> resources,
           if (code.rfind("c-ssrs/", 0) == 0) {
             cssrs_date = date;
             b.Add("cssrsRisk", {Item::String(code.substr(7))}, code.substr(7), {ref});
+          }
+        }
+      }
+      const bool is_steps = HasCode(r, "code", "41950-7");
+      if (is_steps || HasCode(r, "code", "93832-4")) {
+        const json::Value* q = r.Find("valueQuantity");
+        const json::Value* v = q != nullptr ? q->Find("value") : nullptr;
+        if (v != nullptr && !date.empty()) {
+          double x = std::strtod(std::string(v->str()).c_str(), nullptr);
+          if (is_steps) {
+            steps.push_back({date, x, ref});
+          } else {
+            std::string_view unit = Str(*q, "code");
+            if (unit == "h") x *= 60.0;
+            if (unit == "h" || unit == "min") sleep_minutes.push_back({date, x, ref});
           }
         }
       }
@@ -419,6 +442,29 @@ Result<PatientContext> BuildContext(std::vector<std::string> resources,
   b.Add("medications", std::move(medications), "", {});
   b.Add("procedures", std::move(procedures), "", {});
   b.Add("immunizations", std::move(immunizations), "", {});
+
+  // The daily mean of the readings of the 14 days up to the planning date, when there are
+  // at least 3 (a week of wearing the device gives a stable enough mean to set a goal).
+  auto recent_mean = [&](const char* name, const std::vector<Reading>& readings, const char* unit) {
+    const int64_t to = DateMillis(ctx.as_of_), from = to - 13 * int64_t{86400000};
+    double sum = 0;
+    std::vector<std::string> refs;
+    for (const Reading& rd : readings) {
+      if (rd.date.size() < 10) continue;
+      const int64_t t = DateMillis(rd.date);
+      if (t < from || t > to) continue;
+      sum += rd.value;
+      refs.push_back(rd.ref);
+    }
+    if (refs.size() < 3) return;
+    const int64_t mean = std::llround(sum / static_cast<double>(refs.size()));
+    b.Add(name, {Item::Integer(mean)},
+          std::to_string(mean) + " " + unit + " a day over " + std::to_string(refs.size()) +
+              " days to " + ctx.as_of_,
+          refs);
+  };
+  recent_mean("stepsPerDay", steps, "steps");
+  recent_mean("sleepMinutes", sleep_minutes, "minutes of sleep");
 
   for (auto& [name, series] : scores) {
     std::stable_sort(series.begin(), series.end(),
@@ -527,7 +573,9 @@ Result<PatientContext> BuildContext(std::vector<std::string> resources,
                                     "procedures",
                                     "procedureCodes",
                                     "immunizations",
-                                    "vaccineCodes"};
+                                    "vaccineCodes",
+                                    "stepsPerDay",
+                                    "sleepMinutes"};
   ctx.facts_ = b.Take(names);
   for (const Fact& f : ctx.facts_) ctx.eval_.variables.emplace_back(f.name, f.values);
   ctx.eval_.now_millis = DateMillis(ctx.as_of_);

@@ -18,6 +18,8 @@
 //     from assess::ComputeTrajectory when the instrument library is given)
 //   needs (Gravity SDOH category codes: food-insecurity, housing-instability, ...)
 //   smokingStatus (SNOMED code of the latest LOINC 72166-2 Observation)
+//   stepsPerDay, sleepMinutes (integer daily means of the wearable readings LOINC 41950-7
+//     and 93832-4 of the 14 days up to the planning date; absent with fewer than 3)
 //   procedures, immunizations (completed Procedure / Immunization resources, for
 //     date-bounded checks such as "colonoscopy in the last 10 years"), procedureCodes,
 //     vaccineCodes (their codes)

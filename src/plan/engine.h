@@ -78,6 +78,9 @@ Result<Plan> MakePlan(const PathwayLibrary& library, const PatientContext& conte
 // rationale extension).
 std::string ActivityKey(const Recommendation& r);
 
+// The id of a patient's draft (then living) CarePlan: "draft-{patient id}", made a FHIR id.
+std::string DraftCarePlanId(std::string_view patient_id);
+
 // The CarePlan of a plan (used by MakePlan; exposed for tests).
 nlohmann::ordered_json BuildCarePlan(const Plan& plan, const PatientContext& context);
 

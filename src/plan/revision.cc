@@ -109,6 +109,13 @@ Result<Decision> Decide(const ojson& careplan, const DecisionInput& input) {
       }
       found = true;
       chosen_title = title;
+      // The request behind the chosen option becomes active; the others stay proposals.
+      if (option.contains("resource")) {
+        std::string req = option["resource"].value("reference", "");
+        if (ojson* r = req.size() > 1 ? Contained(out.careplan, req.substr(1)) : nullptr) {
+          (*r)["status"] = "active";
+        }
+      }
       option["extension"].push_back({{"url", Ext("chosen")}, {"valueBoolean", true}});
     }
     if (!found)
@@ -162,8 +169,24 @@ Result<Revision> Revise(const ojson& current, const Plan& fresh) {
       if (Agreed(a)) {
         any_agreed = true;
         activities.push_back(a);
-        // Carry the contained resources it references, as they were agreed.
-        for (const std::string& id : LocalReferences(a)) {
+        // Carry the contained resources it references, as they were agreed: its option
+        // group, goals, and the requests behind the group's options.
+        std::vector<std::string> ids = LocalReferences(a);
+        for (size_t i = 0, n = ids.size(); i < n && current.contains("contained"); ++i) {
+          for (const ojson& c : current["contained"]) {
+            if (c.value("id", "") != ids[i] || c.value("resourceType", "") != "RequestGroup") {
+              continue;
+            }
+            for (const ojson& group : c.value("action", ojson::array())) {
+              for (const ojson& option : group.value("action", ojson::array())) {
+                std::string r =
+                    option.contains("resource") ? option["resource"].value("reference", "") : "";
+                if (r.size() > 1 && r[0] == '#') ids.push_back(r.substr(1));
+              }
+            }
+          }
+        }
+        for (const std::string& id : ids) {
           const ojson* agreed = nullptr;
           if (current.contains("contained")) {
             for (const ojson& c : current["contained"]) {
@@ -218,6 +241,23 @@ Result<Revision> Revise(const ojson& current, const Plan& fresh) {
   out.careplan["extension"].push_back(revision);
   RETURN_IF_ERROR(Validate(out.careplan));
   return out;
+}
+
+bool SameProposal(const ojson& stored, const ojson& proposed) {
+  auto substance = [](ojson cp) {
+    cp.erase("meta");
+    cp.erase("created");
+    cp.erase("description");
+    if (cp.contains("extension")) {
+      ojson kept = ojson::array();
+      for (const ojson& e : cp["extension"]) {
+        if (e.value("url", "") != Ext("revision")) kept.push_back(e);
+      }
+      cp["extension"] = kept;
+    }
+    return cp;
+  };
+  return substance(stored) == substance(proposed);
 }
 
 }  // namespace carepath::plan

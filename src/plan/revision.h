@@ -58,4 +58,9 @@ struct Revision {
 
 Result<Revision> Revise(const nlohmann::ordered_json& current, const Plan& fresh);
 
+// Whether a revision says nothing new against the stored CarePlan: equal once `meta`, the
+// `revision` extension and the as-of date (`created`, `description`) are set aside. The
+// living plan writes a new version only when this is false.
+bool SameProposal(const nlohmann::ordered_json& stored, const nlohmann::ordered_json& proposed);
+
 }  // namespace carepath::plan

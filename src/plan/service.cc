@@ -49,6 +49,28 @@ Result<store::WriteResult> SaveProposal(store::Store& store, const PlanContent& 
   return store.Update("CarePlan", id, r.careplan.dump());
 }
 
+Result<LivingRevision> ReviseSavedPlan(store::Store& store, const PlanContent& content,
+                                       std::string_view patient_id, std::string_view as_of) {
+  LivingRevision out;
+  const std::string id = DraftCarePlanId(patient_id);
+  auto stored = store.Read("CarePlan", id);
+  if (!stored) {
+    const ErrorCode c = stored.error().code;
+    if (c == ErrorCode::kNotFound || c == ErrorCode::kGone) return out;
+    return Unexpected(std::move(stored).error());
+  }
+  out.had_plan = true;
+  auto current = nlohmann::ordered_json::parse(stored->body, nullptr, false);
+  if (current.is_discarded()) return Error::Internal("stored CarePlan is not JSON");
+  current.erase("meta");
+  ASSIGN_OR_RETURN(PatientPlan fresh, PlanForPatient(store, content, patient_id, as_of));
+  ASSIGN_OR_RETURN(Revision r, Revise(current, fresh.plan));
+  if (SameProposal(current, r.careplan)) return out;
+  ASSIGN_OR_RETURN(out.written,
+                   store.Update("CarePlan", id, r.careplan.dump(), stored->version));
+  return out;
+}
+
 Result<store::WriteResult> RecordDecision(store::Store& store, std::string_view careplan_id,
                                           const DecisionInput& input) {
   ASSIGN_OR_RETURN(store::StoredResource stored, store.Read("CarePlan", careplan_id));

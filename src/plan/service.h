@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,19 @@ Result<Revision> ProposeRevision(store::Store& store, const PlanContent& content
 // Stores the proposal (ProposeRevision) as CarePlan/<draft id>, a new version when it exists.
 Result<store::WriteResult> SaveProposal(store::Store& store, const PlanContent& content,
                                         std::string_view patient_id, std::string_view as_of);
+
+// The living plan: when the patient has a saved CarePlan/<draft id>, re-plans (ProposeRevision)
+// and stores the revision as a new version, checked against the version read (a decision
+// recorded meanwhile makes it fail with kConflict rather than be overwritten). Nothing is
+// written when there is no saved plan, or when the revision says nothing new
+// (SameProposal): re-running it on unchanged facts writes nothing.
+struct LivingRevision {
+  bool had_plan = false;                     // CarePlan/<draft id> exists
+  std::optional<store::WriteResult> written;  // the new version, when one was written
+};
+Result<LivingRevision> ReviseSavedPlan(store::Store& store,
+                                       const PlanContent& content,
+                                       std::string_view patient_id, std::string_view as_of);
 
 // Records a shared decision on the stored CarePlan/<careplan_id>: updates it (checked
 // against the version read) and creates the Provenance. Returns the new CarePlan version.

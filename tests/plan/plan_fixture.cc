@@ -82,6 +82,18 @@ Vignette& Vignette::Score(const std::string& loinc, int value, const std::string
   return *this;
 }
 
+Vignette& Vignette::Wearable(const std::string& loinc, double value, const std::string& unit,
+                             const std::string& date) {
+  ojson o{{"resourceType", "Observation"}, {"id", Next("wearable")}, {"status", "final"}};
+  o["code"] = {{"coding", {{{"system", "http://loinc.org"}, {"code", loinc}}}}};
+  o["subject"] = Subject();
+  o["effectiveDateTime"] = date;
+  o["valueQuantity"] = {
+      {"value", value}, {"unit", unit}, {"system", "http://unitsofmeasure.org"}, {"code", unit}};
+  resources_.push_back(o.dump());
+  return *this;
+}
+
 Vignette& Vignette::PhqNineItemNine(int item9, const std::string& date) {
   static const char* kCodes[] = {"LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"};
   ojson q{{"resourceType", "QuestionnaireResponse"},

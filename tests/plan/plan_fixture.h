@@ -25,6 +25,9 @@ class Vignette {
   // A PHQ-9 QuestionnaireResponse whose item 9 scores `item9` (0-3).
   Vignette& PhqNineItemNine(int item9, const std::string& date = "2025-06-20");
   Vignette& Hrsn(const std::string& loinc, const std::string& answer_code);
+  // A wearable reading (e.g. LOINC 41950-7 steps, "{count}"; 93832-4 sleep, "h").
+  Vignette& Wearable(const std::string& loinc, double value, const std::string& unit,
+                     const std::string& date);
   Vignette& Pregnant();
   Vignette& Procedure(const std::string& snomed, const std::string& date);
   Vignette& Immunization(const std::string& cvx, const std::string& date);

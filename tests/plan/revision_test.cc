@@ -83,6 +83,76 @@ TEST(LivingPlan, NoResponseProposesStepUpAndKeepsTheAgreedDecision) {
   EXPECT_NE(cp.dump().find("/revision"), std::string::npos);
 }
 
+// The contained resource a local reference "#id" names, or null.
+ojson ContainedRef(const ojson& careplan, const ojson& ref) {
+  const std::string id = ref.value("reference", "").substr(1);
+  for (const ojson& c : careplan["contained"]) {
+    if (c["id"] == id) return c;
+  }
+  return ojson();
+}
+
+TEST(ProposedRequests, EachOptionHasAProposalAndTheChosenOneBecomesActive) {
+  plan::Plan plan = Vignette().Score("44261-6", 18, "2025-01-10").MakePlan();
+  const ojson* a = ActivityByKey(plan.careplan, kDecision);
+  ASSERT_NE(a, nullptr);
+  ojson rg = ContainedRef(plan.careplan, (*a)["reference"]);
+  ASSERT_EQ(rg["resourceType"], "RequestGroup");
+  int medication = 0, service = 0;
+  for (const ojson& option : rg["action"][0]["action"]) {
+    ASSERT_TRUE(option.contains("resource")) << option.dump();
+    ojson req = ContainedRef(plan.careplan, option["resource"]);
+    ASSERT_FALSE(req.is_null()) << option["resource"].dump();
+    EXPECT_EQ(req["intent"], "proposal");
+    EXPECT_EQ(req["status"], "draft");
+    EXPECT_EQ(req["subject"]["reference"], "Patient/vignette");
+    if (req["resourceType"] == "MedicationRequest") ++medication;
+    if (req["resourceType"] == "ServiceRequest") ++service;
+    EXPECT_TRUE(fhir::ValidateResourceJson(req.dump()).has_value()) << req.dump();
+  }
+  EXPECT_GE(medication, 1);  // the antidepressant
+  EXPECT_GE(service, 1);     // the therapies
+  plan::Decision d = DecideCbt(plan);
+  ojson decided_rg = ContainedRef(d.careplan, (*ActivityByKey(d.careplan, kDecision))["reference"]);
+  int active = 0;
+  for (const ojson& option : decided_rg["action"][0]["action"]) {
+    ojson req = ContainedRef(d.careplan, option["resource"]);
+    const bool chosen = option["id"] == "individual-cbt";
+    EXPECT_EQ(req["status"], chosen ? "active" : "draft") << option["id"];
+    if (chosen) {
+      ++active;
+      EXPECT_EQ(req["resourceType"], "ServiceRequest");
+    }
+  }
+  EXPECT_EQ(active, 1);
+  // A revision carries the decided requests as they were agreed.
+  plan::Plan fresh =
+      Vignette().Score("44261-6", 18, "2025-01-10").Score("44261-6", 17, "2025-06-20").MakePlan();
+  auto revised = plan::Revise(d.careplan, fresh);
+  ASSERT_TRUE(revised.has_value()) << revised.error().ToString();
+  ojson kept_rg =
+      ContainedRef(revised->careplan, (*ActivityByKey(revised->careplan, kDecision))["reference"]);
+  for (const ojson& option : kept_rg["action"][0]["action"]) {
+    EXPECT_EQ(ContainedRef(revised->careplan, option["resource"]),
+              ContainedRef(d.careplan, option["resource"]));
+  }
+}
+
+TEST(ProposedRequests, AnExcludedOptionProposesNothing) {
+  plan::Plan plan =
+      Vignette().Condition("http://hl7.org/fhir/sid/icd-10-cm", "F11.20").Pregnant().MakePlan();
+  const ojson* a = ActivityByKey(plan.careplan, "opioid-use-disorder/moud");
+  ASSERT_NE(a, nullptr);
+  ojson rg = ContainedRef(plan.careplan, (*a)["reference"]);
+  bool saw_excluded = false;
+  for (const ojson& option : rg["action"][0]["action"]) {
+    if (option["id"] != "xr-naltrexone") continue;
+    saw_excluded = true;
+    EXPECT_FALSE(option.contains("resource"));
+  }
+  EXPECT_TRUE(saw_excluded);
+}
+
 TEST(LivingPlan, UndecidedProposalsThatNoLongerApplyAreRemoved) {
   plan::Plan first =
       Vignette().Score("44261-6", 18, "2025-01-10").PhqNineItemNine(1, "2025-01-10").MakePlan();

@@ -22,6 +22,14 @@ struct Case {
   std::vector<std::string> in_place;  // recommended as already in place
 };
 
+// Seven daily wearable readings of `loinc` (value, UCUM unit) on days 24-30 of the month
+// `month` (default June 2025, the week before the planning date).
+Vignette Week(Vignette v, const std::string& loinc, double value, const std::string& unit,
+              const std::string& month = "2025-06-") {
+  for (int day = 24; day <= 30; ++day) v.Wearable(loinc, value, unit, month + std::to_string(day));
+  return v;
+}
+
 std::vector<Case> Cases() {
   return {
       {"PhqBelowFiveNoDepressionPathway",
@@ -236,6 +244,37 @@ std::vector<Case> Cases() {
        [] { return Vignette().Condition(kSnomed, "38341003", "resolved"); },
        {},
        {"home-monitoring/home-bp"},
+       {}},
+      // Sleep and activity (content/pathways/sleep-activity.json): 14-day wearable means.
+      // Paluch 2022 / WHO 2020: below 7,000 steps a day, a step goal.
+      {"LowDailyStepsGetAnActivityGoal",
+       [] { return Week(Vignette(), "41950-7", 4200, "{count}"); },
+       {"sleep-activity/activity-goal"},
+       {"sleep-activity/sleep-goal"},
+       {}},
+      // AASM/SRS 2015, CDC: adults sleep 7 or more hours; a 6-hour mean gets a sleep goal.
+      {"ShortSleepGetsASleepGoal",
+       [] { return Week(Vignette(), "93832-4", 6.0, "h"); },
+       {"sleep-activity/sleep-goal"},
+       {"sleep-activity/activity-goal"},
+       {}},
+      // Both met (9,000 steps, 7.5 h): no goal is proposed.
+      {"ActiveAndWellRestedGetNoGoals",
+       [] { return Week(Week(Vignette(), "41950-7", 9000, "{count}"), "93832-4", 7.5, "h"); },
+       {},
+       {"sleep-activity/activity-goal", "sleep-activity/sleep-goal"},
+       {}},
+      // Readings older than 14 days before the planning date do not count.
+      {"OldWearableReadingsAreIgnored",
+       [] { return Week(Vignette(), "41950-7", 3000, "{count}", "2025-05-"); },
+       {},
+       {"sleep-activity/activity-goal"},
+       {}},
+      // The sleep consensus and the step threshold are for adults: not for a 15-year-old.
+      {"MinorWithLowStepsGetsNoAdultGoal",
+       [] { return Week(Vignette("male", "2010-01-01"), "41950-7", 3000, "{count}"); },
+       {},
+       {"sleep-activity/activity-goal"},
        {}},
   };
 }

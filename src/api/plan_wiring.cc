@@ -1,0 +1,37 @@
+// The plan engine's place in the server: its content, loaded once, and the living plan's
+// outbox worker (config plan_worker), which reads and writes through the engine's own door
+// (a GuardedStore for client:plan-engine, purpose TREAT, when auth is on). src/plan/README.md.
+#include <cstdio>
+
+#include "api/context.h"
+
+namespace carepath::api {
+
+const Result<plan::PlanContent>& ApiContext::plan_content() {
+  std::call_once(plan_content_once_, [this] {
+    auto loaded = plan::LoadPlanContent();
+    if (!loaded) {
+      plan_content_ = std::make_unique<const Result<plan::PlanContent>>(
+          Error::Unavailable("plan content does not load: " + loaded.error().message));
+    } else {
+      plan_content_ = std::make_unique<const Result<plan::PlanContent>>(std::move(loaded));
+    }
+  });
+  return *plan_content_;
+}
+
+void ApiContext::InitPlan() {
+  if (!config_->plan_worker) return;
+  // As for the assessment engine: with auth on but access control down, no engine writes.
+  if (config_->auth && access_ == nullptr) return;
+  const Result<plan::PlanContent>& content = plan_content();
+  if (!content) {
+    std::fprintf(stderr, "level=warn event=plan_worker_disabled reason=content\n");
+    return;
+  }
+  auto door = [this](store::Store& inner) { return EngineDoor(inner, "plan"); };
+  plan_worker_ = std::make_unique<plan::PlanWorker>(*timed_store_, &*content, door);
+  plan_worker_->Start(config_->plan_poll_ms);
+}
+
+}  // namespace carepath::api

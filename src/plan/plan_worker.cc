@@ -1,0 +1,135 @@
+// The living plan's outbox worker (plan_worker.h).
+#include "plan/plan_worker.h"
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "fhir/json.h"
+
+namespace carepath::plan {
+namespace {
+
+// The patient a resource belongs to ("" when none is named).
+std::string PatientOf(std::string_view type, std::string_view id, std::string_view body) {
+  if (type == "Patient") return std::string(id);
+  auto doc = json::Document::Parse(body);
+  if (!doc) return "";
+  for (const char* field : {"subject", "patient", "beneficiary"}) {
+    const json::Value* ref = doc->root().Find(field);
+    if (ref == nullptr) continue;
+    const json::Value* r = ref->Find("reference");
+    if (r == nullptr || !r->is_string()) continue;
+    std::string_view s = r->str();
+    if (s.starts_with("Patient/") && s.size() > 8) return std::string(s.substr(8));
+  }
+  return "";
+}
+
+}  // namespace
+
+bool IsPlanInput(std::string_view type) {
+  static constexpr std::array<std::string_view, 10> kInputs = {
+      "Patient", "Observation",       "Condition",           "QuestionnaireResponse",
+      "Flag",    "MedicationRequest", "MedicationStatement", "AllergyIntolerance",
+      "Goal",    "Coverage"};
+  for (std::string_view t : kInputs) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+PlanWorker::PlanWorker(store::Store& store, const PlanContent* content, assess::EngineDoor door,
+                       std::string as_of)
+    : store_(store), content_(content), door_(std::move(door)), as_of_(std::move(as_of)) {}
+
+PlanWorker::~PlanWorker() { Stop(); }
+
+Result<PlanWorkerPass> PlanWorker::RunOnce(int max) {
+  if (content_ == nullptr) {
+    return Error::Unavailable("pathway content is not available; the outbox is not read");
+  }
+  std::unique_ptr<store::Store> door = door_(store_);
+  ASSIGN_OR_RETURN(std::vector<store::Event> events, door->ReadEvents(kPlanOutboxConsumer, max));
+  PlanWorkerPass pass;
+  std::set<std::string> done_patients;
+  int64_t done = 0;  // the seq up to which every event has been handled
+  Status failed;
+  for (const store::Event& e : events) {
+    Status handled = [&]() -> Status {
+      if (!IsPlanInput(e.type)) return Ok();
+      // A delete has no body: its patient is named by the version before it.
+      auto read = e.action == store::EventAction::kDelete ? door->VRead(e.type, e.id, e.version - 1)
+                                                          : door->VRead(e.type, e.id, e.version);
+      if (!read) {
+        const ErrorCode c = read.error().code;
+        if (c == ErrorCode::kNotFound || c == ErrorCode::kGone) return Ok();
+        return Unexpected(std::move(read).error());
+      }
+      const std::string patient = PatientOf(e.type, e.id, read->body);
+      if (patient.empty() || done_patients.count(patient)) return Ok();
+      ASSIGN_OR_RETURN(LivingRevision r, ReviseSavedPlan(*door, *content_, patient, as_of_));
+      done_patients.insert(patient);
+      if (r.had_plan) ++pass.patients;
+      if (r.written) ++pass.revised;
+      return Ok();
+    }();
+    if (!handled) {
+      const ErrorCode c = handled.error().code;
+      // A patient the plan cannot be made for (deleted meanwhile) is not a reason to stop.
+      if (c != ErrorCode::kNotFound && c != ErrorCode::kGone) {
+        failed = std::move(handled);
+        break;
+      }
+    }
+    done = e.seq;
+    ++pass.events;
+  }
+  if (done > 0) RETURN_IF_ERROR(door->Ack(kPlanOutboxConsumer, done));
+  if (!failed) return Unexpected(failed.error());
+  return pass;
+}
+
+void PlanWorker::Start(int poll_ms) {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this, poll_ms] {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      bool busy = false;
+      try {
+        auto pass = RunOnce();
+        if (pass) {
+          busy = pass->events > 0;
+        } else {
+          std::fprintf(stderr, "level=warn event=plan_worker_error code=%s\n",
+                       std::string(Describe(pass.error().code).name).c_str());
+        }
+      } catch (const std::exception& e) {
+        // The worker is one of the exception boundaries (STYLE.md).
+        std::fprintf(stderr, "level=error event=plan_worker_exception what=%s\n", e.what());
+      }
+      lock.lock();
+      if (!busy) cv_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return stop_; });
+    }
+  });
+}
+
+void PlanWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace carepath::plan
