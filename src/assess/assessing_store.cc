@@ -89,7 +89,7 @@ AssessingStore::AssessingStore(store::Store& inner, LibraryHandle library,
       options_(std::move(options)),
       door_(std::move(door)) {}
 
-Result<const Instrument*> AssessingStore::Scorable(const json::Value& response) const {
+Result<const Instrument*> AssessingStore::Scorable(const json::Value& response) {
   if (Str(response, "resourceType") != kResponse) return nullptr;
   std::string_view status = Str(response, "status");
   if (status != "completed" && status != "amended") return nullptr;
@@ -98,7 +98,9 @@ Result<const Instrument*> AssessingStore::Scorable(const json::Value& response) 
         "assessment content is not available: completed responses "
         "cannot be scored, so none are accepted");
   }
-  return InstrumentFor(**library_, response);
+  // An outside Questionnaire is looked up without the caller's guard: it is form content,
+  // not patient data, and its absence only means the response is stored unscored.
+  return ScorableInstrument(**library_, response, inner());
 }
 
 Result<store::WriteResult> AssessingStore::Create(std::string_view type, std::string_view body) {
@@ -135,7 +137,8 @@ Result<store::WriteResult> AssessingStore::WriteAssessed(const Instrument& instr
   ASSIGN_OR_RETURN(json::Document response, json::Document::Parse(body));
   std::unique_ptr<store::Store> door = door_(inner());
   ASSIGN_OR_RETURN(DerivedWrites derived,
-                   PlanDerivedWrites(instrument, response.root(), *door, options_()));
+                   PlanDerivedWrites(instrument, response.root(), *door, options_(),
+                                     &**library_));
   int64_t before = 0;
   if (auto current = inner().Read(kResponse, id)) before = current->version;
   std::vector<std::string> entries;
@@ -202,7 +205,7 @@ Result<std::string> AssessingStore::AssessTransaction(const json::Document& bund
     }
     std::string body = store::SpliceMeta(resource, id, 1, store::NowMicros());
     ASSIGN_OR_RETURN(json::Document with_id, json::Document::Parse(body));
-    auto planned = PlanDerivedWrites(*ins, with_id.root(), *door, options);
+    auto planned = PlanDerivedWrites(*ins, with_id.root(), *door, options, &**library_);
     if (!planned) return Unexpected(AtEntry(std::move(planned).error(), i));
     std::string entry = "{";
     if (const json::Value* full = e.Find("fullUrl"); full != nullptr && full->is_string()) {

@@ -56,7 +56,7 @@ class AssessingStore : public store::ForwardingStore {
 
  private:
   // The instrument for `response`, null when not assessed; kUnavailable without content.
-  Result<const Instrument*> Scorable(const json::Value& response) const;
+  Result<const Instrument*> Scorable(const json::Value& response);
   // Writes `body` (with its id) as type/id plus its derived resources in one transaction.
   Result<store::WriteResult> WriteAssessed(const Instrument& instrument, std::string_view id,
                                            const std::string& body,

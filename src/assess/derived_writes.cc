@@ -5,6 +5,7 @@
 
 #include "assess/follow_up.h"
 #include "assess/json_access.h"
+#include "assess/outside_form.h"
 #include "fhir/validator.h"
 
 namespace carepath::assess {
@@ -115,6 +116,54 @@ const Instrument* InstrumentFor(const InstrumentLibrary& library, const json::Va
   return library.Find(tail.substr(0, tail.find('|')));
 }
 
+namespace {
+
+// The outside Questionnaire a response names, read from `lookup`; nullopt when absent.
+Result<std::optional<json::Document>> OutsideQuestionnaire(const json::Value& response,
+                                                           store::Store& lookup) {
+  std::string_view canonical = Str(response, "questionnaire");
+  if (canonical.empty()) return std::optional<json::Document>();
+  std::string_view url = canonical.substr(0, canonical.find('|'));
+  std::string_view version =
+      canonical.find('|') == std::string_view::npos ? "" : canonical.substr(url.size() + 1);
+  ASSIGN_OR_RETURN(store::SearchResult found,
+                   lookup.Search("Questionnaire", {{"url", std::string(url)}, {"_count", "20"}}));
+  for (const store::StoredResource& q : found.matches) {
+    ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(q.body));
+    if (!version.empty() && Str(doc.root(), "version") != version) continue;
+    return std::optional<json::Document>(std::move(doc));
+  }
+  return std::optional<json::Document>();
+}
+
+Result<std::optional<MappedResponse>> MapIfOutside(const InstrumentLibrary& library,
+                                                   const json::Value& response,
+                                                   store::Store& lookup) {
+  if (InstrumentFor(library, response) != nullptr) return std::optional<MappedResponse>();
+  if (Str(response, "resourceType") != "QuestionnaireResponse") {
+    return std::optional<MappedResponse>();
+  }
+  std::string_view status = Str(response, "status");
+  if (status != "completed" && status != "amended") return std::optional<MappedResponse>();
+  ASSIGN_OR_RETURN(std::optional<json::Document> q, OutsideQuestionnaire(response, lookup));
+  if (!q) return std::optional<MappedResponse>();
+  auto mapped = MapOutsideResponse(library, q->root(), response);
+  if (!mapped) {
+    if (mapped.error().code == ErrorCode::kNotFound) return std::optional<MappedResponse>();
+    return Unexpected(std::move(mapped).error());
+  }
+  return std::optional<MappedResponse>(std::move(mapped).value());
+}
+
+}  // namespace
+
+Result<const Instrument*> ScorableInstrument(const InstrumentLibrary& library,
+                                             const json::Value& response, store::Store& lookup) {
+  if (const Instrument* ins = InstrumentFor(library, response)) return ins;
+  ASSIGN_OR_RETURN(std::optional<MappedResponse> m, MapIfOutside(library, response, lookup));
+  return m ? m->instrument : nullptr;
+}
+
 Result<ojson> CareManagerOf(store::Store& door, std::string_view patient_ref) {
   if (PatientIdOf(patient_ref).empty()) return ojson();
   ASSIGN_OR_RETURN(store::SearchResult teams,
@@ -141,9 +190,16 @@ Result<ojson> CareManagerOf(store::Store& door, std::string_view patient_ref) {
 }
 
 Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json::Value& response,
-                                        store::Store& door, const WiringOptions& options) {
+                                        store::Store& door, const WiringOptions& options,
+                                        const InstrumentLibrary* library) {
   ScoreOptions score_options;
   score_options.crisis_message = options.crisis_message;
+  std::optional<MappedResponse> mapped;
+  if (library != nullptr) {
+    ASSIGN_OR_RETURN(mapped, MapIfOutside(*library, response, door));
+    if (mapped) score_options.not_asked = mapped->not_asked;
+  }
+  const json::Value& scored = mapped ? mapped->response.root() : response;
   std::string subject_ref;
   if (const json::Value* s = response.Find("subject"))
     subject_ref = std::string(Str(*s, "reference"));
@@ -159,7 +215,7 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
   if (score_options.sex != "male" && score_options.sex != "female") score_options.sex.clear();
 
   DerivedWrites out;
-  ASSIGN_OR_RETURN(out.assessment, ScoreWith(instrument, response, score_options));
+  ASSIGN_OR_RETURN(out.assessment, ScoreWith(instrument, scored, score_options));
 
   ojson owner;
   const bool patient_subject = !PatientIdOf(subject_ref).empty();

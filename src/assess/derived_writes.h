@@ -50,6 +50,14 @@ struct WiringOptions {
 // completed/amended QuestionnaireResponse, or its `questionnaire` is not one of ours.
 const Instrument* InstrumentFor(const InstrumentLibrary& library, const json::Value& response);
 
+// As InstrumentFor, and also for a completed response to a Questionnaire from elsewhere
+// (an EHR's or LHC-Forms' PHQ-9) that is stored in `lookup` (found by its canonical url)
+// and maps onto one of ours by code (outside_form.h): that instrument. nullptr when the
+// response is not for scoring; kUnprocessable (with paths in the response) when it fails
+// its own Questionnaire or an answer has no counterpart in ours.
+Result<const Instrument*> ScorableInstrument(const InstrumentLibrary& library,
+                                             const json::Value& response, store::Store& lookup);
+
 struct DerivedWrites {
   Assessment assessment;
   std::vector<std::string> entries;  // transaction Bundle entries (JSON text), PUT each
@@ -59,8 +67,12 @@ struct DerivedWrites {
 // Scores `response` (REQUIRES: it has its id, and InstrumentFor gave `instrument`) and plans
 // the writes above, reading current versions through `door`. Errors: kUnprocessable with
 // the element path for a response that fails its Questionnaire; the store's errors.
+// With `library`, a response to an outside Questionnaire (ScorableInstrument gave
+// `instrument` for it) is mapped onto the instrument and scored like ours; the derived
+// resources still refer to the response as it was stored.
 Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json::Value& response,
-                                        store::Store& door, const WiringOptions& options);
+                                        store::Store& door, const WiringOptions& options,
+                                        const InstrumentLibrary* library = nullptr);
 
 // The care manager of `patient_ref` ("Patient/x"), as a Reference, or null json.
 Result<nlohmann::ordered_json> CareManagerOf(store::Store& door, std::string_view patient_ref);

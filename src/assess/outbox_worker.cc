@@ -65,10 +65,17 @@ Result<bool> OutboxWorker::Handle(store::Store& door, const store::Event& event,
   // A later version has its own event; score each version when its event comes.
   if (current->version != event.version) return false;
   ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(current->body));
-  const Instrument* ins = InstrumentFor(**library_, doc.root());
-  if (ins == nullptr) return false;
+  auto scorable = ScorableInstrument(**library_, doc.root(), door);
+  if (!scorable && scorable.error().code != ErrorCode::kUnprocessable) {
+    return Unexpected(std::move(scorable).error());
+  }
+  if (scorable && *scorable == nullptr) return false;
   const WiringOptions options = options_();
-  auto planned = PlanDerivedWrites(*ins, doc.root(), door, options);
+  // An outside response that does not map onto its instrument is reviewed like one that
+  // fails its Questionnaire.
+  Result<DerivedWrites> planned =
+      scorable ? PlanDerivedWrites(**scorable, doc.root(), door, options, &**library_)
+               : Result<DerivedWrites>(Unexpected(std::move(scorable).error()));
   std::vector<std::string> entries;
   if (!planned) {
     if (planned.error().code != ErrorCode::kUnprocessable) {
