@@ -62,6 +62,10 @@ std::string Build() {
             {"definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}},
            {{"name", "trajectory"}, {"definition", "urn:carepath:operation:trajectory"}}});
     }
+    if (type.name == "Task") {
+      r["operation"] = json::array({{{"name", "monitoring-worklist"},
+                                     {"definition", "urn:carepath:operation:monitoring-worklist"}}});
+    }
     resources.push_back(std::move(r));
   }
   json doc = {
@@ -82,7 +86,9 @@ std::string Build() {
           {{{"name", "validate"},
             {"definition", "http://hl7.org/fhir/OperationDefinition/Resource-validate"}},
            {{"name", "import-ndjson"},
-            {"definition", "urn:carepath:operation:import-ndjson"}}}}}}}};
+            {"definition", "urn:carepath:operation:import-ndjson"}},
+           {{"name", "ingest-readings"},
+            {"definition", "urn:carepath:operation:ingest-readings"}}}}}}}};
   return doc.dump();
 }
 

@@ -64,6 +64,7 @@ const std::vector<std::string_view> kConfigKeys = {
     "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "default_page_size", "max_page_size", "import_batch_size", "auth",
     "assess_worker",  "assess_poll_ms", "plan_worker",       "plan_poll_ms",
+    "monitor_worker", "monitor_poll_ms", "monitor_sweep_s",  "monitor_cache_patients",
     "crisis_message", "task_fallback_owner",
 };
 
@@ -137,6 +138,15 @@ Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_vie
     c.plan_worker = value == "on";
   } else if (key == "plan_poll_ms") {
     return ParseInt(key, value, c.plan_poll_ms, 10, 3600000);
+  } else if (key == "monitor_worker") {
+    if (value != "on" && value != "off") return Error::Invalid(key, "expected on or off");
+    c.monitor_worker = value == "on";
+  } else if (key == "monitor_poll_ms") {
+    return ParseInt(key, value, c.monitor_poll_ms, 10, 3600000);
+  } else if (key == "monitor_sweep_s") {
+    return ParseInt(key, value, c.monitor_sweep_s, 0, 86400);
+  } else if (key == "monitor_cache_patients") {
+    return ParseInt(key, value, c.monitor_cache_patients, 0, 10000000);
   } else if (key == "crisis_message") {
     c.crisis_message = std::string(value);
   } else if (key == "task_fallback_owner") {

@@ -37,6 +37,10 @@ struct ServerConfig {
   int assess_poll_ms = 500;      // outbox worker: pause between passes while idle
   bool plan_worker = true;       // revise saved CarePlans when their inputs change (outbox)
   int plan_poll_ms = 500;        // the plan worker's pause between passes while idle
+  bool monitor_worker = true;    // evaluate monitoring rules on arriving readings (outbox)
+  int monitor_poll_ms = 200;     // the monitor worker's pause between passes while idle
+  int monitor_sweep_s = 300;     // re-evaluate every monitored patient this often; 0: never
+  int monitor_cache_patients = 10000;  // patients' monitoring states kept in memory
 
   // Reloadable on SIGHUP.
   std::string log_level = "info";            // debug | info | warn | error | off

@@ -5,8 +5,9 @@
 // → timed (metrics) → assess::AssessingStore (scoring on write, src/assess/README.md) →
 // the backend. Engines write through a door of their own (EngineDoor()): a GuardedStore
 // for their system actor when auth is on. The assessment outbox worker (config
-// assess_worker) and the living plan's worker (config plan_worker, plan_wiring.cc) run for
-// the life of the context.
+// assess_worker), the living plan's worker (config plan_worker, plan_wiring.cc) and the
+// monitoring worker (config monitor_worker, monitor_wiring.cc) run for the life of the
+// context.
 //
 // Thread-safety: shared by all workers; every member is safe to call concurrently.
 #pragma once
@@ -19,6 +20,8 @@
 #include "api/metrics.h"
 #include "assess/assessing_store.h"
 #include "assess/outbox_worker.h"
+#include "core/background_loop.h"
+#include "monitor/worker.h"
 #include "plan/plan_worker.h"
 #include "store/store.h"
 
@@ -35,8 +38,10 @@ class ApiContext {
     if (config_->auth) InitAccess();
     InitAssess(store);  // assess_wiring.cc
     InitPlan();         // plan_wiring.cc
+    InitMonitor();      // monitor_wiring.cc
   }
   ~ApiContext() {
+    if (monitor_loop_) monitor_loop_->Stop();
     if (plan_worker_) plan_worker_->Stop();
     if (worker_) worker_->Stop();
   }
@@ -85,6 +90,16 @@ class ApiContext {
   // The living plan's outbox worker (null when config plan_worker is off).
   plan::PlanWorker* plan_worker() { return plan_worker_.get(); }
 
+  // Monitoring rules and Open mHealth schemas, loaded once on first use (holds the error
+  // when they could not be loaded). monitor_wiring.cc.
+  const Result<monitor::MonitorContent>& monitor_content();
+  // The monitoring outbox worker (null when config monitor_worker is off).
+  monitor::MonitorWorker* monitor_worker() { return monitor_worker_.get(); }
+  // Asks the monitoring worker to run a pass now (after readings were committed).
+  void WakeMonitor() {
+    if (monitor_loop_) monitor_loop_->Wake();
+  }
+
   // The CapabilityStatement for `base_url`, built once (its content does not depend on
   // the request apart from the implementation url).
   const std::string& CapabilityStatement();
@@ -93,6 +108,7 @@ class ApiContext {
   void InitAccess();
   void InitAssess(store::Store& backend);
   void InitPlan();
+  void InitMonitor();
   static inline thread_local store::Store* request_store_ = nullptr;
   std::shared_ptr<access::AccessService> access_;
   std::string access_error_;
@@ -108,6 +124,10 @@ class ApiContext {
   std::unique_ptr<const Result<plan::PlanContent>> plan_content_;
   std::unique_ptr<assess::OutboxWorker> worker_;  // last: stopped before the stores go
   std::unique_ptr<plan::PlanWorker> plan_worker_;
+  std::once_flag monitor_content_once_;
+  std::unique_ptr<const Result<monitor::MonitorContent>> monitor_content_;
+  std::unique_ptr<monitor::MonitorWorker> monitor_worker_;
+  std::unique_ptr<core::BackgroundLoop> monitor_loop_;  // runs monitor_worker_; stopped first
 };
 
 }  // namespace carepath::api

@@ -4,6 +4,7 @@
 //                         Patient/$everything
 //   handlers_system.cc    metadata, $validate, /healthz, /readyz, /metrics
 //   import.cc             $import-ndjson (a LineSink fed by the session as the body streams)
+//   handlers_monitor.cc   $ingest-readings (a LineSink), Task/$monitoring-worklist
 // Each takes the request (its body already read) and returns the complete response; store
 // errors become an OperationOutcome with the status of core/error.h's table.
 #pragma once
@@ -35,6 +36,8 @@ Response HandleCarePlan(ApiContext&, const Request&, const PathParams&);
 Response HandleCarePlanDecide(ApiContext&, const Request&, const PathParams&);
 // handlers_assess.cc
 Response HandleTrajectory(ApiContext&, const Request&, const PathParams&);
+// handlers_monitor.cc: Task/$monitoring-worklist (and the $ingest-readings sink below)
+Response HandleMonitoringWorklist(ApiContext&, const Request&, const PathParams&);
 
 Response HandleMetadata(ApiContext&, const Request&, const PathParams&);
 Response HandleValidate(ApiContext&, const Request&, const PathParams&);
@@ -43,5 +46,6 @@ Response HandleReadyz(ApiContext&, const Request&, const PathParams&);
 Response HandleMetrics(ApiContext&, const Request&, const PathParams&);
 
 std::unique_ptr<LineSink> MakeImportSink(ApiContext&, const Request&);
+std::unique_ptr<LineSink> MakeReadingSink(ApiContext&, const Request&);
 
 }  // namespace carepath::api

@@ -24,6 +24,8 @@ const std::array kRoutes = {
   Route{"POST",   "",                               "batch-transaction",   HandleBundle,            kFhirJson},
   Route{"GET",    "/_history",                      "history-system",      HandleSystemHistory},
   Route{"POST",   "/$import-ndjson",                "import-ndjson",       nullptr,                 kNdjson,    true,  MakeImportSink},
+  Route{"POST",   "/$ingest-readings",              "ingest-readings",     nullptr,                 kNdjson,    true,  MakeReadingSink},
+  Route{"GET",    "/Task/$monitoring-worklist",     "monitoring-worklist", HandleMonitoringWorklist},
   Route{"GET",    "/Patient/{id}/$everything",      "patient-everything",  HandleEverything},
   Route{"GET",    "/Patient/{id}/$care-plan",       "patient-care-plan",   HandleCarePlan},
   Route{"POST",   "/Patient/{id}/$care-plan",       "patient-care-plan-save", HandleCarePlan},

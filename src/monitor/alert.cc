@@ -91,7 +91,9 @@ void SyncTask(Alert& a, const Rule& rule, int64_t now) {
                    {{"url", "escalationLevel"}, {"valueInteger", a.level}},
                    {{"url", "levelSince"}, {"valueDateTime", FormatInstant(a.level_since)}},
                    {{"url", "occurrences"}, {"valueInteger", a.occurrences}},
-                   {{"url", "lastEvidence"}, {"valueString", a.last_evidence}}}}};
+                   {{"url", "lastEvidence"}, {"valueString", a.last_evidence}},
+                   {{"url", "lastEvidenceTime"},
+                    {"valueDateTime", FormatInstant(a.last_evidence_time)}}}}};
   PutExtension(a.task, std::move(state));
   a.task["status"] = a.task_status;
   const std::string& role = rule.escalation[static_cast<size_t>(a.level)].role;
@@ -123,6 +125,7 @@ Alert OpenAlert(const Rule& rule, const RuleSet& rules, std::string_view patient
   a.created = now;
   a.level_since = now;
   a.last_evidence = why.evidence;
+  a.last_evidence_time = why.time;
   const std::string subject = "Patient/" + a.patient;
   a.flag = {
       {"resourceType", "Flag"},
@@ -222,6 +225,11 @@ Result<Alert> ReadAlert(const ojson& flag, const ojson& task) {
       a.occurrences = e.value("valueInteger", 1);
     } else if (name == "lastEvidence") {
       a.last_evidence = e.value("valueString", "");
+    } else if (name == "lastEvidenceTime") {
+      Result<Instant> t =
+          ParseInstant(e.value("valueDateTime", ""), "Task.extension.lastEvidenceTime");
+      if (!t) return t.error();
+      a.last_evidence_time = t->millis;
     }
   }
   if (!have_rule) return Error::Invalid("Task.extension", "monitoring-alert has no rule");

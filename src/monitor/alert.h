@@ -53,6 +53,9 @@ struct Alert {
   std::optional<int64_t> snooze_until;
   int occurrences = 1;
   std::string last_evidence;
+  // When the last counted evidence happened: a trigger counts as a repeat only when its
+  // evidence is newer, so readings delivered again (after a crash) are never counted twice.
+  int64_t last_evidence_time = 0;
   ojson flag;
   ojson task;
 

@@ -198,9 +198,10 @@ class Run {
         Changed(*open, true, true);
         Decide(*open, "opened", t.text);
         if (!rule.nudge.empty()) nudges_.push_back({Nudge(*open, rule, now_)});
-      } else if (t.evidence != open->last_evidence) {
+      } else if (t.evidence != open->last_evidence && t.time > open->last_evidence_time) {
         open->occurrences += 1;
         open->last_evidence = t.evidence;
+        open->last_evidence_time = t.time;
         SetExplanation(*open, rule, rules_, t);
         SyncTask(*open, rule, now_);
         Changed(*open, true, true);

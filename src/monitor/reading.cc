@@ -98,7 +98,7 @@ Result<double> ValueOf(const json::Value& holder, Metric metric, const std::stri
       unit = Str(q->Find("unit"));
       unit_path = qpath + ".unit";
     }
-    return ToMetricUnit(metric, value, unit, unit_path);
+    return ToMetricUnit(metric, value, unit, unit_path, qpath + ".value");
   }
   if (const json::Value* v = holder.Find("valueInteger")) {
     ASSIGN_OR_RETURN(double value, Number(*v, path + ".valueInteger"));
@@ -190,8 +190,11 @@ std::string HashId(std::string_view prefix, std::string_view text) {
   return std::string(prefix) + buf;
 }
 
-std::string DedupeKey(std::string_view device, int64_t millis, std::string_view code) {
-  std::string key(device);
+std::string DedupeKey(std::string_view patient, std::string_view device, int64_t millis,
+                      std::string_view code) {
+  std::string key(patient);
+  key += '|';
+  key += device;
   key += '|';
   key += FormatInstant(millis);
   key += '|';
@@ -202,7 +205,7 @@ std::string DedupeKey(std::string_view device, int64_t millis, std::string_view 
 std::string ObservationIdFor(std::string_view dedupe_key) { return HashId("rpm-", dedupe_key); }
 
 Result<double> ToMetricUnit(Metric metric, double value, std::string_view unit,
-                            std::string_view path) {
+                            std::string_view path, std::string_view value_path) {
   const MetricInfo& info = Info(metric);
   std::string_view from = UcumSpelling(unit);
   std::optional<double> out;
@@ -217,7 +220,7 @@ Result<double> ToMetricUnit(Metric metric, double value, std::string_view unit,
                                                  std::string(info.name) + " (expected " +
                                                  std::string(info.unit) + ")");
   }
-  return InRange(metric, *out, path);
+  return InRange(metric, *out, value_path.empty() ? path : value_path);
 }
 
 Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
@@ -269,7 +272,8 @@ Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
     r.metric = m;
     r.time = time;
     r.value = value;
-    r.dedupe_key = DedupeKey(device, time.millis, is_panel ? kBloodPressurePanel : Info(m).code);
+    r.dedupe_key =
+        DedupeKey(r.patient, device, time.millis, is_panel ? kBloodPressurePanel : Info(m).code);
     r.observation_id = ObservationIdFor(r.dedupe_key);
     out.push_back(std::move(r));
   };

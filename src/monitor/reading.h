@@ -59,8 +59,11 @@ struct Reading {
   std::string stored_reference;
 };
 
-// `code` is the Observation's code: a blood pressure panel's two readings share one key.
-std::string DedupeKey(std::string_view device, int64_t millis, std::string_view code);
+// `code` is the Observation's code: a blood pressure panel's two readings share one key. The
+// patient is part of the key: two patients' self-reports ("self", no device) at the same
+// second are two readings, never one resource overwritten by the other.
+std::string DedupeKey(std::string_view patient, std::string_view device, int64_t millis,
+                      std::string_view code);
 // A FHIR id ("rpm-" + 16 hex digits of a stable 64-bit hash of the key).
 std::string ObservationIdFor(std::string_view dedupe_key);
 // FNV-1a, 64 bit: stable across platforms and runs (deterministic ids).
@@ -73,7 +76,9 @@ std::string HashId(std::string_view prefix, std::string_view text);
 Result<std::vector<Reading>> NormaliseObservation(const json::Value& observation);
 
 // Converts `value` in `unit` (UCUM code or a common spelling) to the unit of `metric`.
+// kInvalid at `path` (the unit's) for a unit of something else, and at `value_path` (when
+// given, else `path`) for a value outside the metric's plausible range.
 Result<double> ToMetricUnit(Metric metric, double value, std::string_view unit,
-                            std::string_view path);
+                            std::string_view path, std::string_view value_path = {});
 
 }  // namespace carepath::monitor

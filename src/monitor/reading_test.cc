@@ -105,7 +105,7 @@ TEST(Normalise, BloodPressurePanelGivesTwoReadings) {
   EXPECT_EQ((*r)[0].device, "self");
   EXPECT_EQ((*r)[0].time.tz_minutes, 120);
   EXPECT_EQ(FormatInstant((*r)[0].time.millis), "2026-03-01T05:00:00Z");
-  EXPECT_EQ((*r)[0].dedupe_key, "self|2026-03-01T05:00:00Z|85354-9");
+  EXPECT_EQ((*r)[0].dedupe_key, "p1|self|2026-03-01T05:00:00Z|85354-9");
   EXPECT_EQ((*r)[0].observation_id, (*r)[1].observation_id);  // one stored Observation
 }
 
@@ -146,6 +146,21 @@ TEST(Normalise, DuplicatesShareKeyAndIdWhateverTheirSpelling) {
       Normalise(Quantity("29463-7", "80", R"("unit":"kg")", "2026-03-01T07:00:01Z"));
   EXPECT_NE((*a)[0].observation_id, (*c)[0].observation_id);
   EXPECT_EQ((*a)[0].observation_id.size(), 20u);
+}
+
+TEST(Normalise, TwoPatientsSelfReportingAtOneSecondAreTwoReadings) {
+  // Self-reports have no device ("self"): the patient keeps them apart. (Found by the
+  // replay through the store: every patient's 20:00 mood was one resource.)
+  auto mood = [](const std::string& patient) {
+    return R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/self-report","code":"mood"}]},"subject":{"reference":"Patient/)" +
+           patient + R"("},"effectiveDateTime":"2026-03-01T20:00:00-05:00","valueInteger":6})";
+  };
+  Result<std::vector<Reading>> a = Normalise(mood("p1"));
+  Result<std::vector<Reading>> b = Normalise(mood("p2"));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  EXPECT_EQ((*a)[0].device, "self");
+  EXPECT_NE((*a)[0].observation_id, (*b)[0].observation_id);
 }
 
 TEST(Normalise, EnteredInErrorIsNoReading) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "fhir/json.h"
 #include "fhir/validator.h"
@@ -12,6 +13,9 @@ namespace {
 
 constexpr std::string_view kWatermarkUrl =
     "https://carepath.example/fhir/StructureDefinition/monitoring-watermark";
+
+constexpr std::string_view kMonitorSystem = "https://carepath.example/fhir/CodeSystem/monitoring";
+constexpr std::string_view kWatermarkCode = "evaluation-watermark";
 
 std::string WatermarkId(std::string_view patient) { return HashId("monitor-", patient); }
 
@@ -45,18 +49,16 @@ Result<int64_t> ReadWatermark(store::Store& store, std::string_view patient) {
   return 0;
 }
 
-Result<store::WriteResult> WriteWatermark(store::Store& store, std::string_view patient,
-                                          int64_t us) {
+store::ImportItem WatermarkItem(std::string_view patient, int64_t us) {
   const std::string id = WatermarkId(patient);
   ojson b = {
       {"resourceType", "Basic"},
       {"id", id},
       {"extension", ojson::array({{{"url", kWatermarkUrl}, {"valueString", std::to_string(us)}}})},
       {"code",
-       {{"coding", ojson::array({{{"system", "https://carepath.example/fhir/CodeSystem/monitoring"},
-                                  {"code", "evaluation-watermark"}}})}}},
+       {{"coding", ojson::array({{{"system", std::string(kMonitorSystem)}, {"code", std::string(kWatermarkCode)}}})}}},
       {"subject", {{"reference", "Patient/" + std::string(patient)}}}};
-  return store.Update("Basic", id, b.dump());
+  return {"Basic", id, b.dump()};
 }
 
 }  // namespace
@@ -76,75 +78,79 @@ Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_d
   return c;
 }
 
-namespace {
-
-// A reading's Device is registered to its patient on first sight; a Device registered to
-// another patient cannot send this patient's readings.
-Status RegisterDevice(store::Store& store, const Reading& r) {
-  if (r.device.rfind("Device/", 0) != 0) return Ok();
-  const std::string id = r.device.substr(7);
-  const std::string patient = "Patient/" + r.patient;
+Status RegisterDevice(store::Store& store, std::string_view device, std::string_view patient_id) {
+  if (!device.starts_with("Device/")) return Ok();
+  const std::string id(device.substr(7));
+  const std::string patient = "Patient/" + std::string(patient_id);
   Result<store::StoredResource> d = store.Read("Device", id);
   if (d) {
-    ojson device = ojson::parse(d->body, nullptr, false);
+    ojson stored = ojson::parse(d->body, nullptr, false);
     const std::string owner =
-        device.contains("patient") ? device["patient"].value("reference", "") : "";
+        stored.contains("patient") ? stored["patient"].value("reference", "") : "";
     if (!owner.empty() && owner != patient) {
       return Error::Unprocessable("Observation.device",
-                                  r.device + " is registered to another patient");
+                                  std::string(device) + " is registered to another patient");
     }
     return Ok();
   }
   if (d.error().code != ErrorCode::kNotFound && d.error().code != ErrorCode::kGone)
     return d.error();
-  ojson device = {{"resourceType", "Device"},
-                  {"id", id},
-                  {"status", "active"},
-                  {"patient", {{"reference", patient}}}};
-  Result<store::WriteResult> w = store.Update("Device", id, device.dump());
+  ojson created = {{"resourceType", "Device"},
+                   {"id", id},
+                   {"status", "active"},
+                   {"patient", {{"reference", patient}}}};
+  Result<store::WriteResult> w = store.Update("Device", id, created.dump());
   if (!w) return w.error();
   return Ok();
 }
 
-}  // namespace
-
-Result<store::WriteResult> IngestObservation(store::Store& store, const MonitorContent&,
-                                             std::string_view observation_json) {
+Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
   ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(observation_json));
   RETURN_IF_ERROR(fhir::ValidateResource(doc.root(), {}));
   ASSIGN_OR_RETURN(std::vector<Reading> readings, NormaliseObservation(doc.root()));
   if (readings.empty()) return Error::Unprocessable("Observation.status", "not a usable reading");
-  RETURN_IF_ERROR(RegisterDevice(store, readings[0]));
   ojson obs = ojson::parse(observation_json);
   obs["id"] = readings[0].observation_id;
   obs.erase("meta");
-  return store.Update("Observation", readings[0].observation_id, obs.dump());
+  PreparedReading p;
+  p.id = readings[0].observation_id;
+  p.body = obs.dump();
+  p.patient = readings[0].patient;
+  if (readings[0].device.starts_with("Device/")) p.device = readings[0].device;
+  return p;
+}
+
+Result<PreparedReading> PrepareDataPoint(const MonitorContent& content,
+                                         std::string_view data_point_json,
+                                         std::string_view patient_id, std::string_view device) {
+  nlohmann::json dp = nlohmann::json::parse(data_point_json, nullptr, false);
+  if (dp.is_discarded()) return Error::Invalid("", "not JSON");
+  ASSIGN_OR_RETURN(ojson obs, content.omh.ToObservation(dp, patient_id, device));
+  return PrepareObservation(obs.dump());
+}
+
+Result<store::WriteResult> IngestObservation(store::Store& store, const MonitorContent&,
+                                             std::string_view observation_json) {
+  ASSIGN_OR_RETURN(PreparedReading p, PrepareObservation(observation_json));
+  RETURN_IF_ERROR(RegisterDevice(store, p.device, p.patient));
+  return store.Update("Observation", p.id, p.body);
 }
 
 Result<store::WriteResult> IngestDataPoint(store::Store& store, const MonitorContent& content,
                                            std::string_view data_point_json,
                                            std::string_view patient_id, std::string_view device) {
-  nlohmann::json dp = nlohmann::json::parse(data_point_json, nullptr, false);
-  if (dp.is_discarded()) return Error::Invalid("", "not JSON");
-  ASSIGN_OR_RETURN(ojson obs, content.omh.ToObservation(dp, patient_id, device));
-  return IngestObservation(store, content, obs.dump());
+  ASSIGN_OR_RETURN(PreparedReading p,
+                   PrepareDataPoint(content, data_point_json, patient_id, device));
+  RETURN_IF_ERROR(RegisterDevice(store, p.device, p.patient));
+  return store.Update("Observation", p.id, p.body);
 }
 
-Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& content,
-                                   std::string_view patient_id, int64_t now_millis, bool write) {
-  RETURN_IF_ERROR(store.Read("Patient", patient_id));
-  const std::string subject = "Patient/" + std::string(patient_id);
-  PatientRun run;
-  ASSIGN_OR_RETURN(int64_t watermark, ReadWatermark(store, patient_id));
+namespace {
 
-  // Observations of the retained days (one more for time zones).
-  const int64_t since = now_millis - int64_t{content.rules.RetainedDays() + 1} * 86400000;
-  ASSIGN_OR_RETURN(std::vector<store::StoredResource> stored,
-                   SearchAll(store, "Observation",
-                             {{"subject", subject}, {"date", "ge" + FormatInstant(since)}}));
-  EvaluationInput in;
-  in.state = PatientState(std::string(patient_id));
-  in.now = now_millis;
+// Adds the readings of stored Observations to `in`: those the watermark says were evaluated
+// before to the history, the others as new. Returns the newest lastUpdated seen.
+int64_t AddStored(const std::vector<store::StoredResource>& stored, int64_t watermark,
+                  EvaluationInput& in, PatientRun& run) {
   int64_t newest = watermark;
   for (const store::StoredResource& r : stored) {
     ++run.observations_read;
@@ -158,9 +164,46 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
     const bool old = r.last_updated_us <= watermark;
     newest = std::max(newest, r.last_updated_us);
     for (Reading& x : *readings) {
+      if (x.patient != in.state.patient()) continue;
       x.stored_reference = "Observation/" + r.id;
       (old ? in.history : in.readings).push_back(std::move(x));
     }
+  }
+  return newest;
+}
+
+}  // namespace
+
+Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& content,
+                                   std::string_view patient_id, int64_t now_millis,
+                                   const EvaluateOptions& options) {
+  RETURN_IF_ERROR(store.Read("Patient", patient_id));
+  const std::string subject = "Patient/" + std::string(patient_id);
+  PatientRun run;
+  ASSIGN_OR_RETURN(int64_t watermark, ReadWatermark(store, patient_id));
+
+  EvaluationInput in;
+  in.now = now_millis;
+  int64_t newest = watermark;
+  std::optional<PatientState> cached;
+  if (options.cache != nullptr && options.arrived != nullptr) {
+    cached = options.cache->Take(patient_id, watermark);
+  }
+  if (cached) {
+    // Readings the state already holds come back as duplicates (dedupe keys), so an
+    // Observation that was also read by the rebuild that made this state counts once.
+    in.state = std::move(*cached);
+    newest = AddStored(*options.arrived, watermark, in, run);
+    for (Reading& r : in.history) in.readings.push_back(std::move(r));
+    in.history.clear();
+  } else {
+    in.state = PatientState(std::string(patient_id));
+    // Observations of the retained days (one more for time zones).
+    const int64_t since = now_millis - int64_t{content.rules.RetainedDays() + 1} * 86400000;
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> stored,
+                     SearchAll(store, "Observation",
+                               {{"subject", subject}, {"date", "ge" + FormatInstant(since)}}));
+    newest = AddStored(stored, watermark, in, run);
   }
   ASSIGN_OR_RETURN(std::vector<store::StoredResource> plans,
                    SearchAll(store, "CarePlan", {{"subject", subject}, {"status", "active"}}));
@@ -188,15 +231,48 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
             [](const Alert& a, const Alert& b) { return a.id < b.id; });
 
   run.result = Evaluate(std::move(in), content.rules);
-  if (!write) return run;
-  for (const Write& w : run.result.writes) {
-    ojson body = w.resource;
-    body.erase("meta");
-    ASSIGN_OR_RETURN(store::WriteResult wr, store.Update(w.type(), w.id(), body.dump()));
-    run.written.push_back(std::move(wr));
+  if (!options.write) return run;
+  // The alerts of one evaluation in one transaction, then the watermark: a crash between
+  // the two re-evaluates the same readings, which rewrites the same alerts (deterministic
+  // ids, evidence already recorded): at least once, never doubled.
+  if (!run.result.writes.empty()) {
+    std::vector<store::ImportItem> items;
+    for (const Write& w : run.result.writes) {
+      ojson body = w.resource;
+      body.erase("meta");
+      items.push_back({w.type(), w.id(), body.dump()});
+    }
+    ASSIGN_OR_RETURN(std::vector<Result<store::WriteResult>> written, store.ImportBatch(items));
+    for (Result<store::WriteResult>& w : written) {
+      if (!w) return Unexpected(std::move(w).error());
+      run.written.push_back(std::move(*w));
+    }
   }
-  if (newest != watermark) RETURN_IF_ERROR(WriteWatermark(store, patient_id, newest));
+  if (newest != watermark) {
+    if (options.deferred_watermarks != nullptr) {
+      options.deferred_watermarks->push_back(WatermarkItem(patient_id, newest));
+    } else {
+      RETURN_IF_ERROR(store.Update("Basic", WatermarkId(patient_id),
+                                   WatermarkItem(patient_id, newest).body));
+    }
+  }
+  if (options.cache != nullptr) options.cache->Put(patient_id, newest, run.result.state);
   return run;
+}
+
+Result<std::vector<std::string>> MonitoredPatients(store::Store& store) {
+  ASSIGN_OR_RETURN(std::vector<store::StoredResource> marks,
+                   SearchAll(store, "Basic", {{"code", std::string(kMonitorSystem) + "|" +
+                                                           std::string(kWatermarkCode)}}));
+  std::vector<std::string> out;
+  for (const store::StoredResource& m : marks) {
+    ojson b = ojson::parse(m.body, nullptr, false);
+    if (b.is_discarded() || !b.contains("subject")) continue;
+    const std::string ref = b["subject"].value("reference", "");
+    if (ref.starts_with("Patient/") && ref.size() > 8) out.push_back(ref.substr(8));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Result<std::vector<WorklistEntry>> Worklist(store::Store& store, std::string_view role) {

@@ -28,6 +28,7 @@
 #include "monitor/engine.h"
 #include "monitor/openmhealth.h"
 #include "monitor/rules.h"
+#include "monitor/state_cache.h"
 #include "store/store.h"
 
 namespace carepath::monitor {
@@ -39,6 +40,25 @@ struct MonitorContent {
 
 // content_dir/monitoring and content_dir/openmhealth; empty: FindContentDirectory.
 Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_dir = {});
+
+// An Observation ready to store: valid R4, a usable reading, under the id of its dedupe key
+// (reading.h) with `meta` removed, so the same reading sent twice is one resource.
+struct PreparedReading {
+  std::string id;       // Observation id
+  std::string body;     // the JSON to store
+  std::string patient;  // Patient id
+  std::string device;   // "Device/<id>", or empty (self-reported)
+};
+// kInvalid with the element path; kNotSupported when its code is not a monitored metric.
+Result<PreparedReading> PrepareObservation(std::string_view observation_json);
+// Validates an Open mHealth data point and maps it (openmhealth.h) to a prepared reading.
+Result<PreparedReading> PrepareDataPoint(const MonitorContent& content,
+                                         std::string_view data_point_json,
+                                         std::string_view patient_id, std::string_view device);
+// Registers `device` ("Device/<id>"; anything else is not checked) as a Device linked to
+// the patient on first sight. kUnprocessable (Observation.device) when it is registered to
+// another patient.
+Status RegisterDevice(store::Store& store, std::string_view device, std::string_view patient_id);
 
 // Validates (R4 and monitoring rules) and stores one Observation. Its Device (a "Device/<id>"
 // reference) is registered as a Device linked to the patient on first sight. kInvalid with the
@@ -58,10 +78,34 @@ struct PatientRun {
   int observations_skipped = 0;  // not a monitored metric, or not valid as a reading
 };
 
-// REQUIRES: the Patient exists (kNotFound otherwise). `write`: false evaluates only.
+struct EvaluateOptions {
+  bool write = true;  // false: evaluate only
+  // The state of earlier runs in this process (state_cache.h), used when the stored
+  // watermark says no one else evaluated the patient since, so only `arrived` is read.
+  // Null: the state is rebuilt from the store.
+  StateCache* cache = nullptr;
+  // The Observations that arrived since the last run (from the outbox). Only read with a
+  // cache hit; without one the retained days are searched and these are among them.
+  const std::vector<store::StoredResource>* arrived = nullptr;
+  // When set, the watermark write is appended here instead of written, for the caller to
+  // commit with others (the worker writes a pass's watermarks in one transaction, after the
+  // alerts; a watermark lost in a crash only re-evaluates readings, which is idempotent).
+  std::vector<store::ImportItem>* deferred_watermarks = nullptr;
+};
+
+// REQUIRES: the Patient exists (kNotFound otherwise).
 Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& content,
                                    std::string_view patient_id, int64_t now_millis,
-                                   bool write = true);
+                                   const EvaluateOptions& options);
+inline Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& content,
+                                          std::string_view patient_id, int64_t now_millis,
+                                          bool write = true) {
+  return EvaluatePatient(store, content, patient_id, now_millis, EvaluateOptions{write});
+}
+
+// The patients evaluated before (those with a watermark), sorted: whom a clock-driven sweep
+// re-evaluates for what happens without new readings.
+Result<std::vector<std::string>> MonitoredPatients(store::Store& store);
 
 // The open monitoring alerts of every patient (Tasks with a monitoring-rule code that are not
 // closed), for one care-team role or all when `role` is empty, sorted by SortWorklist.

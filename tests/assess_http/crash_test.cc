@@ -5,11 +5,6 @@
 //  2. while its outbox worker is scoring responses that `carepath import` loaded: after a
 //     restart the worker finishes, and each response has its Flag and Task exactly once.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +17,7 @@
 #include <vector>
 
 #include "../http/http_client.h"
+#include "../http/serve_process.h"
 #include "assess_http.h"
 #include "store/store.h"
 
@@ -32,85 +28,11 @@ using http_test::Call;
 using http_test::HttpResponse;
 using nlohmann::json;
 
-std::string TempDir() {
-  std::string templ =
-      (std::filesystem::temp_directory_path() / "carepath-assess-crash-XXXXXX").string();
-  char* dir = ::mkdtemp(templ.data());
-  return dir == nullptr ? std::string() : std::string(dir);
-}
+using http_test::ServeProcess;
+using http_test::Spawn;
+using http_test::Wait;
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Runs `carepath args...` with output to `log`; returns the pid.
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::fflush(stdout);  // the child must not repeat what is buffered
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  ::setenv("CAREPATH_CONTENT", CAREPATH_SOURCE_DIR "/content", 1);
-  ::setenv("CAREPATH_ASSESS_POLL_MS", "20", 1);
-  ::setenv("CAREPATH_ACCESS_LOG", (log + ".access").c_str(), 1);
-  FILE* out = std::freopen(log.c_str(), "a", stdout);
-  if (out != nullptr) ::dup2(::fileno(stdout), 2);
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(CAREPATH_BINARY));
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execv(CAREPATH_BINARY, argv.data());
-  ::_exit(127);
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-class ServeProcess {
- public:
-  ServeProcess(const std::string& db, const std::string& log) : port_(FreePort()) {
-    pid_ = Spawn({"serve", "--db", db, "--port", std::to_string(port_)}, log);
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      Wait(pid_);
-    }
-  }
-  bool WaitReady() const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (Call(port_, "GET", "/healthz").status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  void KillNine() {
-    ASSERT_EQ(::kill(pid_, SIGKILL), 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid_, &status, 0), pid_);
-    EXPECT_TRUE(WIFSIGNALED(status));
-    pid_ = -1;
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  uint16_t port_;
-  pid_t pid_ = -1;
-};
+std::string TempDir() { return http_test::CrashTempDir("assess-crash"); }
 
 int64_t Count(store::Store& db, const std::string& type, const std::string& param,
               const std::string& value, const std::string& priority = "") {

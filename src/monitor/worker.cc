@@ -1,0 +1,180 @@
+#include "monitor/worker.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "fhir/json.h"
+#include "monitor/rules.h"
+
+namespace carepath::monitor {
+namespace {
+
+std::string PatientIn(const json::Value& root, const char* field) {
+  const json::Value* ref = root.Find(field);
+  if (ref == nullptr) return "";
+  const json::Value* r = ref->Find("reference");
+  if (r == nullptr || !r->is_string()) return "";
+  std::string_view s = r->str();
+  if (s.starts_with("Patient/") && s.size() > 8) return std::string(s.substr(8));
+  return "";
+}
+
+bool IsAlertTask(const json::Value& root) {
+  const json::Value* code = root.Find("code");
+  const json::Value* coding = code != nullptr ? code->Find("coding") : nullptr;
+  if (coding == nullptr || coding->items().empty()) return false;
+  const json::Value* system = coding->items()[0].Find("system");
+  return system != nullptr && system->is_string() && system->str() == kRuleSystem;
+}
+
+bool Missing(const Error& e) { return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kGone; }
+
+// What one pass knows about one patient.
+struct PatientWork {
+  int64_t first_seq = 0;
+  std::vector<store::StoredResource> arrived;
+  std::unordered_map<std::string, size_t> by_id;  // Observation id -> index in arrived
+  bool rebuild = false;
+};
+
+}  // namespace
+
+MonitorWorker::MonitorWorker(store::Store& store, const MonitorContent* content, Door door,
+                             Clock clock, size_t cache_patients)
+    : store_(store),
+      content_(content),
+      door_(std::move(door)),
+      clock_(std::move(clock)),
+      cache_(cache_patients) {}
+
+int64_t MonitorWorker::Now() const {
+  if (clock_) return clock_();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<MonitorPass> MonitorWorker::RunOnce(int max) {
+  if (content_ == nullptr) {
+    return Error::Unavailable("monitoring content is not available; the outbox is not read");
+  }
+  std::unique_ptr<store::Store> door = door_ ? door_(store_) : nullptr;
+  store::Store& s = door ? *door : store_;
+  ASSIGN_OR_RETURN(std::vector<store::Event> events, s.ReadEvents(kMonitorOutboxConsumer, max));
+  MonitorPass pass;
+  if (events.empty()) return pass;
+
+  std::map<std::string, PatientWork> work;
+  for (const store::Event& e : events) {
+    const bool obs = e.type == "Observation";
+    if (!obs && e.type != "CarePlan" && e.type != "Task") continue;
+    const bool deleted = e.action == store::EventAction::kDelete;
+    // A delete names its patient in the version before it; otherwise the resource as it is
+    // now (several events of one Observation in a pass are one reading).
+    Result<store::StoredResource> read =
+        deleted ? s.VRead(e.type, e.id, e.version - 1) : s.Read(e.type, e.id);
+    if (!read) {
+      if (Missing(read.error())) continue;
+      return Unexpected(std::move(read).error());
+    }
+    Result<json::Document> doc = json::Document::Parse(read->body);
+    if (!doc) continue;
+    if (e.type == "Task" && !IsAlertTask(doc->root())) continue;
+    const std::string patient =
+        PatientIn(doc->root(), e.type == "Task" ? "for" : "subject");
+    if (patient.empty()) continue;
+    PatientWork& w = work[patient];
+    if (w.first_seq == 0) w.first_seq = e.seq;
+    if (!obs) continue;
+    if (deleted) {
+      w.rebuild = true;
+      continue;
+    }
+    auto [it, fresh] = w.by_id.emplace(read->id, w.arrived.size());
+    if (fresh) {
+      w.arrived.push_back(std::move(*read));
+    } else {
+      w.arrived[it->second] = std::move(*read);
+    }
+  }
+
+  // Patients in the order of their first event, so a failure acknowledges a prefix.
+  std::vector<std::pair<int64_t, const std::string*>> order;
+  for (const auto& [patient, w] : work) order.push_back({w.first_seq, &patient});
+  std::sort(order.begin(), order.end());
+
+  const int64_t now = Now();
+  std::vector<store::ImportItem> watermarks;
+  int64_t stop_before = 0;  // the first event of the patient that failed (0: none failed)
+  Status failed;
+  for (const auto& [first_seq, patient] : order) {
+    PatientWork& w = work[*patient];
+    if (w.rebuild) cache_.Erase(*patient);
+    const int64_t hits = cache_.hits();
+    EvaluateOptions options;
+    options.cache = &cache_;
+    options.arrived = &w.arrived;
+    options.deferred_watermarks = &watermarks;
+    Result<PatientRun> run = EvaluatePatient(s, *content_, *patient, now, options);
+    if (!run) {
+      if (Missing(run.error())) continue;  // readings of a patient that does not exist
+      failed = Unexpected(std::move(run).error());
+      stop_before = first_seq;
+      break;
+    }
+    ++pass.patients;
+    pass.readings += static_cast<int64_t>(w.arrived.size());
+    pass.written += static_cast<int64_t>(run->written.size());
+    pass.cache_hits += cache_.hits() - hits;
+  }
+  if (!watermarks.empty()) {
+    Result<std::vector<Result<store::WriteResult>>> written = s.ImportBatch(watermarks);
+    if (!written) {
+      // Nothing of this pass is acknowledged; the states cached with these watermarks no
+      // longer match the store, so the next pass rebuilds them.
+      return Unexpected(std::move(written).error());
+    }
+    for (Result<store::WriteResult>& r : *written) {
+      if (!r) return Unexpected(std::move(r).error());
+    }
+  }
+  int64_t done = 0;
+  for (const store::Event& e : events) {
+    if (stop_before != 0 && e.seq >= stop_before) break;
+    done = e.seq;
+    ++pass.events;
+  }
+  if (done > 0) RETURN_IF_ERROR(s.Ack(kMonitorOutboxConsumer, done));
+  if (!failed) return Unexpected(failed.error());
+  return pass;
+}
+
+Result<SweepPass> MonitorWorker::Sweep() {
+  if (content_ == nullptr) return Error::Unavailable("monitoring content is not available");
+  std::unique_ptr<store::Store> door = door_ ? door_(store_) : nullptr;
+  store::Store& s = door ? *door : store_;
+  ASSIGN_OR_RETURN(std::vector<std::string> patients, MonitoredPatients(s));
+  SweepPass pass;
+  const int64_t now = Now();
+  const std::vector<store::StoredResource> none;
+  for (const std::string& patient : patients) {
+    EvaluateOptions options;
+    options.cache = &cache_;
+    options.arrived = &none;
+    Result<PatientRun> run = EvaluatePatient(s, *content_, patient, now, options);
+    if (!run) {
+      if (Missing(run.error())) continue;
+      return Unexpected(std::move(run).error());
+    }
+    ++pass.patients;
+    pass.written += static_cast<int64_t>(run->written.size());
+  }
+  return pass;
+}
+
+}  // namespace carepath::monitor
