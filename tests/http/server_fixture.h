@@ -42,6 +42,9 @@ inline api::ServerConfig TestConfig(const std::string& dir) {
   config.import_batch_size = 50;
   config.cors_origins = {"https://app.example"};
   config.access_log = dir + "/access.log";
+  // The re-assessment sweep runs as of the real clock; tests that use it run it themselves
+  // with a date (ApiContext::assess_sweep()).
+  config.assess_sweep_minutes = 0;
   return config;
 }
 
