@@ -1,6 +1,6 @@
 // The assessment engine's place in the server's store chain (context.h): the instrument
-// content, the engine's door, the AssessingStore under the timed store, and the outbox
-// worker. src/assess/README.md explains the choice.
+// content, the engine's door, the AssessingStore under the timed store, the outbox
+// worker and the re-assessment sweep. src/assess/README.md explains the choice.
 #include "access/service.h"
 #include "api/context.h"
 
@@ -55,6 +55,12 @@ void ApiContext::InitAssess(store::Store& backend) {
   if (config_->assess_worker && door_ok) {
     worker_ = std::make_unique<assess::OutboxWorker>(*timed_store_, instruments_, options, door);
     worker_->Start(config_->assess_poll_ms);
+  }
+  if (door_ok) {
+    sweep_ = std::make_unique<assess::ReassessmentSweep>(*timed_store_, instruments_, options, door);
+    if (config_->assess_sweep_minutes > 0) {
+      sweep_->Start(std::chrono::minutes(config_->assess_sweep_minutes));
+    }
   }
 }
 

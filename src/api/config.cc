@@ -63,7 +63,7 @@ const std::vector<std::string_view> kConfigKeys = {
     "max_header_bytes", "max_url_bytes", "max_query_params", "max_connections",
     "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "default_page_size", "max_page_size", "import_batch_size", "auth",
-    "assess_worker",  "assess_poll_ms", "plan_worker",       "plan_poll_ms",
+    "assess_worker",  "assess_poll_ms", "assess_sweep_minutes", "plan_worker", "plan_poll_ms",
     "monitor_worker", "monitor_poll_ms", "monitor_sweep_s",  "monitor_cache_patients",
     "crisis_message", "task_fallback_owner",
 };
@@ -133,6 +133,8 @@ Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_vie
     c.assess_worker = value == "on";
   } else if (key == "assess_poll_ms") {
     return ParseInt(key, value, c.assess_poll_ms, 10, 3600000);
+  } else if (key == "assess_sweep_minutes") {
+    return ParseInt(key, value, c.assess_sweep_minutes, 0, 7 * 24 * 60);
   } else if (key == "plan_worker") {
     if (value != "on" && value != "off") return Error::Invalid(key, "expected on or off");
     c.plan_worker = value == "on";

@@ -35,6 +35,7 @@ struct ServerConfig {
   bool auth = false;             // access control + audit (src/access); off keeps the demo open
   bool assess_worker = true;     // score imported QuestionnaireResponses from the outbox
   int assess_poll_ms = 500;      // outbox worker: pause between passes while idle
+  int assess_sweep_minutes = 60; // re-assessment sweep (assess/sweep.h) period; 0: off
   bool plan_worker = true;       // revise saved CarePlans when their inputs change (outbox)
   int plan_poll_ms = 500;        // the plan worker's pause between passes while idle
   bool monitor_worker = true;    // evaluate monitoring rules on arriving readings (outbox)

@@ -64,5 +64,19 @@ TEST(ServerConfigLoading, ReloadTakesOnlyReloadableKeys) {
   EXPECT_EQ(running.log_level, "warn");
 }
 
+TEST(ServerConfigLoading, AssessSweepMinutes) {
+  ServerConfig c;
+  EXPECT_EQ(c.assess_sweep_minutes, 60);
+  ASSERT_TRUE(SetConfigValue(c, "assess-sweep-minutes", "0").has_value());  // off
+  EXPECT_EQ(c.assess_sweep_minutes, 0);
+  ::setenv("CAREPATH_ASSESS_SWEEP_MINUTES", "15", 1);
+  ASSERT_TRUE(ApplyEnvironment(c).has_value());
+  ::unsetenv("CAREPATH_ASSESS_SWEEP_MINUTES");
+  EXPECT_EQ(c.assess_sweep_minutes, 15);
+  EXPECT_FALSE(SetConfigValue(c, "assess_sweep_minutes", "-1").has_value());
+  EXPECT_FALSE(SetConfigValue(c, "assess_sweep_minutes", "20000").has_value());  // > a week
+  EXPECT_EQ(c.assess_sweep_minutes, 15);
+}
+
 }  // namespace
 }  // namespace carepath::api

@@ -5,9 +5,9 @@
 // → timed (metrics) → assess::AssessingStore (scoring on write, src/assess/README.md) →
 // the backend. Engines write through a door of their own (EngineDoor()): a GuardedStore
 // for their system actor when auth is on. The assessment outbox worker (config
-// assess_worker), the living plan's worker (config plan_worker, plan_wiring.cc) and the
-// monitoring worker (config monitor_worker, monitor_wiring.cc) run for the life of the
-// context.
+// assess_worker), the re-assessment sweep (config assess_sweep_minutes), the living plan's
+// worker (config plan_worker, plan_wiring.cc) and the monitoring worker (config
+// monitor_worker, monitor_wiring.cc) run for the life of the context.
 //
 // Thread-safety: shared by all workers; every member is safe to call concurrently.
 #pragma once
@@ -22,6 +22,7 @@
 #include "assess/outbox_worker.h"
 #include "core/background_loop.h"
 #include "monitor/worker.h"
+#include "assess/sweep.h"
 #include "plan/plan_worker.h"
 #include "store/store.h"
 
@@ -42,6 +43,7 @@ class ApiContext {
   }
   ~ApiContext() {
     if (monitor_loop_) monitor_loop_->Stop();
+    if (sweep_) sweep_->Stop();
     if (plan_worker_) plan_worker_->Stop();
     if (worker_) worker_->Stop();
   }
@@ -84,6 +86,10 @@ class ApiContext {
   std::unique_ptr<store::Store> EngineDoor(store::Store& inner, std::string_view engine);
   // The outbox worker (null when config assess_worker is off).
   assess::OutboxWorker* assess_worker() { return worker_.get(); }
+  // The re-assessment sweep, through the engine's door (started in the background when
+  // config assess_sweep_minutes > 0; `carepath assess sweep` runs one pass). Null when
+  // auth is on but access control failed to start.
+  assess::ReassessmentSweep* assess_sweep() { return sweep_.get(); }
   // Pathway and instrument content of the plan engine, loaded once on first use (holds the
   // error when it could not be loaded). plan_wiring.cc.
   const Result<plan::PlanContent>& plan_content();
@@ -128,6 +134,7 @@ class ApiContext {
   std::unique_ptr<const Result<monitor::MonitorContent>> monitor_content_;
   std::unique_ptr<monitor::MonitorWorker> monitor_worker_;
   std::unique_ptr<core::BackgroundLoop> monitor_loop_;  // runs monitor_worker_; stopped first
+  std::unique_ptr<assess::ReassessmentSweep> sweep_;
 };
 
 }  // namespace carepath::api

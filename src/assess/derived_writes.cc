@@ -6,7 +6,6 @@
 #include "assess/follow_up.h"
 #include "assess/json_access.h"
 #include "assess/outside_form.h"
-#include "fhir/validator.h"
 
 namespace carepath::assess {
 namespace {
@@ -15,15 +14,11 @@ using internal::Str;
 
 using ojson = nlohmann::ordered_json;
 
-// Resources a person acts on: written once, never rewritten by re-scoring. The
-// re-assessment Task is the exception: its due date follows the newest score.
+// Resources a person acts on: written once, never rewritten by re-scoring. Follow-up
+// Tasks have their own rule (ReconcileFollowUp).
 bool IsSticky(const ojson& r) {
   const std::string type = r.value("resourceType", "");
-  if (type == "Task") {
-    const ojson& coding = r["code"].value("coding", ojson::array());
-    return coding.empty() || coding[0].value("code", "") != kReassessmentCode;
-  }
-  return type == "Flag" || type == "CommunicationRequest";
+  return type == "Task" || type == "Flag" || type == "CommunicationRequest";
 }
 
 // The patient's scores on `ins` as stored, without the Observation `replaced_id` (the one
@@ -40,22 +35,14 @@ Result<std::vector<ScorePoint>> ScoreHistory(store::Store& door, const Instrumen
     ASSIGN_OR_RETURN(store::SearchResult found, door.Search("Observation", query));
     for (const store::StoredResource& r : found.matches) {
       if (r.id == replaced_id) continue;
-      ojson obs = ojson::parse(r.body, nullptr, false);
-      if (!obs.is_object() || obs.value("status", "") == "entered-in-error") continue;
-      if (!obs.contains("valueInteger") || !obs["valueInteger"].is_number_integer()) continue;
-      const std::string date = obs.value("effectiveDateTime", "");
-      if (!date.empty()) points.push_back({date, obs["valueInteger"].get<int64_t>()});
+      std::optional<ScorePoint> p = ScorePointOf(nlohmann::json::parse(r.body, nullptr, false));
+      if (p) points.push_back(std::move(*p));
     }
     if (found.next_page_token.empty()) break;
     std::erase_if(query, [](const auto& q) { return q.first == "_page_token"; });
     query.emplace_back("_page_token", found.next_page_token);
   }
   points.push_back(newest);
-  // One order whichever response is being scored (ties on a date would otherwise follow
-  // the search order), so the follow-up Tasks do not depend on it.
-  std::sort(points.begin(), points.end(), [](const ScorePoint& a, const ScorePoint& b) {
-    return a.date != b.date ? a.date < b.date : a.score < b.score;
-  });
   return points;
 }
 
@@ -74,16 +61,11 @@ Result<std::vector<ojson>> FollowUps(store::Store& door, const Instrument& ins, 
   }
   ASSIGN_OR_RETURN(std::vector<ScorePoint> points,
                    ScoreHistory(door, ins, patient_ref, score_id, {authored, *a.total}));
-  // As of the newest score: the Tasks are a function of the data, not of when it is scored.
-  std::string as_of;
-  for (const ScorePoint& p : points) as_of = std::max(as_of, p.date.substr(0, 10));
-  auto t = ComputeTrajectory(ins, std::move(points), as_of);
-  if (!t) return std::vector<ojson>();  // an unparsable stored date: no follow-ups
-  std::vector<ojson> tasks = FollowUpTasks(ins, *t, patient_ref, owner, score_id);
-  for (const ojson& task : tasks) {
-    if (auto valid = fhir::ValidateResourceJson(task.dump()); !valid) {
-      return Error::Internal("follow-up Task is not valid R4: " + valid.error().message);
-    }
+  // As of the newest score: on the write path the Tasks are a function of the data, not of
+  // when it is scored; the passing of time is the sweep's (sweep.h).
+  auto tasks = FollowUpTasks(ins, std::move(points), "", patient_ref, owner, score_id);
+  if (!tasks && tasks.error().code == ErrorCode::kInvalid) {
+    return std::vector<ojson>();  // an unparsable stored date: no follow-ups
   }
   return tasks;
 }
@@ -242,9 +224,15 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
     if (type == "Task" && !owner.is_null()) r["owner"] = owner;
     auto current = door.Read(type, id);
     if (current) {
-      if (IsSticky(r)) continue;
       nlohmann::json stored = nlohmann::json::parse(current->body, nullptr, false);
-      if (WithoutMeta(stored) == WithoutMeta(nlohmann::json(r))) continue;
+      if (IsFollowUpTask(r)) {
+        std::optional<ojson> put = ReconcileFollowUp(r, stored, FollowUpWriter::kScoring);
+        if (!put) continue;
+        r = std::move(*put);
+      } else {
+        if (IsSticky(r)) continue;
+        if (WithoutMeta(stored) == WithoutMeta(nlohmann::json(r))) continue;
+      }
     } else if (current.error().code != ErrorCode::kNotFound &&
                current.error().code != ErrorCode::kGone) {
       return Unexpected(std::move(current).error());

@@ -1,8 +1,6 @@
 #include "assess/outbox_worker.h"
 
-#include <chrono>
 #include <cstdio>
-#include <exception>
 #include <utility>
 #include <vector>
 
@@ -50,7 +48,11 @@ OutboxWorker::OutboxWorker(store::Store& store, LibraryHandle library,
     : store_(store),
       library_(std::move(library)),
       options_(std::move(options)),
-      door_(std::move(door)) {}
+      door_(std::move(door)),
+      loop_("assess_worker", [this]() -> Result<bool> {
+        ASSIGN_OR_RETURN(WorkerPass pass, RunOnce());
+        return pass.events > 0;
+      }) {}
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
@@ -125,42 +127,8 @@ Result<WorkerPass> OutboxWorker::RunOnce(int max) {
   return pass;
 }
 
-void OutboxWorker::Start(int poll_ms) {
-  if (thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this, poll_ms] {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-      lock.unlock();
-      bool busy = false;
-      try {
-        auto pass = RunOnce();
-        if (pass) {
-          busy = pass->events > 0;
-        } else {
-          std::fprintf(stderr, "level=warn event=assess_worker_error code=%s\n",
-                       std::string(Describe(pass.error().code).name).c_str());
-        }
-      } catch (const std::exception& e) {
-        // The worker is one of the three exception boundaries (STYLE.md).
-        std::fprintf(stderr, "level=error event=assess_worker_exception what=%s\n", e.what());
-      }
-      lock.lock();
-      if (!busy) cv_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return stop_; });
-    }
-  });
-}
+void OutboxWorker::Start(int poll_ms) { loop_.Start(poll_ms); }
 
-void OutboxWorker::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void OutboxWorker::Stop() { loop_.Stop(); }
 
 }  // namespace carepath::assess

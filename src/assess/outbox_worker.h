@@ -24,16 +24,13 @@
 // Stop (or destruction).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "assess/assessing_store.h"
 #include "assess/derived_writes.h"
+#include "core/background_loop.h"
 
 namespace carepath::assess {
 
@@ -68,10 +65,7 @@ class OutboxWorker {
   LibraryHandle library_;
   std::function<WiringOptions()> options_;
   EngineDoor door_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  core::BackgroundLoop loop_;
 };
 
 }  // namespace carepath::assess

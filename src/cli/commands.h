@@ -17,6 +17,7 @@ void AddCheckCommand(CLI::App& app, int& exit_code);      // carepath check [--d
 void AddValidateCommand(CLI::App& app, int& exit_code);   // carepath validate FILE...
 void AddServeCommand(CLI::App& app, int& exit_code);      // carepath serve [--db] [--port]
 void AddScoreCommand(CLI::App& app, int& exit_code);      // carepath score FILE [--instrument]
+void AddAssessCommand(CLI::App& app, int& exit_code);     // carepath assess sweep [--db] [--now]
 void AddUserCommand(CLI::App& app, int& exit_code);       // carepath user add|list|disable
 void AddClientCommand(CLI::App& app, int& exit_code);     // carepath client add|list|revoke
 void AddAuditCommand(CLI::App& app, int& exit_code);      // carepath audit verify [--db]

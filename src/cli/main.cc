@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   carepath::cli::AddFhirpathCommand(app, exit_code);
   carepath::cli::AddServeCommand(app, exit_code);
   carepath::cli::AddScoreCommand(app, exit_code);
+  carepath::cli::AddAssessCommand(app, exit_code);
   carepath::cli::AddUserCommand(app, exit_code);
   carepath::cli::AddClientCommand(app, exit_code);
   carepath::cli::AddAuditCommand(app, exit_code);

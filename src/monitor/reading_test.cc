@@ -71,7 +71,7 @@ TEST(Normalise, RejectsWrongUnitsWithElementPath) {
       {Quantity("29463-7", "80", R"("system":"http://unitsofmeasure.org","code":"mm[Hg]")"),
        "Observation.valueQuantity.code"},
       {Quantity("8310-5", "370", R"("system":"http://unitsofmeasure.org","code":"Cel")"),
-       "Observation.valueQuantity.code"},
+       "Observation.valueQuantity.value"},  // implausible: the value is wrong, not the unit
       {Quantity("8867-4", "70", R"("system":"http://snomed.info/sct","code":"258983007")"),
        "Observation.valueQuantity.system"},
       {Quantity("8867-4", "\"70\"", R"("unit":"bpm")"), "Observation.valueQuantity.value"},

@@ -65,7 +65,7 @@ TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
   // Bad input changes nothing and names the element.
   auto bad = IngestObservation(*store_, *content_, Bp(150, 900, "2026-03-01T08:00:00Z"));
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().path, "Observation.component[1].valueQuantity.unit");
+  EXPECT_EQ(bad.error().path, "Observation.component[1].valueQuantity.value");
   EXPECT_EQ(Count("Observation"), 1);
 }
 

@@ -69,18 +69,46 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
   MonitorPass pass;
   if (events.empty()) return pass;
 
+  // The Observations as they are now, read in pages of ids rather than one by one (several
+  // events of one Observation in a pass are one reading).
+  std::unordered_map<std::string, store::StoredResource> current;
+  {
+    std::vector<std::string> ids;
+    for (const store::Event& e : events) {
+      if (e.type == "Observation" && e.action != store::EventAction::kDelete) ids.push_back(e.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    constexpr size_t kPage = 200;
+    for (size_t i = 0; i < ids.size(); i += kPage) {
+      std::string list;
+      for (size_t j = i; j < std::min(ids.size(), i + kPage); ++j) {
+        if (!list.empty()) list += ',';
+        list += ids[j];
+      }
+      ASSIGN_OR_RETURN(store::SearchResult page,
+                       s.Search("Observation", {{"_id", list}, {"_count", std::to_string(kPage)}}));
+      for (store::StoredResource& r : page.matches) current.emplace(r.id, std::move(r));
+    }
+  }
+
   std::map<std::string, PatientWork> work;
   for (const store::Event& e : events) {
     const bool obs = e.type == "Observation";
     if (!obs && e.type != "CarePlan" && e.type != "Task") continue;
     const bool deleted = e.action == store::EventAction::kDelete;
-    // A delete names its patient in the version before it; otherwise the resource as it is
-    // now (several events of one Observation in a pass are one reading).
-    Result<store::StoredResource> read =
-        deleted ? s.VRead(e.type, e.id, e.version - 1) : s.Read(e.type, e.id);
-    if (!read) {
-      if (Missing(read.error())) continue;
-      return Unexpected(std::move(read).error());
+    Result<store::StoredResource> read = Error::NotFound("");
+    if (obs && !deleted) {
+      auto it = current.find(e.id);
+      if (it == current.end()) continue;  // deleted since
+      read = it->second;
+    } else {
+      // A delete names its patient in the version before it.
+      read = deleted ? s.VRead(e.type, e.id, e.version - 1) : s.Read(e.type, e.id);
+      if (!read) {
+        if (Missing(read.error())) continue;
+        return Unexpected(std::move(read).error());
+      }
     }
     Result<json::Document> doc = json::Document::Parse(read->body);
     if (!doc) continue;
@@ -96,11 +124,7 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
       continue;
     }
     auto [it, fresh] = w.by_id.emplace(read->id, w.arrived.size());
-    if (fresh) {
-      w.arrived.push_back(std::move(*read));
-    } else {
-      w.arrived[it->second] = std::move(*read);
-    }
+    if (fresh) w.arrived.push_back(std::move(*read));
   }
 
   // Patients in the order of their first event, so a failure acknowledges a prefix.

@@ -2,10 +2,13 @@
 // stores their own PHQ-9 and the engine, acting as its own system actor, derives the Flag
 // and Task the patient could not write; another patient sees none of it; the care manager
 // (dr1, care-manager on p1's CareTeam) finds the safety Task on their worklist; and the
-// engine's writes are in the audit chain under its own name.
+// engine's writes are in the audit chain under its own name; the re-assessment sweep
+// command goes through the same door.
 #include <gtest/gtest.h>
 #include <sodium.h>
+#include <sys/wait.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -49,6 +52,7 @@ class AssessAccess : public ::testing::Test {
     config.port = 0;
     config.threads = 2;
     config.auth = true;
+    config.assess_sweep_minutes = 0;  // run by the test, as of a date
     config.database = world_->url();
     config.access_log = world_->dir() + "/access.log";
     auto server = api::Server::Start(world_->store(), config);
@@ -158,6 +162,56 @@ TEST_F(AssessAccess, EngineWritesAreAuditedUnderItsOwnName) {
   }
   EXPECT_TRUE(engine) << "no audit record of the assess engine: " << seen;
   EXPECT_TRUE(patient) << seen;
+}
+
+// `carepath assess sweep` with `auth = on` (CAREPATH_AUTH) on the server's database: the
+// sweep reads and writes as the assess engine, so its reads are in the audit chain under
+// that name, and the overdue re-assessment reaches the care manager's worklist.
+TEST_F(AssessAccess, SweepCommandGoesThroughTheEngineDoor) {
+  const std::string pat1 = Login("pat1"), cm1 = Login("cm1");
+  ASSERT_EQ(Do("POST", "/fhir/r4/QuestionnaireResponse", pat1,
+               assess_http::Phq9("Patient/p1", {2, 2, 1, 1, 1, 0, 1, 0, 0}, "2026-02-10T08:00:00Z")
+                   .dump())
+                .status,
+            201);
+  auto before = world_->audit().List(0, 1000000);
+  ASSERT_TRUE(before.has_value());
+  const int64_t after_seq = before->empty() ? 0 : before->back().seq;
+  const std::string cmd = "env -u CAREPATH_CONTENT CAREPATH_AUTH=on " +
+                          std::string(CAREPATH_BINARY) + " assess sweep --db " + world_->url() +
+                          " --now 2026-09-01 2>" + world_->dir() + "/sweep.err";
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int rc = ::pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << out;
+  EXPECT_NE(out.find("reassessment-due Patient/p1 phq-9 priority=urgent overdue"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("treatment-review Patient/p1 phq-9 priority=urgent"), std::string::npos)
+      << out;
+
+  auto records = world_->audit().List(after_seq, 1000000);
+  ASSERT_TRUE(records.has_value());
+  bool engine_search = false, engine_write = false;
+  for (const audit::AuditRecord& r : *records) {
+    if (r.actor != "client:assess-engine") continue;
+    engine_search |= r.action == "search" && r.type == "Observation" && r.outcome == "success";
+    engine_write |= r.action != "search" && r.action != "read" && r.outcome == "success";
+  }
+  EXPECT_TRUE(engine_search);
+  EXPECT_TRUE(engine_write);
+
+  auto worklist = Find(cm1, std::string("Task?owner=Practitioner/dr1&code=") +
+                                "https://carepath.example/instruments|reassessment-due");
+  bool overdue = false;
+  for (const json& t : worklist) {
+    EXPECT_EQ(t["for"]["reference"], "Patient/p1");
+    overdue |= t.contains("businessStatus") && t["businessStatus"]["coding"][0]["code"] == "overdue";
+  }
+  EXPECT_TRUE(overdue);
 }
 
 }  // namespace

@@ -45,6 +45,9 @@ inline api::ServerConfig TestConfig(const std::string& dir) {
   // The monitoring worker writes alerts and watermarks for patients with vital signs; the
   // suites that count resources do not expect them (tests/monitor_http turns it on).
   config.monitor_worker = false;
+  // The re-assessment sweep runs as of the real clock; tests that use it run it themselves
+  // with a date (ApiContext::assess_sweep()).
+  config.assess_sweep_minutes = 0;
   return config;
 }
 
