@@ -1,6 +1,7 @@
 // plan_bench: care plans for a demo population, in the engine and end to end from the store.
 //
 //   plan_bench --db sqlite:PATH [--patients N] [--as-of YYYY-MM-DD] [--content DIR]
+//              [--dump FILE]
 //
 // 1. Reads the first N Patient ids through Store::Search.
 // 2. Reference, in the same run: Store::Read of each Patient (primary-key reads).
@@ -9,6 +10,9 @@
 // 4. Engine: plan::MakePlan over the loaded contexts on one thread, twice: as the server
 //    runs it (CarePlan built and validated against R4) and recommendations only.
 // 5. End to end: plan::PlanForPatient (load + plan + CarePlan) per patient.
+// --dump FILE writes, for every end-to-end plan, its CarePlan (compact JSON) and its
+// readable text (RenderText, as a JSON string) to FILE, one line each, to compare the output
+// of two builds byte for byte.
 // Prints plans/s for each and their ratios to the reads/s of step 2. Exits non-zero when the
 // store cannot be opened, no patient is found, or any plan fails.
 #include <sys/resource.h>
@@ -45,7 +49,7 @@ int Fail(const char* what, const Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db, as_of = "2026-06-01", content_dir;
+  std::string db, as_of = "2026-06-01", content_dir, dump;
   size_t want = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
     else if (a == "--patients") want = std::strtoul(argv[i + 1], nullptr, 10);
     else if (a == "--as-of") as_of = argv[i + 1];
     else if (a == "--content") content_dir = argv[i + 1];
+    else if (a == "--dump") dump = argv[i + 1];
   }
   if (db.empty()) {
     std::fprintf(stderr, "usage: plan_bench --db URL [--patients N] [--as-of DATE] [--content DIR]\n");
@@ -127,12 +132,24 @@ int main(int argc, char** argv) {
   const long rss_planned = PeakRssMiB();
   contexts.clear();
 
+  std::vector<std::string> dumped;
   t0 = Clock::now();
   for (const std::string& id : ids) {
     auto p = plan::PlanForPatient(**store, *content, id, as_of);
     if (!p) return Fail("end to end", p.error());
+    if (!dump.empty()) {
+      dumped.push_back(p->plan.careplan.dump());
+      dumped.emplace_back();
+      json::AppendQuoted(plan::RenderText(p->plan, p->context, true), dumped.back());
+    }
   }
   const double e2e_s = Seconds(t0, Clock::now());
+  if (!dump.empty()) {
+    std::FILE* f = std::fopen(dump.c_str(), "w");
+    if (f == nullptr) return Fail("dump", Error::Invalid("--dump", "cannot write " + dump));
+    for (const std::string& line : dumped) std::fprintf(f, "%s\n", line.c_str());
+    std::fclose(f);
+  }
 
   const double reads = n / read_s;
   std::printf("plan_bench: %zu patients from %s, as of %s; %.1f recommendations and %.1f "

@@ -149,6 +149,14 @@ Vignette& Vignette::SmokingStatus(const std::string& snomed) {
   return *this;
 }
 
+Vignette& Vignette::Goal(const std::string& text) {
+  ojson g{{"resourceType", "Goal"}, {"id", Next("goal")}, {"lifecycleStatus", "active"}};
+  g["description"] = {{"text", text}};
+  g["subject"] = Subject();
+  resources_.push_back(g.dump());
+  return *this;
+}
+
 Vignette& Vignette::Pregnant() { return Condition("http://snomed.info/sct", "77386006"); }
 
 Vignette& Vignette::Preferences(const std::vector<std::pair<std::string, std::string>>& answers) {

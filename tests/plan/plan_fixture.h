@@ -32,6 +32,8 @@ class Vignette {
   Vignette& Procedure(const std::string& snomed, const std::string& date);
   Vignette& Immunization(const std::string& cvx, const std::string& date);
   Vignette& SmokingStatus(const std::string& snomed);
+  // A Goal resource of the patient's (lifecycleStatus active), in their own words.
+  Vignette& Goal(const std::string& text);
   // Answers to the What-matters-to-me questionnaire: {linkId, value} pairs; values of
   // choice items are codes; "true"/"false" for booleans; digits for integers.
   Vignette& Preferences(const std::vector<std::pair<std::string, std::string>>& answers);
