@@ -109,7 +109,9 @@ int main(int argc, char** argv) {
     auto p = plan::MakePlan(content->pathways, c);
     if (!p) return Fail("plan", p.error());
     recommendations += p->recommendations.size();
-    activities += p->careplan.value("activity", nlohmann::ordered_json::array()).size();
+    for (const plan::Recommendation& r : p->recommendations) {
+      activities += r.status == plan::RecommendationStatus::kProposed;  // one activity each
+    }
   }
   const double engine_s = Seconds(t0, Clock::now());
   plan::PlanOptions unchecked;
@@ -138,7 +140,7 @@ int main(int argc, char** argv) {
     auto p = plan::PlanForPatient(**store, *content, id, as_of);
     if (!p) return Fail("end to end", p.error());
     if (!dump.empty()) {
-      dumped.push_back(p->plan.careplan.dump());
+      dumped.push_back(p->plan.careplan);
       dumped.emplace_back();
       json::AppendQuoted(plan::RenderText(p->plan, p->context, true), dumped.back());
     }

@@ -5,6 +5,7 @@
 // CarePlan. --save also stores the proposal (plan::SaveProposal). Exit status 0 on success, 1 when
 // the patient is unknown or the content is invalid, 2 when the store cannot be opened.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
 
@@ -57,7 +58,7 @@ int Run(const PlanArgs& args) {
     return 1;
   }
   if (args.json) {
-    std::printf("%s\n", result->plan.careplan.dump(2).c_str());
+    std::printf("%s\n", nlohmann::ordered_json::parse(result->plan.careplan).dump(2).c_str());
   } else {
     std::fputs(plan::RenderText(result->plan, result->context, args.explain).c_str(), stdout);
   }

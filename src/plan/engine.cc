@@ -217,7 +217,7 @@ Result<Plan> MakePlan(const PathwayLibrary& library, const PatientContext& conte
   if (!options.careplan) return plan;
   plan.careplan = BuildCarePlan(plan, context);
   if (options.validate) {
-    if (auto valid = fhir::ValidateResourceJson(plan.careplan.dump()); !valid) {
+    if (auto valid = fhir::ValidateResourceJson(plan.careplan); !valid) {
       return Error::Internal("draft CarePlan is not valid R4: " + valid.error().ToString());
     }
   }

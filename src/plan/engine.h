@@ -3,7 +3,7 @@
 //
 //   ASSIGN_OR_RETURN(plan::Plan p, plan::MakePlan(library, context));
 //   for (const plan::Recommendation& r : p.recommendations) Print(r.title, r.facts, r.sources);
-//   std::string careplan = p.careplan.dump();   // validates as R4 (checked by MakePlan)
+//   Send(p.careplan);   // the draft CarePlan as compact R4 JSON
 //
 // Pipeline: applicable pathways (their applicability expressions) -> candidate actions
 // (each action's applicability) -> already in place ("satisfied-when": shown, not
@@ -19,7 +19,6 @@
 // Thread-safety: pure; call from any thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -60,7 +59,7 @@ struct Plan {
   std::string as_of;
   std::vector<const Pathway*> pathways;  // those that applied
   std::vector<Recommendation> recommendations;
-  nlohmann::ordered_json careplan;  // draft CarePlan (status draft, intent proposal)
+  std::string careplan;  // draft CarePlan, compact R4 JSON (status draft, intent proposal)
 };
 
 struct PlanOptions {
@@ -81,8 +80,8 @@ std::string ActivityKey(const Recommendation& r);
 // The id of a patient's draft (then living) CarePlan: "draft-{patient id}", made a FHIR id.
 std::string DraftCarePlanId(std::string_view patient_id);
 
-// The CarePlan of a plan (used by MakePlan; exposed for tests).
-nlohmann::ordered_json BuildCarePlan(const Plan& plan, const PatientContext& context);
+// The CarePlan of a plan as compact JSON (used by MakePlan; exposed for tests).
+std::string BuildCarePlan(const Plan& plan, const PatientContext& context);
 
 // Readable text: one block per recommendation with its reasons, options and sources.
 // `explain` adds every term of each option's score (otherwise only exclusion reasons).

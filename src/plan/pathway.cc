@@ -19,6 +19,30 @@ std::string_view Str(const json::Value& v, std::string_view key) {
 
 std::string Ext(std::string_view name) { return std::string(kExtensionBase) + std::string(name); }
 
+// PlanDefinition.goal.target as Goal.target: R4 Goal has due[x], so `due` (a Duration)
+// becomes `dueDuration`, after the other members.
+std::string GoalTargetJson(const json::Value& target) {
+  std::string out = "{";
+  const json::Value* due = nullptr;
+  for (const json::Member& m : target.members()) {
+    if (m.key == "due") {
+      due = &m.value;
+      continue;
+    }
+    if (out.size() > 1) out += ',';
+    json::AppendQuoted(m.key, out);
+    out += ':';
+    json::Serialize(m.value, out);
+  }
+  if (due != nullptr) {
+    if (out.size() > 1) out += ',';
+    out += "\"dueDuration\":";
+    json::Serialize(*due, out);
+  }
+  out += '}';
+  return out;
+}
+
 // Parsing state: the file name for messages and the element path being read.
 class Reader {
  public:
@@ -278,6 +302,7 @@ class Reader {
         ASSIGN_OR_RETURN(t.due, ReadDuration(*due, p + ".due"));
       }
       target.json = json::Serialize(tv);
+      target.goal_json = GoalTargetJson(tv);
       t.targets.push_back(std::move(target));
     }
     return t;

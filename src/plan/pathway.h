@@ -101,7 +101,10 @@ struct Action {
 struct GoalTarget {
   std::string measure_system, measure_code, measure_display;
   std::string detail;  // readable target, e.g. "< 5" or "<= 7 drinks/week"
-  std::string json;    // the target element as R4 JSON (Goal.target)
+  std::string json;    // the target element as R4 JSON (PlanDefinition.goal.target)
+  // The same as the draft CarePlan's contained Goal carries it (Goal.target: `due` becomes
+  // `dueDuration`, written last), compact, numbers as in the file. Prepared at load.
+  std::string goal_json;
 };
 
 struct GoalTemplate {

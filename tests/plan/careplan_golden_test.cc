@@ -103,7 +103,7 @@ TEST_P(CarePlanGolden, MatchesExpected) {
   const GoldenCase& c = GetParam();
   const Vignette v = c.patient();
   plan::Plan plan = v.MakePlan();
-  const std::string compact = plan.careplan.dump();
+  const std::string& compact = plan.careplan;
   auto valid = fhir::ValidateResourceJson(compact);
   EXPECT_TRUE(valid.has_value()) << (valid ? "" : valid.error().ToString());
   const std::string text = plan::RenderText(plan, v.Context(), true);

@@ -209,6 +209,10 @@ plan::Plan Vignette::MakePlan() const {
   return std::move(*plan);
 }
 
+nlohmann::ordered_json CarePlanOf(const plan::Plan& plan) {
+  return nlohmann::ordered_json::parse(plan.careplan);
+}
+
 const plan::Recommendation* FindRecommendation(const plan::Plan& plan, const std::string& pathway,
                                                const std::string& action) {
   for (const plan::Recommendation& r : plan.recommendations) {

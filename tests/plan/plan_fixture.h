@@ -2,6 +2,7 @@
 // hand-made patient records (vignettes) as FHIR R4 JSON.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ class Vignette {
   int counter_ = 0;
   std::string as_of_ = "2025-06-30";
 };
+
+// The draft CarePlan of a plan, parsed (Plan::careplan is compact JSON text).
+nlohmann::ordered_json CarePlanOf(const plan::Plan& plan);
 
 // The recommendation for pathway/action, or nullptr.
 const plan::Recommendation* FindRecommendation(const plan::Plan& plan, const std::string& pathway,
