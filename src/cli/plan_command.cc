@@ -52,7 +52,10 @@ int Run(const PlanArgs& args) {
     std::fprintf(stderr, "saved CarePlan/%s version %lld\n", saved->id.c_str(),
                  static_cast<long long>(saved->version));
   }
-  auto result = plan::PlanForPatient(**store, *content, patient, args.as_of);
+  // One plan, printed for a person: checked against R4 as well (engine.h, PlanOptions).
+  plan::PlanOptions checked;
+  checked.validate = true;
+  auto result = plan::PlanForPatient(**store, *content, patient, args.as_of, checked);
   if (!result) {
     std::fprintf(stderr, "carepath plan: %s\n", result.error().ToString().c_str());
     return 1;

@@ -6,7 +6,8 @@
 //   w.BeginObject().Key("resourceType").String("CarePlan").Key("status").String("draft");
 //   w.Key("activity").BeginArray();
 //   w.BeginObject().Key("id").Int(1).EndObject();
-//   w.EndArray().EndObject();   // {"resourceType":"CarePlan","status":"draft","activity":[{"id":1}]}
+//   w.EndArray().EndObject();
+//   // out: {"resourceType":"CarePlan","status":"draft","activity":[{"id":1}]}
 //
 // The output is byte for byte what nlohmann::ordered_json::dump() gives for the same members
 // in the same order (strings escaped by json::AppendQuoted, the same rules). Raw() inserts

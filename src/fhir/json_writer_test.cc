@@ -18,9 +18,9 @@ TEST(JsonWriter, NestedMembersInOrderAreCompact) {
   w.Key("empty").BeginArray().EndArray().Key("list").BeginArray();
   w.BeginObject().Member("a", "1").EndObject().BeginObject().EndObject().String("x").Int(0);
   w.EndArray().Key("raw").Raw(R"({"value":1.50})").EndObject();
-  EXPECT_EQ(out,
-            R"({"resourceType":"CarePlan","n":-42,"ok":true,"empty":[],"list":[{"a":"1"},{},"x",0],)"
-            R"("raw":{"value":1.50}})");
+  EXPECT_EQ(
+      out, R"({"resourceType":"CarePlan","n":-42,"ok":true,"empty":[],"list":[{"a":"1"},{},"x",0],)"
+           R"("raw":{"value":1.50}})");
 }
 
 TEST(JsonWriter, EscapesLikeNlohmannDump) {

@@ -15,7 +15,8 @@
 // grade and the content version.
 //
 // Errors: kUnprocessable when a pathway expression fails to evaluate (path = the action's
-// element path in its file); kInternal if the CarePlan built does not validate (a bug).
+// element path in its file); kInternal if the CarePlan built does not validate (a bug;
+// only checked with PlanOptions::validate).
 // Thread-safety: pure; call from any thread.
 #pragma once
 
@@ -63,9 +64,15 @@ struct Plan {
 };
 
 struct PlanOptions {
-  // Check the CarePlan against the R4 definitions before returning it (a bug if it fails).
-  // Costs about as much as building it; off in bulk runs whose output is validated on write.
-  bool validate = true;
+  // Check the CarePlan against the R4 definitions before returning it (kInternal if it
+  // fails: a bug). Off by default because the CarePlan is valid by construction and the
+  // check costs as much as building it: every shape the writer emits is checked against R4
+  // by the golden tests (tests/plan/careplan_golden_test.cc) and every plan the tests make
+  // is built with this on; the content is checked at load (PathwayLibrary); the as-of date
+  // is checked by BuildContext; the rest are ids and references of stored resources. What
+  // leaves the server is checked again anyway (Revise validates the merged CarePlan, the
+  // store validates on write). `carepath plan` turns it on.
+  bool validate = false;
   // Build the CarePlan at all (off: recommendations only).
   bool careplan = true;
 };

@@ -2,6 +2,7 @@
 #include "plan/pathway.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -365,6 +366,11 @@ Result<Pathway> ParsePathway(std::string_view json_text, std::string_view origin
   if (p.id.empty()) return reader.Fail("PlanDefinition.id", "a pathway needs an id");
   if (p.url.empty()) return reader.Fail("PlanDefinition.url", "a pathway needs a url");
   if (p.version.empty()) return reader.Fail("PlanDefinition.version", "a pathway needs a version");
+  // url|version is the canonical each CarePlan cites (R4 canonical: no whitespace).
+  if (std::any_of(p.version.begin(), p.version.end(),
+                  [](unsigned char c) { return std::isspace(c); })) {
+    return reader.Fail("PlanDefinition.version", "a version has no spaces");
+  }
   if (p.title.empty()) return reader.Fail("PlanDefinition.title", "a pathway needs a title");
   ASSIGN_OR_RETURN(p.sources, reader.ReadSources(root.Find("relatedArtifact"),
                                                  "PlanDefinition.relatedArtifact"));

@@ -17,12 +17,13 @@ Result<PlanContent> LoadPlanContent(const std::filesystem::path& content_dir) {
 }
 
 Result<PatientPlan> PlanForPatient(store::Store& store, const PlanContent& content,
-                                   std::string_view patient_id, std::string_view as_of) {
+                                   std::string_view patient_id, std::string_view as_of,
+                                   const PlanOptions& plan_options) {
   ContextOptions options;
   options.as_of = std::string(as_of);
   options.instruments = &content.instruments;
   ASSIGN_OR_RETURN(PatientContext context, LoadContext(store, patient_id, options));
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(content.pathways, context));
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(content.pathways, context, plan_options));
   return PatientPlan{std::move(context), std::move(plan)};
 }
 

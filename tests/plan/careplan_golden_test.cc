@@ -31,7 +31,8 @@ struct GoldenCase {
 };
 
 Vignette Week(Vignette v, const std::string& loinc, double value, const std::string& unit) {
-  for (int day = 24; day <= 30; ++day) v.Wearable(loinc, value, unit, "2025-06-" + std::to_string(day));
+  for (int day = 24; day <= 30; ++day)
+    v.Wearable(loinc, value, unit, "2025-06-" + std::to_string(day));
   return v;
 }
 
@@ -65,8 +66,9 @@ std::vector<GoldenCase> Cases() {
        }},
       {"severe_depression_declines_medication",
        [] {
-         return Vignette().Score("44261-6", 21).Preferences(
-             {{"declines-medication", "true"}, {"cost-sensitivity", "high"}});
+         return Vignette()
+             .Score("44261-6", 21)
+             .Preferences({{"declines-medication", "true"}, {"cost-sensitivity", "high"}});
        }},
       {"allergy_excludes_sertraline",
        [] { return Vignette().Score("44261-6", 18).Allergy("36437", "sertraline"); }},
@@ -77,8 +79,8 @@ std::vector<GoldenCase> Cases() {
        [] { return Vignette("female", "1958-01-10").Procedure("73761001", "2020-03-01"); }},
       {"wearables_low_steps_short_sleep",
        [] {
-         return Week(Week(Vignette("male", "1980-01-01"), "41950-7", 3100, "{count}"),
-                     "93832-4", 5.5, "h");
+         return Week(Week(Vignette("male", "1980-01-01"), "41950-7", 3100, "{count}"), "93832-4",
+                     5.5, "h");
        }},
       {"smoker_hypertension_diabetes",
        [] {

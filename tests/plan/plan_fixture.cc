@@ -204,7 +204,10 @@ plan::PatientContext Vignette::Context() const {
 
 plan::Plan Vignette::MakePlan() const {
   plan::PatientContext ctx = Context();
-  auto plan = plan::MakePlan(Content().pathways, ctx);
+  // Every plan the tests make is checked against R4 (the engine leaves it off by default).
+  plan::PlanOptions checked;
+  checked.validate = true;
+  auto plan = plan::MakePlan(Content().pathways, ctx, checked);
   EXPECT_TRUE(plan.has_value()) << (plan ? "" : plan.error().ToString());
   return std::move(*plan);
 }
