@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -63,6 +64,15 @@ class Writer {
   Writer& Raw(std::string_view json) {
     Separate();
     out_ += json;
+    comma_ = true;
+    return *this;
+  }
+  // One string value: the concatenation of `parts` (without building it first).
+  Writer& Concat(std::initializer_list<std::string_view> parts) {
+    Separate();
+    out_ += '"';
+    for (std::string_view p : parts) AppendEscaped(p, out_);
+    out_ += '"';
     comma_ = true;
     return *this;
   }

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace carepath::json {
 namespace {
@@ -35,6 +37,25 @@ TEST(JsonWriter, EscapesLikeNlohmannDump) {
   expected[tricky] = tricky;
   expected["list"] = ojson::array({tricky});
   EXPECT_EQ(out, expected.dump());
+}
+
+TEST(JsonWriter, EscapesEveryPositionLikeNlohmannDump) {
+  // Strings of every length up to 40 with characters that need an escape at every position
+  // (AppendQuoted tests eight bytes at a time), mixed with multi-byte UTF-8.
+  const std::vector<std::string> pieces = {
+      "a", "\"", "\\", "\n", std::string(1, '\x1f'), "\x7f", "\xc3\xa9", "\xe2\x80\x94", " ", "/"};
+  uint32_t seed = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string s;
+    const int n = round % 41;
+    for (int i = 0; i < n; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      s += pieces[(seed >> 16) % pieces.size()];
+    }
+    std::string out;
+    Writer(out).String(s);
+    ASSERT_EQ(out, ojson(s).dump()) << round;
+  }
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 namespace carepath::plan {
 namespace {
 
-std::string Ext(std::string_view name) { return std::string(kExtensionBase) + std::string(name); }
+// Key("url") with the carepath extension URL of `name`.
+void ExtUrl(json::Writer& w, std::string_view name) { w.Key("url").Concat({kExtensionBase, name}); }
 
 // A FHIR id from parts: [A-Za-z0-9-.], at most 64 characters.
 std::string SafeId(const std::string& s) {
@@ -42,7 +43,7 @@ void Reference(json::Writer& w, std::string_view key, std::string_view ref) {
 }
 
 void LocalReference(json::Writer& w, std::string_view id) {
-  w.BeginObject().Key("reference").String("#" + std::string(id)).EndObject();
+  w.BeginObject().Key("reference").Concat({"#", id}).EndObject();
 }
 
 void StringExt(json::Writer& w, std::string_view url, std::string_view value) {
@@ -57,11 +58,15 @@ void KindConcept(json::Writer& w, const Action& a) {
 }
 
 void Rationale(json::Writer& w, const Recommendation& r) {
-  w.BeginObject().Member("url", Ext("rationale")).Key("extension").BeginArray();
-  StringExt(w, "key", ActivityKey(r));
+  w.BeginObject();
+  ExtUrl(w, "rationale");
+  w.Key("extension").BeginArray();
+  w.BeginObject().Member("url", "key").Key("valueString");
+  w.Concat({r.pathway->id, "/", r.action->id}).EndObject();
   for (const std::string& rule : r.rules) StringExt(w, "rule", rule);
   for (const FactCitation& f : r.facts) {
-    StringExt(w, "fact", f.name + " = " + f.display);
+    w.BeginObject().Member("url", "fact").Key("valueString");
+    w.Concat({f.name, " = ", f.display}).EndObject();
     for (const std::string& ref : f.references) {
       w.BeginObject().Member("url", "input");
       Reference(w, "valueReference", ref);
@@ -76,13 +81,16 @@ void Rationale(json::Writer& w, const Recommendation& r) {
   if (!r.action->evidence_grade.empty()) {
     StringExt(w, "evidence-grade", r.action->evidence_grade);
   }
-  StringExt(w, "content-version", r.pathway->ContentVersion());
+  w.BeginObject().Member("url", "content-version").Key("valueString");
+  w.Concat({r.pathway->id, "|", r.pathway->version}).EndObject();
   StringExt(w, "text", r.Why());
   w.EndArray().EndObject();
 }
 
 void OptionRanking(json::Writer& w, const RankedOption& o) {
-  w.BeginObject().Member("url", Ext("option-ranking")).Key("extension").BeginArray();
+  w.BeginObject();
+  ExtUrl(w, "option-ranking");
+  w.Key("extension").BeginArray();
   w.BeginObject().Member("url", "status").Member("valueCode", OptionStatusName(o.status));
   w.EndObject();
   if (o.rank > 0) w.BeginObject().Member("url", "rank").Key("valueInteger").Int(o.rank).EndObject();
@@ -183,7 +191,7 @@ void OptionGroupActivity(Parts& parts, const Recommendation& r, const std::strin
   for (const auto& [option, id] : requests) ProposedRequest(w, *option, id, subject, as_of);
 
   json::Writer& act = parts.activities_w;
-  act.Key("reference").BeginObject().Key("reference").String("#" + rg_id);
+  act.Key("reference").BeginObject().Key("reference").Concat({"#", rg_id});
   act.Member("display", a.title).EndObject();
 }
 
@@ -280,8 +288,9 @@ std::string BuildCarePlan(const Plan& plan, const PatientContext& context) {
   if (!plan.pathways.empty()) {
     w.Key("extension").BeginArray();
     for (const Pathway* p : plan.pathways) {
-      w.BeginObject().Member("url", Ext("pathway"));
-      w.Member("valueCanonical", p->url + "|" + p->version).EndObject();
+      w.BeginObject();
+      ExtUrl(w, "pathway");
+      w.Key("valueCanonical").Concat({p->url, "|", p->version}).EndObject();
     }
     w.EndArray();
   }

@@ -44,6 +44,25 @@ std::string GoalTargetJson(const json::Value& target) {
   return out;
 }
 
+// The %variables an expression reads, in order of first mention.
+std::vector<std::string> VariablesOf(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') continue;
+    size_t j = i + 1;
+    while (j < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) {
+      ++j;
+    }
+    std::string name = text.substr(i + 1, j - i - 1);
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
 // Parsing state: the file name for messages and the element path being read.
 class Reader {
  public:
@@ -62,7 +81,8 @@ class Reader {
     if (text.empty()) return Fail(path + ".expression", "empty expression");
     auto compiled = fhirpath::Compile(text);
     if (!compiled) return Fail(path + ".expression", compiled.error().message);
-    return Condition{std::move(*compiled), std::move(text)};
+    std::vector<std::string> variables = VariablesOf(text);
+    return Condition{std::move(*compiled), std::move(text), std::move(variables)};
   }
 
   Result<DurationText> ReadDuration(const json::Value& d, const std::string& path) const {

@@ -46,6 +46,7 @@ using ExpressionPtr = std::shared_ptr<const fhirpath::Expression>;
 struct Condition {
   ExpressionPtr expression;
   std::string text;
+  std::vector<std::string> variables;  // the %variables it reads, in order of first mention
 };
 
 struct Contraindication {
