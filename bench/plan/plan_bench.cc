@@ -1,16 +1,23 @@
 // plan_bench: care plans for a demo population, in the engine and end to end from the store.
 //
 //   plan_bench --db sqlite:PATH [--patients N] [--as-of YYYY-MM-DD] [--content DIR]
+//              [--dump FILE]
 //
 // 1. Reads the first N Patient ids through Store::Search.
 // 2. Reference, in the same run: Store::Read of each Patient (primary-key reads).
 // 3. Loads every patient's context (plan::LoadContext: their compartment from the store,
 //    parsed, facts and trajectories) and keeps them in memory (peak RSS is reported).
-// 4. Engine: plan::MakePlan over the loaded contexts on one thread, twice: as the server
-//    runs it (CarePlan built and validated against R4) and recommendations only.
-// 5. End to end: plan::PlanForPatient (load + plan + CarePlan) per patient.
+// 4. Engine: plan::MakePlan over the loaded contexts on one thread, three times: as the
+//    server runs it (CarePlan built; PlanOptions defaults), with the CarePlan also checked
+//    against R4 (PlanOptions::validate, as `carepath plan` and the tests run it), and
+//    recommendations only (no CarePlan).
+// 5. End to end: plan::PlanForPatient (LoadContext + MakePlan with the defaults) per patient.
+// --dump FILE writes, for every end-to-end plan, its CarePlan (compact JSON) and its
+// readable text (RenderText, as a JSON string) to FILE, one line each, to compare the output
+// of two builds byte for byte.
 // Prints plans/s for each and their ratios to the reads/s of step 2. Exits non-zero when the
 // store cannot be opened, no patient is found, or any plan fails.
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -31,6 +38,10 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// Bytes of heap in use (glibc): what the contexts hold, without the freed transient memory
+// that peak RSS also counts.
+size_t HeapInUse() { return mallinfo2().uordblks; }
+
 long PeakRssMiB() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -45,7 +56,7 @@ int Fail(const char* what, const Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db, as_of = "2026-06-01", content_dir;
+  std::string db, as_of = "2026-06-01", content_dir, dump;
   size_t want = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -53,6 +64,7 @@ int main(int argc, char** argv) {
     else if (a == "--patients") want = std::strtoul(argv[i + 1], nullptr, 10);
     else if (a == "--as-of") as_of = argv[i + 1];
     else if (a == "--content") content_dir = argv[i + 1];
+    else if (a == "--dump") dump = argv[i + 1];
   }
   if (db.empty()) {
     std::fprintf(stderr, "usage: plan_bench --db URL [--patients N] [--as-of DATE] [--content DIR]\n");
@@ -89,6 +101,7 @@ int main(int argc, char** argv) {
   copts.instruments = &content->instruments;
   std::vector<plan::PatientContext> contexts;
   contexts.reserve(ids.size());
+  const size_t heap_start = HeapInUse();
   t0 = Clock::now();
   for (const std::string& id : ids) {
     auto c = plan::LoadContext(**store, id, copts);
@@ -97,42 +110,51 @@ int main(int argc, char** argv) {
   }
   const double load_s = Seconds(t0, Clock::now());
   const long rss_loaded = PeakRssMiB();
+  const double heap_per_context = static_cast<double>(HeapInUse() - heap_start) / n / 1024.0;
 
   size_t recommendations = 0, activities = 0;
-  t0 = Clock::now();
-  for (const plan::PatientContext& c : contexts) {
-    auto p = plan::MakePlan(content->pathways, c);
-    if (!p) return Fail("plan", p.error());
-    recommendations += p->recommendations.size();
-    activities += p->careplan.value("activity", nlohmann::ordered_json::array()).size();
-  }
-  const double engine_s = Seconds(t0, Clock::now());
-  plan::PlanOptions unchecked;
-  unchecked.validate = false;
-  t0 = Clock::now();
-  for (const plan::PatientContext& c : contexts) {
-    auto p = plan::MakePlan(content->pathways, c, unchecked);
-    if (!p) return Fail("plan", p.error());
-  }
-  const double unchecked_s = Seconds(t0, Clock::now());
-  plan::PlanOptions lean;
-  lean.validate = false;
+  auto run_engine = [&](const plan::PlanOptions& options, bool count) -> Result<double> {
+    const auto start = Clock::now();
+    for (const plan::PatientContext& c : contexts) {
+      ASSIGN_OR_RETURN(plan::Plan p, plan::MakePlan(content->pathways, c, options));
+      if (!count) continue;
+      recommendations += p.recommendations.size();
+      for (const plan::Recommendation& r : p.recommendations) {
+        activities += r.status == plan::RecommendationStatus::kProposed;  // one activity each
+      }
+    }
+    return Seconds(start, Clock::now());
+  };
+  plan::PlanOptions validated, lean;
+  validated.validate = true;
   lean.careplan = false;
-  t0 = Clock::now();
-  for (const plan::PatientContext& c : contexts) {
-    auto p = plan::MakePlan(content->pathways, c, lean);
-    if (!p) return Fail("plan", p.error());
-  }
-  const double lean_s = Seconds(t0, Clock::now());
+  auto engine_s = run_engine({}, true);
+  if (!engine_s) return Fail("plan", engine_s.error());
+  auto validated_s = run_engine(validated, false);
+  if (!validated_s) return Fail("plan", validated_s.error());
+  auto lean_s = run_engine(lean, false);
+  if (!lean_s) return Fail("plan", lean_s.error());
   const long rss_planned = PeakRssMiB();
   contexts.clear();
 
+  std::vector<std::string> dumped;
   t0 = Clock::now();
   for (const std::string& id : ids) {
     auto p = plan::PlanForPatient(**store, *content, id, as_of);
     if (!p) return Fail("end to end", p.error());
+    if (!dump.empty()) {
+      dumped.push_back(p->plan.careplan);
+      dumped.emplace_back();
+      json::AppendQuoted(plan::RenderText(p->plan, p->context, true), dumped.back());
+    }
   }
   const double e2e_s = Seconds(t0, Clock::now());
+  if (!dump.empty()) {
+    std::FILE* f = std::fopen(dump.c_str(), "w");
+    if (f == nullptr) return Fail("dump", Error::Invalid("--dump", "cannot write " + dump));
+    for (const std::string& line : dumped) std::fprintf(f, "%s\n", line.c_str());
+    std::fclose(f);
+  }
 
   const double reads = n / read_s;
   std::printf("plan_bench: %zu patients from %s, as of %s; %.1f recommendations and %.1f "
@@ -143,17 +165,18 @@ int main(int argc, char** argv) {
   std::printf("%-52s %10.0f %12.3f\n", "Store::Read Patient (reference)", reads, 1.0);
   std::printf("%-52s %10.0f %12.3f\n", "LoadContext (compartment from the store)", n / load_s,
               n / load_s / reads);
-  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, CarePlan built and validated (engine)",
-              n / engine_s, n / engine_s / reads);
-  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, CarePlan built, not validated (engine)",
-              n / unchecked_s, n / unchecked_s / reads);
-  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, recommendations only (engine)", n / lean_s,
-              n / lean_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, CarePlan built (engine, as served)",
+              n / *engine_s, n / *engine_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, CarePlan built + R4-validated (engine)",
+              n / *validated_s, n / *validated_s / reads);
+  std::printf("%-52s %10.0f %12.3f\n", "MakePlan, recommendations only (engine)", n / *lean_s,
+              n / *lean_s / reads);
   std::printf("%-52s %10.0f %12.3f\n", "PlanForPatient end to end (load + plan)", n / e2e_s,
               n / e2e_s / reads);
   std::printf("peak RSS: %ld MiB before contexts, %ld MiB with %zu contexts loaded "
               "(%.1f KiB each), %ld MiB after planning\n",
               rss_start, rss_loaded, ids.size(),
               static_cast<double>(rss_loaded - rss_start) * 1024.0 / n, rss_planned);
+  std::printf("heap in use by the loaded contexts: %.1f KiB each\n", heap_per_context);
   return 0;
 }

@@ -5,6 +5,7 @@
 // CarePlan. --save also stores the proposal (plan::SaveProposal). Exit status 0 on success, 1 when
 // the patient is unknown or the content is invalid, 2 when the store cannot be opened.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
 
@@ -51,13 +52,16 @@ int Run(const PlanArgs& args) {
     std::fprintf(stderr, "saved CarePlan/%s version %lld\n", saved->id.c_str(),
                  static_cast<long long>(saved->version));
   }
-  auto result = plan::PlanForPatient(**store, *content, patient, args.as_of);
+  // One plan, printed for a person: checked against R4 as well (engine.h, PlanOptions).
+  plan::PlanOptions checked;
+  checked.validate = true;
+  auto result = plan::PlanForPatient(**store, *content, patient, args.as_of, checked);
   if (!result) {
     std::fprintf(stderr, "carepath plan: %s\n", result.error().ToString().c_str());
     return 1;
   }
   if (args.json) {
-    std::printf("%s\n", result->plan.careplan.dump(2).c_str());
+    std::printf("%s\n", nlohmann::ordered_json::parse(result->plan.careplan).dump(2).c_str());
   } else {
     std::fputs(plan::RenderText(result->plan, result->context, args.explain).c_str(), stdout);
   }

@@ -134,5 +134,7 @@ void Serialize(const Value& value, std::string& out);
 std::string Serialize(const Value& value);
 // Appends `s` as a JSON string literal (with quotes) to `out`.
 void AppendQuoted(std::string_view s, std::string& out);
+// Appends `s` escaped as inside a JSON string literal, without the quotes.
+void AppendEscaped(std::string_view s, std::string& out);
 
 }  // namespace carepath::json

@@ -1,14 +1,14 @@
 // The draft CarePlan and the readable text of a plan (engine.h).
 #include <set>
 
+#include "fhir/json_writer.h"
 #include "plan/engine.h"
 
 namespace carepath::plan {
 namespace {
 
-using ojson = nlohmann::ordered_json;
-
-std::string Ext(std::string_view name) { return std::string(kExtensionBase) + std::string(name); }
+// Key("url") with the carepath extension URL of `name`.
+void ExtUrl(json::Writer& w, std::string_view name) { w.Key("url").Concat({kExtensionBase, name}); }
 
 // A FHIR id from parts: [A-Za-z0-9-.], at most 64 characters.
 std::string SafeId(const std::string& s) {
@@ -22,10 +22,6 @@ std::string SafeId(const std::string& s) {
   return out;
 }
 
-ojson StringExt(const std::string& url, const std::string& value) {
-  return ojson{{"url", url}, {"valueString", value}};
-}
-
 std::string_view DetailKind(const std::string& kind) {
   if (kind == "medication") return "MedicationRequest";
   if (kind == "psychotherapy" || kind == "referral" || kind == "screening" ||
@@ -35,83 +31,194 @@ std::string_view DetailKind(const std::string& kind) {
   return "Task";
 }
 
-ojson Rationale(const Recommendation& r) {
-  ojson ext = ojson::array();
-  ext.push_back(StringExt("key", ActivityKey(r)));
-  for (const std::string& rule : r.rules) ext.push_back(StringExt("rule", rule));
-  for (const FactCitation& f : r.facts) {
-    ext.push_back(StringExt("fact", f.name + " = " + f.display));
-    for (const std::string& ref : f.references) {
-      ext.push_back(ojson{{"url", "input"}, {"valueReference", {{"reference", ref}}}});
-    }
-  }
-  for (const Source& s : r.action->sources) {
-    ext.push_back(ojson{
-        {"url", "source"},
-        {"valueRelatedArtifact", {{"type", "citation"}, {"display", s.label}, {"url", s.url}}}});
-  }
-  if (!r.action->evidence_grade.empty()) {
-    ext.push_back(StringExt("evidence-grade", r.action->evidence_grade));
-  }
-  ext.push_back(StringExt("content-version", r.pathway->ContentVersion()));
-  ext.push_back(StringExt("text", r.Why()));
-  return ojson{{"url", Ext("rationale")}, {"extension", ext}};
-}
-
-ojson OptionRanking(const RankedOption& o) {
-  ojson ext = ojson::array();
-  ext.push_back(ojson{{"url", "status"}, {"valueCode", std::string(OptionStatusName(o.status))}});
-  if (o.rank > 0) ext.push_back(ojson{{"url", "rank"}, {"valueInteger", o.rank}});
-  if (o.status != OptionStatus::kExcluded) {
-    ext.push_back(ojson{{"url", "score"}, {"valueInteger", o.score}});
-  }
-  for (const std::string& reason : o.reasons) ext.push_back(StringExt("reason", reason));
-  return ojson{{"url", Ext("option-ranking")}, {"extension", ext}};
-}
-
-// The proposed request behind one option of a decision (R4 RequestGroup.action.resource):
-// a MedicationRequest for a medication option, else a ServiceRequest (therapy, coaching,
-// referral, monitoring, ...), both status draft and intent proposal until decided.
-ojson ProposedRequest(const Action& option, const std::string& id, const std::string& subject,
-                      const std::string& authored) {
-  ojson code{
-      {"coding",
-       ojson::array({{{"system", std::string(kActivityKindSystem)}, {"code", option.kind}}})},
-      {"text", option.title}};
-  ojson req;
-  if (option.kind == "medication") {
-    ojson med{{"text", option.title}};
-    if (!option.medication_codes.empty()) {
-      med["coding"] = ojson::array();
-      for (const std::string& c : option.medication_codes) {
-        med["coding"].push_back(
-            {{"system", "http://www.nlm.nih.gov/research/umls/rxnorm"}, {"code", c}});
-      }
-    }
-    req = {{"resourceType", "MedicationRequest"},
-           {"id", id},
-           {"status", "draft"},
-           {"intent", "proposal"},
-           {"medicationCodeableConcept", med},
-           {"subject", {{"reference", subject}}},
-           {"authoredOn", authored}};
-  } else {
-    req = {{"resourceType", "ServiceRequest"},
-           {"id", id},
-           {"status", "draft"},
-           {"intent", "proposal"},
-           {"code", code},
-           {"subject", {{"reference", subject}}},
-           {"authoredOn", authored}};
-  }
-  return req;
-}
-
 std::string Timing(const Action& a) {
   std::string out;
   if (a.start_within.value > 0) out += " Start within " + a.start_within.ToString() + ".";
   if (a.follow_up.value > 0) out += " Follow up after " + a.follow_up.ToString() + ".";
   return out;
+}
+
+void Reference(json::Writer& w, std::string_view key, std::string_view ref) {
+  w.Key(key).BeginObject().Member("reference", ref).EndObject();
+}
+
+void LocalReference(json::Writer& w, std::string_view id) {
+  w.BeginObject().Key("reference").Concat({"#", id}).EndObject();
+}
+
+void StringExt(json::Writer& w, std::string_view url, std::string_view value) {
+  w.BeginObject().Member("url", url).Member("valueString", value).EndObject();
+}
+
+// {"coding":[{"system":activity-kind,"code":kind}],"text":title}
+void KindConcept(json::Writer& w, const Action& a) {
+  w.BeginObject().Key("coding").BeginArray();
+  w.BeginObject().Member("system", kActivityKindSystem).Member("code", a.kind).EndObject();
+  w.EndArray().Member("text", a.title).EndObject();
+}
+
+void Rationale(json::Writer& w, const Recommendation& r) {
+  w.BeginObject();
+  ExtUrl(w, "rationale");
+  w.Key("extension").BeginArray();
+  w.BeginObject().Member("url", "key").Key("valueString");
+  w.Concat({r.pathway->id, "/", r.action->id}).EndObject();
+  for (const std::string& rule : r.rules) StringExt(w, "rule", rule);
+  for (const FactCitation& f : r.facts) {
+    w.BeginObject().Member("url", "fact").Key("valueString");
+    w.Concat({f.name, " = ", f.display}).EndObject();
+    for (const std::string& ref : f.references) {
+      w.BeginObject().Member("url", "input");
+      Reference(w, "valueReference", ref);
+      w.EndObject();
+    }
+  }
+  for (const Source& s : r.action->sources) {
+    w.BeginObject().Member("url", "source").Key("valueRelatedArtifact").BeginObject();
+    w.Member("type", "citation").Member("display", s.label).Member("url", s.url);
+    w.EndObject().EndObject();
+  }
+  if (!r.action->evidence_grade.empty()) {
+    StringExt(w, "evidence-grade", r.action->evidence_grade);
+  }
+  w.BeginObject().Member("url", "content-version").Key("valueString");
+  w.Concat({r.pathway->id, "|", r.pathway->version}).EndObject();
+  StringExt(w, "text", r.Why());
+  w.EndArray().EndObject();
+}
+
+void OptionRanking(json::Writer& w, const RankedOption& o) {
+  w.BeginObject();
+  ExtUrl(w, "option-ranking");
+  w.Key("extension").BeginArray();
+  w.BeginObject().Member("url", "status").Member("valueCode", OptionStatusName(o.status));
+  w.EndObject();
+  if (o.rank > 0) w.BeginObject().Member("url", "rank").Key("valueInteger").Int(o.rank).EndObject();
+  if (o.status != OptionStatus::kExcluded) {
+    w.BeginObject().Member("url", "score").Key("valueInteger").Int(o.score).EndObject();
+  }
+  for (const std::string& reason : o.reasons) StringExt(w, "reason", reason);
+  w.EndArray().EndObject();
+}
+
+// The proposed request behind one option of a decision (R4 RequestGroup.action.resource):
+// a MedicationRequest for a medication option, else a ServiceRequest (therapy, coaching,
+// referral, monitoring, ...), both status draft and intent proposal until decided.
+void ProposedRequest(json::Writer& w, const Action& option, const std::string& id,
+                     const std::string& subject, const std::string& authored) {
+  const bool medication = option.kind == "medication";
+  w.BeginObject().Member("resourceType", medication ? "MedicationRequest" : "ServiceRequest");
+  w.Member("id", id).Member("status", "draft").Member("intent", "proposal");
+  if (medication) {
+    w.Key("medicationCodeableConcept").BeginObject().Member("text", option.title);
+    if (!option.medication_codes.empty()) {
+      w.Key("coding").BeginArray();
+      for (const std::string& c : option.medication_codes) {
+        w.BeginObject().Member("system", "http://www.nlm.nih.gov/research/umls/rxnorm");
+        w.Member("code", c).EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  } else {
+    w.Key("code");
+    KindConcept(w, option);
+  }
+  Reference(w, "subject", subject);
+  w.Member("authoredOn", authored).EndObject();
+}
+
+// The parts of a CarePlan that are gathered while the activities are written, each a JSON
+// array under construction (contained resources, goal references, activities).
+struct Parts {
+  std::string contained = "[", goals = "[", activities = "[";
+  json::Writer contained_w{contained}, goals_w{goals}, activities_w{activities};
+  std::set<std::string> goals_added;
+  std::set<std::string> addresses;
+  // Closes one of the arrays; false when it stayed empty.
+  static bool Close(std::string& part) {
+    part += ']';
+    return part.size() > 2;
+  }
+};
+
+// A pathway's goal template as a contained Goal (once per plan); returns its id.
+std::string AddGoal(Parts& parts, const Pathway& p, const GoalTemplate& g,
+                    const std::string& subject) {
+  std::string id = SafeId("goal-" + p.id + "-" + g.id);
+  if (!parts.goals_added.insert(id).second) return id;
+  json::Writer& w = parts.contained_w;
+  w.BeginObject().Member("resourceType", "Goal").Member("id", id);
+  w.Member("lifecycleStatus", "proposed");
+  w.Key("description").BeginObject().Member("text", g.description).EndObject();
+  Reference(w, "subject", subject);
+  w.Key("target").BeginArray();
+  for (const GoalTarget& t : g.targets) w.Raw(t.goal_json);
+  w.EndArray().EndObject();
+  LocalReference(parts.goals_w, id);
+  return id;
+}
+
+void OptionGroupActivity(Parts& parts, const Recommendation& r, const std::string& subject,
+                         const std::string& as_of) {
+  const Action& a = *r.action;
+  const std::string rg_id = SafeId("options-" + r.pathway->id + "-" + a.id);
+  std::vector<std::pair<const Action*, std::string>> requests;
+  json::Writer& w = parts.contained_w;
+  w.BeginObject().Member("resourceType", "RequestGroup").Member("id", rg_id);
+  w.Member("status", "draft").Member("intent", "proposal");
+  Reference(w, "subject", subject);
+  w.Key("action").BeginArray().BeginObject();
+  w.Member("title", a.title).Member("selectionBehavior", a.selection_behavior);
+  w.Key("action").BeginArray();
+  for (const RankedOption& o : r.options) {
+    w.BeginObject().Member("id", o.option->id).Key("extension").BeginArray();
+    OptionRanking(w, o);
+    w.EndArray().Member("title", o.option->title);
+    if (!o.option->description.empty()) w.Member("description", o.option->description);
+    if (o.status != OptionStatus::kExcluded && o.status != OptionStatus::kInPlace) {
+      // An excluded option is shown (with why), one in place is not proposed again.
+      std::string req_id = SafeId("req-" + r.pathway->id + "-" + a.id + "-" + o.option->id);
+      w.Key("resource");
+      LocalReference(w, req_id);
+      requests.emplace_back(o.option, std::move(req_id));
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!a.description.empty()) w.Member("description", a.description + Timing(a));
+  w.EndObject().EndArray().EndObject();
+  for (const auto& [option, id] : requests) ProposedRequest(w, *option, id, subject, as_of);
+
+  json::Writer& act = parts.activities_w;
+  act.Key("reference").BeginObject().Key("reference").Concat({"#", rg_id});
+  act.Member("display", a.title).EndObject();
+}
+
+void DetailActivity(Parts& parts, const Recommendation& r, const std::vector<std::string>& goals) {
+  const Action& a = *r.action;
+  json::Writer& w = parts.activities_w;
+  w.Key("detail").BeginObject().Member("kind", DetailKind(a.kind)).Key("code");
+  KindConcept(w, a);
+  bool any_reason = false;
+  for (const FactCitation& f : r.facts) {
+    for (const std::string& ref : f.references) {
+      if (ref.rfind("Condition/", 0) != 0 && ref.rfind("Observation/", 0) != 0) continue;
+      if (!any_reason) w.Key("reasonReference").BeginArray();
+      any_reason = true;
+      w.BeginObject().Member("reference", ref).EndObject();
+    }
+  }
+  if (any_reason) w.EndArray();
+  if (!goals.empty()) {
+    w.Key("goal").BeginArray();
+    for (const std::string& id : goals) LocalReference(w, id);
+    w.EndArray();
+  }
+  w.Member("status", "not-started");
+  std::string description = a.description + Timing(a);
+  if (!description.empty()) w.Member("description", description);
+  w.EndObject();
 }
 
 }  // namespace
@@ -122,155 +229,96 @@ std::string DraftCarePlanId(std::string_view patient_id) {
 
 std::string ActivityKey(const Recommendation& r) { return r.pathway->id + "/" + r.action->id; }
 
-ojson BuildCarePlan(const Plan& plan, const PatientContext& context) {
+std::string BuildCarePlan(const Plan& plan, const PatientContext& context) {
   const std::string subject = "Patient/" + plan.patient_id;
-  ojson cp;
-  cp["resourceType"] = "CarePlan";
-  cp["id"] = DraftCarePlanId(plan.patient_id);
-  ojson versions = ojson::array();
-  for (const Pathway* p : plan.pathways) {
-    versions.push_back(
-        ojson{{"url", Ext("pathway")}, {"valueCanonical", p->url + "|" + p->version}});
-  }
-  if (!versions.empty()) cp["extension"] = versions;
-  cp["status"] = "draft";
-  cp["intent"] = "proposal";
-  cp["title"] = "Proposed care plan";
-  cp["description"] = "Draft for a shared decision with the patient and care team, from " +
-                      std::to_string(plan.pathways.size()) + " pathway(s), as of " + plan.as_of +
-                      ".";
-  cp["subject"] = {{"reference", subject}};
-  cp["created"] = plan.as_of;
-  ojson contained = ojson::array();
-  ojson goal_refs = ojson::array();
-  std::set<std::string> goals_added;
-  auto add_goal = [&](const Pathway& p, const GoalTemplate& g) {
-    std::string id = SafeId("goal-" + p.id + "-" + g.id);
-    if (!goals_added.insert(id).second) return id;
-    ojson goal{{"resourceType", "Goal"}, {"id", id}, {"lifecycleStatus", "proposed"}};
-    goal["description"] = {{"text", g.description}};
-    goal["subject"] = {{"reference", subject}};
-    ojson targets = ojson::array();
-    for (const GoalTarget& t : g.targets) {
-      ojson target = ojson::parse(t.json);
-      if (target.contains("due")) {
-        target["dueDuration"] = target["due"];
-        target.erase("due");
-      }
-      targets.push_back(std::move(target));
-    }
-    goal["target"] = targets;
-    contained.push_back(std::move(goal));
-    goal_refs.push_back({{"reference", "#" + id}});
-    return id;
-  };
+  Parts parts;
   int own = 0;
   for (const PatientGoal& g : context.goals()) {
     if (g.reference.rfind("Goal/", 0) == 0) {
-      goal_refs.push_back({{"reference", g.reference}, {"display", g.text}});
+      parts.goals_w.BeginObject().Member("reference", g.reference).Member("display", g.text);
+      parts.goals_w.EndObject();
       continue;
     }
     std::string id = "own-goal-" + std::to_string(++own);
-    ojson goal{{"resourceType", "Goal"}, {"id", id}, {"lifecycleStatus", "proposed"}};
-    goal["description"] = {{"text", g.text}};
-    goal["subject"] = {{"reference", subject}};
-    goal["expressedBy"] = {{"reference", subject}};
-    contained.push_back(std::move(goal));
-    goal_refs.push_back({{"reference", "#" + id}});
+    json::Writer& w = parts.contained_w;
+    w.BeginObject().Member("resourceType", "Goal").Member("id", id);
+    w.Member("lifecycleStatus", "proposed");
+    w.Key("description").BeginObject().Member("text", g.text).EndObject();
+    Reference(w, "subject", subject);
+    Reference(w, "expressedBy", subject);
+    w.EndObject();
+    LocalReference(parts.goals_w, id);
   }
-  ojson activities = ojson::array();
-  std::set<std::string> addresses;
   for (const Recommendation& r : plan.recommendations) {
     if (r.status != RecommendationStatus::kProposed) continue;
-    const Action& a = *r.action;
-    ojson goals = ojson::array();
-    for (const std::string& gid : a.goal_ids) {
+    std::vector<std::string> goals;
+    for (const std::string& gid : r.action->goal_ids) {
       if (const GoalTemplate* g = r.pathway->FindGoal(gid)) {
-        goals.push_back({{"reference", "#" + add_goal(*r.pathway, *g)}});
+        goals.push_back(AddGoal(parts, *r.pathway, *g, subject));
       }
     }
-    ojson reasons = ojson::array();
     for (const FactCitation& f : r.facts) {
       for (const std::string& ref : f.references) {
-        if (ref.rfind("Condition/", 0) == 0 || ref.rfind("Observation/", 0) == 0) {
-          reasons.push_back({{"reference", ref}});
-        }
-        if (ref.rfind("Condition/", 0) == 0) addresses.insert(ref);
+        if (ref.rfind("Condition/", 0) == 0) parts.addresses.insert(ref);
       }
     }
-    ojson activity;
-    activity["extension"] = ojson::array({Rationale(r)});
+    json::Writer& act = parts.activities_w;
+    act.BeginObject().Key("extension").BeginArray();
+    Rationale(act, r);
+    act.EndArray();
     if (!r.options.empty()) {
-      std::string rg_id = SafeId("options-" + r.pathway->id + "-" + a.id);
-      ojson options = ojson::array();
-      ojson requests = ojson::array();
-      for (const RankedOption& o : r.options) {
-        ojson opt;
-        opt["id"] = o.option->id;
-        opt["extension"] = ojson::array({OptionRanking(o)});
-        opt["title"] = o.option->title;
-        if (!o.option->description.empty()) opt["description"] = o.option->description;
-        if (o.status != OptionStatus::kExcluded && o.status != OptionStatus::kInPlace) {
-          // An excluded option is shown (with why), one in place is not proposed again.
-          std::string req_id = SafeId("req-" + r.pathway->id + "-" + a.id + "-" + o.option->id);
-          requests.push_back(ProposedRequest(*o.option, req_id, subject, plan.as_of));
-          opt["resource"] = {{"reference", "#" + req_id}};
-        }
-        options.push_back(std::move(opt));
-      }
-      ojson group{
-          {"title", a.title}, {"selectionBehavior", a.selection_behavior}, {"action", options}};
-      if (!a.description.empty()) group["description"] = a.description + Timing(a);
-      ojson rg{{"resourceType", "RequestGroup"},
-               {"id", rg_id},
-               {"status", "draft"},
-               {"intent", "proposal"}};
-      rg["subject"] = {{"reference", subject}};
-      rg["action"] = ojson::array({group});
-      contained.push_back(std::move(rg));
-      for (ojson& req : requests) contained.push_back(std::move(req));
-      activity["reference"] = {{"reference", "#" + rg_id}, {"display", a.title}};
+      OptionGroupActivity(parts, r, subject, plan.as_of);
     } else {
-      ojson detail;
-      detail["kind"] = std::string(DetailKind(a.kind));
-      detail["code"] = {
-          {"coding",
-           ojson::array({{{"system", std::string(kActivityKindSystem)}, {"code", a.kind}}})},
-          {"text", a.title}};
-      if (!reasons.empty()) detail["reasonReference"] = reasons;
-      if (!goals.empty()) detail["goal"] = goals;
-      detail["status"] = "not-started";
-      std::string description = a.description + Timing(a);
-      if (!description.empty()) detail["description"] = description;
-      activity["detail"] = std::move(detail);
+      DetailActivity(parts, r, goals);
     }
-    activities.push_back(std::move(activity));
+    act.EndObject();
   }
-  if (!contained.empty()) {
-    // contained goes before the other elements in FHIR's usual order; position is not
-    // significant in JSON, but readers expect it near the top.
-    ojson ordered;
-    for (auto it = cp.begin(); it != cp.end(); ++it) {
-      if (it.key() == "extension") ordered["contained"] = contained;
-      ordered[it.key()] = it.value();
+  const bool contained = Parts::Close(parts.contained);
+  const bool goals = Parts::Close(parts.goals);
+  const bool activities = Parts::Close(parts.activities);
+
+  // contained goes before the extensions, as in FHIR's usual order (position is not
+  // significant in JSON, but readers expect it near the top); without extensions, after
+  // `created`.
+  std::string out;
+  out.reserve(parts.contained.size() + parts.activities.size() + 2048);
+  json::Writer w(out);
+  w.BeginObject().Member("resourceType", "CarePlan").Member("id", DraftCarePlanId(plan.patient_id));
+  if (contained && !plan.pathways.empty()) w.Key("contained").Raw(parts.contained);
+  if (!plan.pathways.empty()) {
+    w.Key("extension").BeginArray();
+    for (const Pathway* p : plan.pathways) {
+      w.BeginObject();
+      ExtUrl(w, "pathway");
+      w.Key("valueCanonical").Concat({p->url, "|", p->version}).EndObject();
     }
-    if (!ordered.contains("contained")) ordered["contained"] = contained;
-    cp = std::move(ordered);
+    w.EndArray();
   }
-  if (!addresses.empty()) {
-    ojson list = ojson::array();
-    for (const std::string& a : addresses) list.push_back({{"reference", a}});
-    cp["addresses"] = list;
+  w.Member("status", "draft").Member("intent", "proposal").Member("title", "Proposed care plan");
+  w.Member("description", "Draft for a shared decision with the patient and care team, from " +
+                              std::to_string(plan.pathways.size()) + " pathway(s), as of " +
+                              plan.as_of + ".");
+  Reference(w, "subject", subject);
+  w.Member("created", plan.as_of);
+  if (contained && plan.pathways.empty()) w.Key("contained").Raw(parts.contained);
+  if (!parts.addresses.empty()) {
+    w.Key("addresses").BeginArray();
+    for (const std::string& a : parts.addresses) w.BeginObject().Member("reference", a).EndObject();
+    w.EndArray();
   }
-  if (!goal_refs.empty()) cp["goal"] = goal_refs;
-  if (!activities.empty()) cp["activity"] = activities;
+  if (goals) w.Key("goal").Raw(parts.goals);
+  if (activities) w.Key("activity").Raw(parts.activities);
   std::string summary;
   for (const Recommendation& r : plan.recommendations) {
     if (r.status == RecommendationStatus::kProposed) continue;
     summary += r.action->title + ": " + std::string(StatusName(r.status)) + ". ";
   }
-  if (!summary.empty()) cp["note"] = ojson::array({{{"text", "Not proposed: " + summary}}});
-  return cp;
+  if (!summary.empty()) {
+    w.Key("note").BeginArray().BeginObject().Member("text", "Not proposed: " + summary);
+    w.EndObject().EndArray();
+  }
+  w.EndObject();
+  return out;
 }
 
 std::string RenderText(const Plan& plan, const PatientContext& context, bool explain) {

@@ -10,25 +10,6 @@
 namespace carepath::plan {
 namespace {
 
-// The %variables an expression reads, in order of first mention.
-std::vector<std::string> VariablesOf(const std::string& text) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') continue;
-    size_t j = i + 1;
-    while (j < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) {
-      ++j;
-    }
-    std::string name = text.substr(i + 1, j - i - 1);
-    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) {
-      out.push_back(name);
-    }
-    i = j - 1;
-  }
-  return out;
-}
-
 class Evaluator {
  public:
   explicit Evaluator(const PatientContext& ctx) : ctx_(ctx) {}
@@ -44,7 +25,7 @@ class Evaluator {
   }
 
   void Cite(const Condition& c, std::vector<FactCitation>& facts) const {
-    for (const std::string& name : VariablesOf(c.text)) {
+    for (const std::string& name : c.variables) {
       const Fact* f = ctx_.Find(name);
       if (f == nullptr || f->values.empty()) continue;  // an absent fact triggers nothing
       auto same = [&](const FactCitation& x) { return x.name == name; };
@@ -217,7 +198,7 @@ Result<Plan> MakePlan(const PathwayLibrary& library, const PatientContext& conte
   if (!options.careplan) return plan;
   plan.careplan = BuildCarePlan(plan, context);
   if (options.validate) {
-    if (auto valid = fhir::ValidateResourceJson(plan.careplan.dump()); !valid) {
+    if (auto valid = fhir::ValidateResourceJson(plan.careplan); !valid) {
       return Error::Internal("draft CarePlan is not valid R4: " + valid.error().ToString());
     }
   }

@@ -3,7 +3,7 @@
 //
 //   ASSIGN_OR_RETURN(plan::Plan p, plan::MakePlan(library, context));
 //   for (const plan::Recommendation& r : p.recommendations) Print(r.title, r.facts, r.sources);
-//   std::string careplan = p.careplan.dump();   // validates as R4 (checked by MakePlan)
+//   Send(p.careplan);   // the draft CarePlan as compact R4 JSON
 //
 // Pipeline: applicable pathways (their applicability expressions) -> candidate actions
 // (each action's applicability) -> already in place ("satisfied-when": shown, not
@@ -15,11 +15,11 @@
 // grade and the content version.
 //
 // Errors: kUnprocessable when a pathway expression fails to evaluate (path = the action's
-// element path in its file); kInternal if the CarePlan built does not validate (a bug).
+// element path in its file); kInternal if the CarePlan built does not validate (a bug;
+// only checked with PlanOptions::validate).
 // Thread-safety: pure; call from any thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -60,13 +60,19 @@ struct Plan {
   std::string as_of;
   std::vector<const Pathway*> pathways;  // those that applied
   std::vector<Recommendation> recommendations;
-  nlohmann::ordered_json careplan;  // draft CarePlan (status draft, intent proposal)
+  std::string careplan;  // draft CarePlan, compact R4 JSON (status draft, intent proposal)
 };
 
 struct PlanOptions {
-  // Check the CarePlan against the R4 definitions before returning it (a bug if it fails).
-  // Costs about as much as building it; off in bulk runs whose output is validated on write.
-  bool validate = true;
+  // Check the CarePlan against the R4 definitions before returning it (kInternal if it
+  // fails: a bug). Off by default because the CarePlan is valid by construction and the
+  // check costs as much as building it: every shape the writer emits is checked against R4
+  // by the golden tests (tests/plan/careplan_golden_test.cc) and every plan the tests make
+  // is built with this on; the content is checked at load (PathwayLibrary); the as-of date
+  // is checked by BuildContext; the rest are ids and references of stored resources. What
+  // leaves the server is checked again anyway (Revise validates the merged CarePlan, the
+  // store validates on write). `carepath plan` turns it on.
+  bool validate = false;
   // Build the CarePlan at all (off: recommendations only).
   bool careplan = true;
 };
@@ -81,8 +87,8 @@ std::string ActivityKey(const Recommendation& r);
 // The id of a patient's draft (then living) CarePlan: "draft-{patient id}", made a FHIR id.
 std::string DraftCarePlanId(std::string_view patient_id);
 
-// The CarePlan of a plan (used by MakePlan; exposed for tests).
-nlohmann::ordered_json BuildCarePlan(const Plan& plan, const PatientContext& context);
+// The CarePlan of a plan as compact JSON (used by MakePlan; exposed for tests).
+std::string BuildCarePlan(const Plan& plan, const PatientContext& context);
 
 // Readable text: one block per recommendation with its reasons, options and sources.
 // `explain` adds every term of each option's score (otherwise only exclusion reasons).

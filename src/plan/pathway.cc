@@ -2,6 +2,7 @@
 #include "plan/pathway.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,49 @@ std::string_view Str(const json::Value& v, std::string_view key) {
 }
 
 std::string Ext(std::string_view name) { return std::string(kExtensionBase) + std::string(name); }
+
+// PlanDefinition.goal.target as Goal.target: R4 Goal has due[x], so `due` (a Duration)
+// becomes `dueDuration`, after the other members.
+std::string GoalTargetJson(const json::Value& target) {
+  std::string out = "{";
+  const json::Value* due = nullptr;
+  for (const json::Member& m : target.members()) {
+    if (m.key == "due") {
+      due = &m.value;
+      continue;
+    }
+    if (out.size() > 1) out += ',';
+    json::AppendQuoted(m.key, out);
+    out += ':';
+    json::Serialize(m.value, out);
+  }
+  if (due != nullptr) {
+    if (out.size() > 1) out += ',';
+    out += "\"dueDuration\":";
+    json::Serialize(*due, out);
+  }
+  out += '}';
+  return out;
+}
+
+// The %variables an expression reads, in order of first mention.
+std::vector<std::string> VariablesOf(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') continue;
+    size_t j = i + 1;
+    while (j < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) {
+      ++j;
+    }
+    std::string name = text.substr(i + 1, j - i - 1);
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+    i = j - 1;
+  }
+  return out;
+}
 
 // Parsing state: the file name for messages and the element path being read.
 class Reader {
@@ -37,7 +81,8 @@ class Reader {
     if (text.empty()) return Fail(path + ".expression", "empty expression");
     auto compiled = fhirpath::Compile(text);
     if (!compiled) return Fail(path + ".expression", compiled.error().message);
-    return Condition{std::move(*compiled), std::move(text)};
+    std::vector<std::string> variables = VariablesOf(text);
+    return Condition{std::move(*compiled), std::move(text), std::move(variables)};
   }
 
   Result<DurationText> ReadDuration(const json::Value& d, const std::string& path) const {
@@ -278,6 +323,7 @@ class Reader {
         ASSIGN_OR_RETURN(t.due, ReadDuration(*due, p + ".due"));
       }
       target.json = json::Serialize(tv);
+      target.goal_json = GoalTargetJson(tv);
       t.targets.push_back(std::move(target));
     }
     return t;
@@ -340,6 +386,11 @@ Result<Pathway> ParsePathway(std::string_view json_text, std::string_view origin
   if (p.id.empty()) return reader.Fail("PlanDefinition.id", "a pathway needs an id");
   if (p.url.empty()) return reader.Fail("PlanDefinition.url", "a pathway needs a url");
   if (p.version.empty()) return reader.Fail("PlanDefinition.version", "a pathway needs a version");
+  // url|version is the canonical each CarePlan cites (R4 canonical: no whitespace).
+  if (std::any_of(p.version.begin(), p.version.end(),
+                  [](unsigned char c) { return std::isspace(c); })) {
+    return reader.Fail("PlanDefinition.version", "a version has no spaces");
+  }
   if (p.title.empty()) return reader.Fail("PlanDefinition.title", "a pathway needs a title");
   ASSIGN_OR_RETURN(p.sources, reader.ReadSources(root.Find("relatedArtifact"),
                                                  "PlanDefinition.relatedArtifact"));

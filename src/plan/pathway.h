@@ -46,6 +46,7 @@ using ExpressionPtr = std::shared_ptr<const fhirpath::Expression>;
 struct Condition {
   ExpressionPtr expression;
   std::string text;
+  std::vector<std::string> variables;  // the %variables it reads, in order of first mention
 };
 
 struct Contraindication {
@@ -101,7 +102,10 @@ struct Action {
 struct GoalTarget {
   std::string measure_system, measure_code, measure_display;
   std::string detail;  // readable target, e.g. "< 5" or "<= 7 drinks/week"
-  std::string json;    // the target element as R4 JSON (Goal.target)
+  std::string json;    // the target element as R4 JSON (PlanDefinition.goal.target)
+  // The same as the draft CarePlan's contained Goal carries it (Goal.target: `due` becomes
+  // `dueDuration`, written last), compact, numbers as in the file. Prepared at load.
+  std::string goal_json;
 };
 
 struct GoalTemplate {

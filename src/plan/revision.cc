@@ -152,11 +152,12 @@ Result<Decision> Decide(const ojson& careplan, const DecisionInput& input) {
 
 Result<Revision> Revise(const ojson& current, const Plan& fresh) {
   Revision out;
-  out.careplan = fresh.careplan;
-  out.careplan["id"] = current.value("id", fresh.careplan.value("id", ""));
+  const ojson proposed = ojson::parse(fresh.careplan);
+  out.careplan = proposed;
+  out.careplan["id"] = current.value("id", proposed.value("id", ""));
   std::map<std::string, const ojson*> fresh_by_key;
-  if (fresh.careplan.contains("activity")) {
-    for (const ojson& a : fresh.careplan["activity"]) fresh_by_key[KeyOf(a)] = &a;
+  if (proposed.contains("activity")) {
+    for (const ojson& a : proposed["activity"]) fresh_by_key[KeyOf(a)] = &a;
   }
   ojson activities = ojson::array();
   std::set<std::string> seen;

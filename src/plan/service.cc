@@ -17,20 +17,22 @@ Result<PlanContent> LoadPlanContent(const std::filesystem::path& content_dir) {
 }
 
 Result<PatientPlan> PlanForPatient(store::Store& store, const PlanContent& content,
-                                   std::string_view patient_id, std::string_view as_of) {
+                                   std::string_view patient_id, std::string_view as_of,
+                                   const PlanOptions& plan_options) {
   ContextOptions options;
   options.as_of = std::string(as_of);
   options.instruments = &content.instruments;
   ASSIGN_OR_RETURN(PatientContext context, LoadContext(store, patient_id, options));
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(content.pathways, context));
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(content.pathways, context, plan_options));
   return PatientPlan{std::move(context), std::move(plan)};
 }
 
 Result<Revision> ProposeRevision(store::Store& store, const PlanContent& content,
                                  std::string_view patient_id, std::string_view as_of) {
   ASSIGN_OR_RETURN(PatientPlan fresh, PlanForPatient(store, content, patient_id, as_of));
-  nlohmann::ordered_json current = {{"id", fresh.plan.careplan["id"]}};
-  auto stored = store.Read("CarePlan", fresh.plan.careplan["id"].get<std::string>());
+  const std::string id = DraftCarePlanId(patient_id);
+  nlohmann::ordered_json current = {{"id", id}};
+  auto stored = store.Read("CarePlan", id);
   if (stored) {
     current = nlohmann::ordered_json::parse(stored->body, nullptr, false);
     if (current.is_discarded()) return Error::Internal("stored CarePlan is not JSON");

@@ -39,7 +39,8 @@ struct PatientPlan {
 
 // `as_of`: YYYY-MM-DD, empty for today.
 Result<PatientPlan> PlanForPatient(store::Store& store, const PlanContent& content,
-                                   std::string_view patient_id, std::string_view as_of);
+                                   std::string_view patient_id, std::string_view as_of,
+                                   const PlanOptions& options = {});
 
 // The proposal against what is stored: when CarePlan/<draft id> exists (saved earlier, maybe
 // with decisions), the fresh plan is merged into it with Revise (agreed activities kept, a

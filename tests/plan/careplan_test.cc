@@ -58,10 +58,9 @@ TEST(CarePlanOutput, EveryRecommendationHasReasonAndSource) {
 TEST(CarePlanOutput, ComplexCaseCarePlanValidatesAsR4) {
   plan::Plan plan = ComplexCase().MakePlan();
   EXPECT_GE(plan.pathways.size(), 6u);
-  std::string text = plan.careplan.dump();
-  auto valid = fhir::ValidateResourceJson(text);
+  auto valid = fhir::ValidateResourceJson(plan.careplan);
   EXPECT_TRUE(valid.has_value()) << (valid ? "" : valid.error().ToString());
-  const auto& cp = plan.careplan;
+  const auto cp = CarePlanOf(plan);
   EXPECT_EQ(cp["status"], "draft");
   EXPECT_EQ(cp["intent"], "proposal");
   EXPECT_EQ(cp["subject"]["reference"], "Patient/vignette");
@@ -104,7 +103,7 @@ TEST(CarePlanOutput, SafetyComesFirst) {
   for (size_t i = 1; i < 4; ++i) {
     EXPECT_EQ(plan.recommendations[i].action->priority, "urgent") << i;
   }
-  EXPECT_NE(plan.careplan["activity"][0].dump().find("suicide-risk/risk-assessment"),
+  EXPECT_NE(CarePlanOf(plan)["activity"][0].dump().find("suicide-risk/risk-assessment"),
             std::string::npos);
 }
 
@@ -112,7 +111,7 @@ TEST(CarePlanOutput, NoPathwayGivesAnEmptyValidDraft) {
   // A child: no adult pathway applies.
   plan::Plan plan = Vignette("female", "2015-01-01").Score("44261-6", 2).MakePlan();
   EXPECT_TRUE(plan.recommendations.empty());
-  EXPECT_TRUE(fhir::ValidateResourceJson(plan.careplan.dump()).has_value());
+  EXPECT_TRUE(fhir::ValidateResourceJson(plan.careplan).has_value());
   EXPECT_NE(plan::RenderText(plan, Vignette().Context()).find("No pathway applies"),
             std::string::npos);
 }

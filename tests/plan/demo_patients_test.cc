@@ -66,8 +66,8 @@ TEST_F(DemoPatients, EveryPatientGetsAValidDraft) {
   for (int i = 1; i <= kPatients; ++i) {
     auto pp = plan::PlanForPatient(*store_, Content(), PatientId(i), "2025-06-30");
     ASSERT_TRUE(pp.has_value()) << PatientId(i) << ": " << pp.error().ToString();
-    EXPECT_TRUE(fhir::ValidateResourceJson(pp->plan.careplan.dump()).has_value());
-    EXPECT_EQ(pp->plan.careplan["subject"]["reference"], "Patient/" + PatientId(i));
+    EXPECT_TRUE(fhir::ValidateResourceJson(pp->plan.careplan).has_value());
+    EXPECT_EQ(CarePlanOf(pp->plan)["subject"]["reference"], "Patient/" + PatientId(i));
     if (!pp->plan.recommendations.empty()) ++with_recommendations;
     for (const plan::Recommendation& r : pp->plan.recommendations) {
       EXPECT_FALSE(r.action->sources.empty());

@@ -80,6 +80,9 @@ std::vector<Rejection> Rejections() {
       {"InvalidR4", [](ojson& p) { p["status"] = "finished"; }, "PlanDefinition.status", "R4"},
       {"NoApplicability", [](ojson& p) { p.erase("extension"); }, "PlanDefinition.extension",
        "applicability"},
+      // url|version is the canonical every CarePlan cites.
+      {"VersionWithSpace", [](ojson& p) { p["version"] = "1.0 draft"; }, "PlanDefinition.version",
+       "spaces"},
       {"BadExpressionSyntax",
        [](ojson& p) { p["action"][0]["condition"][0]["expression"]["expression"] = "%phq9 >= "; },
        "PlanDefinition.action[0].condition[0].expression.expression", ""},

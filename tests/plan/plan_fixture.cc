@@ -149,6 +149,14 @@ Vignette& Vignette::SmokingStatus(const std::string& snomed) {
   return *this;
 }
 
+Vignette& Vignette::Goal(const std::string& text) {
+  ojson g{{"resourceType", "Goal"}, {"id", Next("goal")}, {"lifecycleStatus", "active"}};
+  g["description"] = {{"text", text}};
+  g["subject"] = Subject();
+  resources_.push_back(g.dump());
+  return *this;
+}
+
 Vignette& Vignette::Pregnant() { return Condition("http://snomed.info/sct", "77386006"); }
 
 Vignette& Vignette::Preferences(const std::vector<std::pair<std::string, std::string>>& answers) {
@@ -196,9 +204,16 @@ plan::PatientContext Vignette::Context() const {
 
 plan::Plan Vignette::MakePlan() const {
   plan::PatientContext ctx = Context();
-  auto plan = plan::MakePlan(Content().pathways, ctx);
+  // Every plan the tests make is checked against R4 (the engine leaves it off by default).
+  plan::PlanOptions checked;
+  checked.validate = true;
+  auto plan = plan::MakePlan(Content().pathways, ctx, checked);
   EXPECT_TRUE(plan.has_value()) << (plan ? "" : plan.error().ToString());
   return std::move(*plan);
+}
+
+nlohmann::ordered_json CarePlanOf(const plan::Plan& plan) {
+  return nlohmann::ordered_json::parse(plan.careplan);
 }
 
 const plan::Recommendation* FindRecommendation(const plan::Plan& plan, const std::string& pathway,

@@ -2,6 +2,7 @@
 // hand-made patient records (vignettes) as FHIR R4 JSON.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ class Vignette {
   Vignette& Procedure(const std::string& snomed, const std::string& date);
   Vignette& Immunization(const std::string& cvx, const std::string& date);
   Vignette& SmokingStatus(const std::string& snomed);
+  // A Goal resource of the patient's (lifecycleStatus active), in their own words.
+  Vignette& Goal(const std::string& text);
   // Answers to the What-matters-to-me questionnaire: {linkId, value} pairs; values of
   // choice items are codes; "true"/"false" for booleans; digits for integers.
   Vignette& Preferences(const std::vector<std::pair<std::string, std::string>>& answers);
@@ -52,6 +55,9 @@ class Vignette {
   int counter_ = 0;
   std::string as_of_ = "2025-06-30";
 };
+
+// The draft CarePlan of a plan, parsed (Plan::careplan is compact JSON text).
+nlohmann::ordered_json CarePlanOf(const plan::Plan& plan);
 
 // The recommendation for pathway/action, or nullptr.
 const plan::Recommendation* FindRecommendation(const plan::Plan& plan, const std::string& pathway,

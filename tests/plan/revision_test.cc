@@ -23,7 +23,7 @@ const ojson* ActivityByKey(const ojson& careplan, const std::string& key) {
 }
 
 plan::Decision DecideCbt(const plan::Plan& plan) {
-  auto d = plan::Decide(plan.careplan, {kDecision, "individual-cbt", "Patient/vignette",
+  auto d = plan::Decide(CarePlanOf(plan), {kDecision, "individual-cbt", "Patient/vignette",
                                         "2025-01-20T10:00:00Z", "I would rather talk"});
   EXPECT_TRUE(d.has_value()) << (d ? "" : d.error().ToString());
   return std::move(*d);
@@ -46,11 +46,11 @@ TEST(SharedDecision, RecordsTheChoiceWithProvenance) {
 TEST(SharedDecision, ExcludedOptionCannotBeChosen) {
   plan::Plan plan =
       Vignette().Condition("http://hl7.org/fhir/sid/icd-10-cm", "F11.20").Pregnant().MakePlan();
-  auto d = plan::Decide(plan.careplan, {"opioid-use-disorder/moud", "xr-naltrexone",
+  auto d = plan::Decide(CarePlanOf(plan), {"opioid-use-disorder/moud", "xr-naltrexone",
                                         "Patient/vignette", "2025-07-01T10:00:00Z", ""});
   ASSERT_FALSE(d.has_value());
   EXPECT_EQ(d.error().code, ErrorCode::kUnprocessable);
-  auto missing = plan::Decide(plan.careplan, {"opioid-use-disorder/moud", "no-such-option",
+  auto missing = plan::Decide(CarePlanOf(plan), {"opioid-use-disorder/moud", "no-such-option",
                                               "Patient/vignette", "2025-07-01T10:00:00Z", ""});
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
@@ -94,14 +94,15 @@ ojson ContainedRef(const ojson& careplan, const ojson& ref) {
 
 TEST(ProposedRequests, EachOptionHasAProposalAndTheChosenOneBecomesActive) {
   plan::Plan plan = Vignette().Score("44261-6", 18, "2025-01-10").MakePlan();
-  const ojson* a = ActivityByKey(plan.careplan, kDecision);
+  const ojson proposed = CarePlanOf(plan);
+  const ojson* a = ActivityByKey(proposed, kDecision);
   ASSERT_NE(a, nullptr);
-  ojson rg = ContainedRef(plan.careplan, (*a)["reference"]);
+  ojson rg = ContainedRef(proposed, (*a)["reference"]);
   ASSERT_EQ(rg["resourceType"], "RequestGroup");
   int medication = 0, service = 0;
   for (const ojson& option : rg["action"][0]["action"]) {
     ASSERT_TRUE(option.contains("resource")) << option.dump();
-    ojson req = ContainedRef(plan.careplan, option["resource"]);
+    ojson req = ContainedRef(proposed, option["resource"]);
     ASSERT_FALSE(req.is_null()) << option["resource"].dump();
     EXPECT_EQ(req["intent"], "proposal");
     EXPECT_EQ(req["status"], "draft");
@@ -141,9 +142,10 @@ TEST(ProposedRequests, EachOptionHasAProposalAndTheChosenOneBecomesActive) {
 TEST(ProposedRequests, AnExcludedOptionProposesNothing) {
   plan::Plan plan =
       Vignette().Condition("http://hl7.org/fhir/sid/icd-10-cm", "F11.20").Pregnant().MakePlan();
-  const ojson* a = ActivityByKey(plan.careplan, "opioid-use-disorder/moud");
+  const ojson proposed = CarePlanOf(plan);
+  const ojson* a = ActivityByKey(proposed, "opioid-use-disorder/moud");
   ASSERT_NE(a, nullptr);
-  ojson rg = ContainedRef(plan.careplan, (*a)["reference"]);
+  ojson rg = ContainedRef(proposed, (*a)["reference"]);
   bool saw_excluded = false;
   for (const ojson& option : rg["action"][0]["action"]) {
     if (option["id"] != "xr-naltrexone") continue;
@@ -162,7 +164,7 @@ TEST(LivingPlan, UndecidedProposalsThatNoLongerApplyAreRemoved) {
                          .PhqNineItemNine(0, "2025-06-20")
                          .Score("44261-6", 6, "2025-06-20")
                          .MakePlan();
-  auto revised = plan::Revise(first.careplan, fresh);
+  auto revised = plan::Revise(CarePlanOf(first), fresh);
   ASSERT_TRUE(revised.has_value()) << revised.error().ToString();
   bool removed_safety = false, removed_severe = false;
   for (const plan::RevisionChange& c : revised->changes) {

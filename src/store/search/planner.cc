@@ -1,5 +1,6 @@
 #include "store/search/planner.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "store/search/conditions.h"
@@ -186,16 +187,32 @@ Result<SqlStatement> PlanRevInclude(const SearchQuery& q, const std::vector<int6
   if (q.revincludes.empty() || matched_pks.empty()) return SqlStatement{};
   SqlBuilder b(dialect);
   ConditionWriter w(b, 0);
-  b.Append("SELECT DISTINCT t.pk, t.type, t.id, t.body FROM search_index x JOIN resources t ON ");
-  b.Append("t.pk = x.res_pk WHERE (");
-  for (size_t i = 0; i < q.revincludes.size(); ++i) {
-    const IncludeSpec& s = q.revincludes[i];
-    if (i > 0) b.Append(" OR ");
-    b.Append("(x.type = ").BindText(s.source_type).Append(" AND x.param = ").BindText(s.param);
-    b.Append(")");
+  // The references to the matches, once; then one index probe per search parameter, on
+  // (type, param, s), for the source types that use it. Two things keep it an index lookup
+  // in SQLite: `x.s IN (...)` sits inside each OR term (outside the OR, SQLite walked every
+  // index row of each (type, param) pair, i.e. all Observations of all patients for one
+  // patient's _revinclude), and the resources are selected by `pk IN (...)` (no DISTINCT
+  // over the bodies, which copied every body into a temporary b-tree).
+  std::vector<std::string_view> params;
+  for (const IncludeSpec& s : q.revincludes) {
+    if (std::find(params.begin(), params.end(), s.param) == params.end()) params.push_back(s.param);
   }
-  b.Append(") AND x.s IN (SELECT m.type || '/' || m.id FROM resources m WHERE m.pk IN ");
+  b.Append("WITH m(ref) AS (SELECT type || '/' || id FROM resources WHERE pk IN ");
   AppendPkList(b, matched_pks);
+  b.Append(") SELECT t.pk, t.type, t.id, t.body FROM resources t WHERE t.pk IN ");
+  b.Append("(SELECT x.res_pk FROM search_index x WHERE ");
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (i > 0) b.Append(" OR ");
+    b.Append("(x.param = ").BindText(params[i]).Append(" AND x.type IN (");
+    bool first = true;
+    for (const IncludeSpec& s : q.revincludes) {
+      if (s.param != params[i]) continue;
+      if (!first) b.Append(", ");
+      first = false;
+      b.BindText(s.source_type);
+    }
+    b.Append(") AND x.s IN (SELECT ref FROM m))");
+  }
   b.Append(") AND ");
   w.NotDeleted("t");
   b.Append(" ORDER BY t.pk LIMIT ").BindInt(limit);

@@ -115,6 +115,22 @@ TEST(SearchPlanner, IncludeAndRevIncludeFollowReferences) {
   EXPECT_EQ(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 100).value()),
             (std::vector<std::string>{"o1", "o3"}));
   EXPECT_EQ(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 1).value()).size(), 1u);
+
+  // Several specs, sharing parameters and types: each resource once, in pk order, and only
+  // those referencing a match (o2 references p2, o4 no patient by reference).
+  q = ParseSearch("Patient",
+                  {{"gender", "male"},
+                   {"_revinclude", "Observation:subject"},
+                   {"_revinclude", "Observation:patient"},
+                   {"_revinclude", "Encounter:subject"},
+                   {"_revinclude", "Condition:patient"}},
+                  false);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 100).value()),
+            (std::vector<std::string>{"o1", "o3"}));
+  q = ParseSearch("Patient", {{"_revinclude", "Observation:encounter"}}, false);
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 100).value()).empty());
 }
 
 TEST(SearchPlanner, PostgresPlansUseDollarPlaceholdersAndBooleans) {
