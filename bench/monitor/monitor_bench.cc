@@ -226,6 +226,7 @@ api::ServerConfig BenchConfig(bool monitor) {
   c.monitor_poll_ms = 50;
   c.monitor_sweep_s = 0;
   c.assess_worker = false;
+  c.assess_sweep_minutes = 0;
   c.plan_worker = false;
   return c;
 }
