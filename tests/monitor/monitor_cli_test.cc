@@ -112,7 +112,7 @@ TEST_F(MonitorCommand, BadLineStoresNothing) {
   const std::string file = Write("bad.ndjson", std::string(kCrisis) + "\n" + bad + "\n");
   CommandRun r = Carepath("p1 --ingest " + file);
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("bad.ndjson:2: invalid: Observation.component[1].valueQuantity.unit"),
+  EXPECT_NE(r.err.find("bad.ndjson:2: invalid: Observation.component[1].valueQuantity.value"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
