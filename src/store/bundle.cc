@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "store/canonical.h"
 #include "store/search_bridge.h"
 #include "store/sql_store.h"
@@ -36,6 +37,10 @@ struct Entry {
   // Resolved before writing:
   std::string target_id;
   bool existing = false;  // POST with ifNoneExist matched one resource
+  bool resolved = false;  // target_id given before the transaction (no search needed)
+  // Parsed, validated and indexed before the transaction (PrepareOutside); read-only
+  // inside it, so that a retried transaction finds it unchanged.
+  std::optional<Result<ParsedResource>> prepared;
 };
 
 std::string StatusLine(int status) {
@@ -215,7 +220,9 @@ Result<Entry> ParseEntry(const json::Value& e, size_t index, std::string_view so
 
 // Gives POST/PUT entries their target id; records urn fullUrls in `refs`.
 Status Resolve(WriteContext& w, Entry& e, std::map<std::string, std::string>& refs) {
-  if (e.method == Method::kPost) {
+  if (e.resolved) {
+    // Given by PrepareOutside.
+  } else if (e.method == Method::kPost) {
     if (!e.if_none_exist.empty()) {
       ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(e.type, e.if_none_exist));
       if (ids.size() > 1) {
@@ -250,6 +257,49 @@ Status Resolve(WriteContext& w, Entry& e, std::map<std::string, std::string>& re
   return Ok();
 }
 
+// The entry's resource with urn references rewritten, parsed, validated and indexed.
+Result<ParsedResource> PrepareResource(const Entry& e,
+                                       const std::map<std::string, std::string>& refs) {
+  // Every key of `refs` starts with "urn:"; bytes without it (or a \u escape that could
+  // spell it) hold no reference to rewrite, and are parsed once, not twice.
+  const std::string_view bytes = e.resource;
+  if (refs.empty() || (bytes.find("urn:") == std::string_view::npos &&
+                       bytes.find("\\u") == std::string_view::npos)) {
+    return ParseResource(e.type, bytes);
+  }
+  ASSIGN_OR_RETURN(json::Document raw, json::Document::Parse(bytes));
+  return ParseResource(e.type, RewriteReferences(raw, refs));
+}
+
+// A transaction whose POST and PUT entries need no search to find their target (no
+// ifNoneExist, no conditional PUT) has every target id and urn mapping before it starts.
+// Then the entries' resources are prepared here, on two threads, outside the database
+// transaction and its write lock. Otherwise everything happens inside the transaction.
+void PrepareOutside(std::vector<Result<Entry>>& entries) {
+  std::vector<Entry*> writes;
+  for (Result<Entry>& r : entries) {
+    Entry& e = *r;
+    if (e.method == Method::kPost && e.if_none_exist.empty()) {
+      writes.push_back(&e);
+    } else if (e.method == Method::kPut && !e.has_query) {
+      writes.push_back(&e);
+    } else if (e.method == Method::kPost || e.method == Method::kPut) {
+      return;  // a conditional entry: its target is known only inside the transaction
+    }
+  }
+  if (writes.empty()) return;
+  std::map<std::string, std::string> refs;
+  for (Entry* e : writes) {
+    e->target_id = e->method == Method::kPost ? NewId() : e->id;
+    e->resolved = true;
+    if (e->full_url.starts_with("urn:uuid:") || e->full_url.starts_with("urn:oid:")) {
+      refs[e->full_url] = e->type + "/" + e->target_id;
+    }
+  }
+  core::ParallelFor(writes.size(),
+                    [&](size_t i) { writes[i]->prepared.emplace(PrepareResource(*writes[i], refs)); });
+}
+
 // Runs one resolved entry; returns its Bundle.entry JSON.
 Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
                             const std::map<std::string, std::string>& refs) {
@@ -274,9 +324,11 @@ Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
         ASSIGN_OR_RETURN(StoredResource cur, ReadCurrent(t, e.type, e.target_id));
         return Response(200, cur.type, cur.id, cur.version, cur.last_updated_us);
       }
-      ASSIGN_OR_RETURN(json::Document raw, json::Document::Parse(e.resource));
-      std::string rewritten = RewriteReferences(raw, refs);
-      ASSIGN_OR_RETURN(json::Document doc, ParseResource(e.type, rewritten));
+      std::optional<Result<ParsedResource>> here;
+      if (!e.prepared) here.emplace(PrepareResource(e, refs));
+      const Result<ParsedResource>& parsed = e.prepared ? *e.prepared : *here;
+      if (!parsed) return parsed.error();
+      const ParsedResource& doc = *parsed;
       Result<WriteResult> r = e.method == Method::kPost
                                   ? w.Create(e.type, doc, e.target_id)
                                   : w.Put(e.type, e.target_id, doc, e.if_match);
@@ -366,6 +418,7 @@ Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bytes)
   }
 
   for (const Result<Entry>& e : entries) RETURN_IF_ERROR(e);
+  PrepareOutside(entries);
   Status s = backend.Write([&](SqlTxn& t) -> Status {
     WriteContext w(t);
     std::map<std::string, std::string> refs;

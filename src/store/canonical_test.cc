@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "store/search/indexer.h"
 #include "store/store.h"
 
 namespace carepath::store {
@@ -86,6 +91,36 @@ TEST(ParseQuery, SplitsAndPercentDecodes) {
   EXPECT_EQ(p[0].second, "urn:mrn|42");
   EXPECT_EQ(p[1].second, "a b");
   EXPECT_EQ(p[2].first, "_count");
+}
+
+// The store extracts index rows from the document as the client sent it, not from the
+// stored bytes (write_context.cc): that holds only while the splice changes nothing an
+// indexed SearchParameter reads. Checked on every official example, with ids and meta
+// changed the way a create does it.
+TEST(SpliceMeta, IndexRowsOfTheSplicedBytesEqualThoseOfTheInput) {
+  const auto dir = std::filesystem::path(CAREPATH_SHARED_DATA) / "fhir" / "r4-examples";
+  size_t compared = 0;
+  size_t rows = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    Result<json::Document> doc = json::Document::Parse(text.str());
+    if (!doc) continue;
+    const json::Value* rt = doc->root().Find("resourceType");
+    if (rt == nullptr || !rt->is_string()) continue;
+    const std::string type(rt->str());
+    std::vector<search::IndexEntry> before = search::ExtractIndex(type, doc->root());
+    Result<json::Document> spliced =
+        json::Document::Parse(SpliceMeta(*doc, "spliced-id-1", 7, 1700000000123456));
+    ASSERT_TRUE(spliced.has_value()) << entry.path();
+    EXPECT_EQ(search::ExtractIndex(type, spliced->root()), before) << entry.path();
+    ++compared;
+    rows += before.size();
+  }
+  std::printf("index rows of %zu examples (%zu rows) unchanged by the meta splice\n", compared,
+              rows);
+  EXPECT_GT(compared, 700u);
 }
 
 }  // namespace

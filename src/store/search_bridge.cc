@@ -3,22 +3,13 @@
 #include <map>
 #include <string>
 
+#include "store/search/index_writer.h"
 #include "store/search/indexer.h"
 #include "store/search/planner.h"
 #include "store/search/query.h"
 
 namespace carepath::store {
 namespace {
-
-template <typename T>
-SqlValue Opt(const std::optional<T>& v) {
-  if (!v) return SqlValue::Null();
-  if constexpr (std::is_same_v<T, double>) {
-    return SqlValue::Real(*v);
-  } else {
-    return SqlValue::Text(*v);
-  }
-}
 
 // Rows (pk, type, id, body, ...) -> resources, with version and lastUpdated looked up.
 Result<std::vector<StoredResource>> ToResources(SqlTxn& txn, const SqlRows& rows, size_t n) {
@@ -51,20 +42,17 @@ Result<std::vector<StoredResource>> ToResources(SqlTxn& txn, const SqlRows& rows
 
 }  // namespace
 
-Status ReplaceIndex(SqlTxn& txn, int64_t pk, std::string_view type, const json::Value* root) {
-  RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
-  if (root == nullptr) return Ok();
-  // The single call site of index extraction.
-  std::vector<search::IndexEntry> rows = search::ExtractIndex(type, *root);
-  for (const search::IndexEntry& r : rows) {
-    RETURN_IF_ERROR(
-        txn.Exec("INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit) "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                 {SqlValue::Int(pk), SqlValue::Text(type), SqlValue::Text(r.param),
-                  SqlValue::Int(static_cast<int>(r.kind)), Opt(r.s), Opt(r.s2), Opt(r.sys),
-                  Opt(r.lo), Opt(r.hi), Opt(r.unit)}));
+std::vector<search::IndexEntry> ExtractIndexRows(std::string_view type, const json::Value& root) {
+  return search::ExtractIndex(type, root);
+}
+
+Status ReplaceIndex(SqlTxn& txn, int64_t pk, std::string_view type,
+                    const std::vector<search::IndexEntry>* rows, bool may_have_rows) {
+  if (may_have_rows) {
+    RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
   }
-  return Ok();
+  if (rows == nullptr) return Ok();
+  return search::InsertIndexRows(txn, pk, type, *rows);
 }
 
 Result<SearchResult> RunSearch(SqlTxn& txn, std::string_view type, const SearchParams& params,

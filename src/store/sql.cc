@@ -62,6 +62,37 @@ std::string SqlValue::AsText() const {
   return {};
 }
 
+SqlValue SqlArg::ToValue() const {
+  switch (kind) {
+    case SqlValue::Kind::kInt:
+      return SqlValue::Int(i);
+    case SqlValue::Kind::kReal:
+      return SqlValue::Real(d);
+    case SqlValue::Kind::kText:
+      return SqlValue::Text(s);
+    case SqlValue::Kind::kBlob:
+      return SqlValue::Blob(s);
+    case SqlValue::Kind::kNull:
+      break;
+  }
+  return SqlValue::Null();
+}
+
+Status SqlTxn::ExecEach(std::string_view sql, size_t columns, std::span<const SqlArg> args) {
+  if (columns == 0 || args.size() % columns != 0) {
+    return Error::Internal("ExecEach: the values do not fill whole rows");
+  }
+  std::vector<SqlValue> row;
+  row.reserve(columns);
+  for (size_t start = 0; start < args.size(); start += columns) {
+    row.clear();
+    for (size_t c = 0; c < columns; ++c) row.push_back(args[start + c].ToValue());
+    ASSIGN_OR_RETURN(SqlRows ignored, Exec(sql, row));
+    (void)ignored;
+  }
+  return Ok();
+}
+
 Error RetryableError(std::string message) {
   return Error::Unavailable(std::string(kRetryPrefix) + message);
 }

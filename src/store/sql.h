@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,22 @@ struct SqlValue {
   std::string AsText() const;
 };
 
+// A bind parameter that borrows its text (for statements run many times over rows that
+// already hold their values, see SqlTxn::ExecEach). The viewed bytes must outlive the call.
+struct SqlArg {
+  SqlValue::Kind kind = SqlValue::Kind::kNull;
+  int64_t i = 0;
+  double d = 0;
+  std::string_view s;
+
+  static SqlArg Null() { return {}; }
+  static SqlArg Int(int64_t v) { return {SqlValue::Kind::kInt, v, 0, {}}; }
+  static SqlArg Real(double v) { return {SqlValue::Kind::kReal, 0, v, {}}; }
+  static SqlArg Text(std::string_view v) { return {SqlValue::Kind::kText, 0, 0, v}; }
+  static SqlArg Blob(std::string_view v) { return {SqlValue::Kind::kBlob, 0, 0, v}; }
+  SqlValue ToValue() const;
+};
+
 using SqlRow = std::vector<SqlValue>;
 using SqlRows = std::vector<SqlRow>;
 
@@ -75,6 +92,10 @@ class SqlTxn {
   Result<SqlRows> Exec(std::string_view sql, std::initializer_list<SqlValue> params) {
     return Exec(sql, std::vector<SqlValue>(params));
   }
+  // Runs a statement without results once per row: `args` holds the rows one after the
+  // other, `columns` values each (args.size() must be a multiple of it). Stops at the
+  // first failing row. The default runs Exec per row; a backend may bind in place.
+  virtual Status ExecEach(std::string_view sql, size_t columns, std::span<const SqlArg> args);
 };
 
 using TxnFunction = std::function<Status(SqlTxn&)>;

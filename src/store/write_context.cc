@@ -33,14 +33,18 @@ StoredResource RowToResource(const SqlRow& r, size_t first) {
 
 }  // namespace
 
-Result<json::Document> ParseResource(std::string_view type, std::string_view body) {
+Result<ParsedResource> ParseResource(std::string_view type, std::string_view body) {
   ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(body));
   RETURN_IF_ERROR(CheckResourceShape(doc, type));
   // The one place where writes are validated against the R4 definitions.
   fhir::ValidationOptions options;
   options.expected_type = type;
   RETURN_IF_ERROR(fhir::ValidateResource(doc.root(), options));
-  return doc;
+  // Index rows from the document as the client sent it: the meta splice of WriteVersion
+  // changes only what extraction skips (search_bridge.h), so the stored bytes need no
+  // second parse.
+  std::vector<search::IndexEntry> index = ExtractIndexRows(type, doc.root());
+  return ParsedResource{std::move(doc), std::move(index)};
 }
 
 Result<std::optional<WriteContext::Current>> WriteContext::LoadCurrent(std::string_view type,
@@ -60,14 +64,14 @@ Result<std::optional<WriteContext::Current>> WriteContext::LoadCurrent(std::stri
 }
 
 Result<WriteResult> WriteContext::WriteVersion(std::string_view type, std::string_view id,
-                                               const json::Document& doc,
+                                               const ParsedResource& res,
                                                const std::optional<Current>& cur) {
+  const json::Document& doc = res.doc;
   int64_t version = cur ? cur->version + 1 : 1;
   // lastUpdated increases with each version even if the clock steps back.
   int64_t now = NowMicros();
   if (cur && now <= cur->last_updated) now = cur->last_updated + 1;
   std::string body = SpliceMeta(doc, id, version, now);
-  ASSIGN_OR_RETURN(json::Document canonical, json::Document::Parse(body));
 
   int64_t pk = 0;
   if (cur) {
@@ -87,7 +91,7 @@ Result<WriteResult> WriteContext::WriteVersion(std::string_view type, std::strin
     if (rows.empty()) return Error::Internal("insert returned no key");
     pk = rows[0][0].AsInt();
   }
-  RETURN_IF_ERROR(ReplaceIndex(txn_, pk, type, &canonical.root()));
+  RETURN_IF_ERROR(ReplaceIndex(txn_, pk, type, &res.index, cur.has_value()));
 
   WriteResult out;
   out.action = (!cur || cur->deleted) ? WriteAction::kCreated : WriteAction::kUpdated;
@@ -102,18 +106,19 @@ Result<WriteResult> WriteContext::WriteVersion(std::string_view type, std::strin
   return out;
 }
 
-Result<WriteResult> WriteContext::Create(std::string_view type, const json::Document& doc,
+Result<WriteResult> WriteContext::Create(std::string_view type, const ParsedResource& res,
                                          std::string id) {
   if (id.empty()) id = NewId();
   RETURN_IF_ERROR(CheckId(type, id));
   ASSIGN_OR_RETURN(std::optional<Current> cur, LoadCurrent(type, id));
   if (cur && !cur->deleted) return Error::Conflict(Ref(type, id) + " already exists");
-  return WriteVersion(type, id, doc, cur);
+  return WriteVersion(type, id, res, cur);
 }
 
 Result<WriteResult> WriteContext::Put(std::string_view type, std::string_view id,
-                                      const json::Document& doc,
+                                      const ParsedResource& res,
                                       std::optional<int64_t> expected_version) {
+  const json::Document& doc = res.doc;
   RETURN_IF_ERROR(CheckId(type, id));
   if (const json::Value* body_id = doc.root().Find("id");
       body_id != nullptr && body_id->str() != id) {
@@ -141,7 +146,7 @@ Result<WriteResult> WriteContext::Put(std::string_view type, std::string_view id
       return out;
     }
   }
-  return WriteVersion(type, id, doc, cur);
+  return WriteVersion(type, id, res, cur);
 }
 
 Result<WriteResult> WriteContext::Remove(std::string_view type, std::string_view id,
@@ -196,19 +201,28 @@ Status WriteContext::Finish() {
                              {SqlValue::Int(n)}));
   if (rows.empty()) return Error::Internal("outbox_clock row is missing");
   int64_t seq = rows[0][0].AsInt() - n;
+  std::vector<SqlArg> versions;
+  std::vector<SqlArg> events;
+  versions.reserve(pending_.size() * 7);
+  events.reserve(pending_.size() * 6);
   for (const Pending& p : pending_) {
     ++seq;
-    RETURN_IF_ERROR(txn_.Exec(
-        "INSERT INTO resource_versions (type, id, version, last_updated, deleted, body, tx_seq) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        {SqlValue::Text(p.type), SqlValue::Text(p.id), SqlValue::Int(p.version),
-         SqlValue::Int(p.last_updated), SqlValue::Int(p.deleted ? 1 : 0),
-         p.deleted ? SqlValue::Null() : SqlValue::Blob(p.body), SqlValue::Int(seq)}));
-    RETURN_IF_ERROR(txn_.Exec(
-        "INSERT INTO outbox (seq, type, id, version, action, at) VALUES ($1, $2, $3, $4, $5, $6)",
-        {SqlValue::Int(seq), SqlValue::Text(p.type), SqlValue::Text(p.id), SqlValue::Int(p.version),
-         SqlValue::Text(EventActionName(p.action)), SqlValue::Int(p.last_updated)}));
+    versions.insert(versions.end(),
+                    {SqlArg::Text(p.type), SqlArg::Text(p.id), SqlArg::Int(p.version),
+                     SqlArg::Int(p.last_updated), SqlArg::Int(p.deleted ? 1 : 0),
+                     p.deleted ? SqlArg::Null() : SqlArg::Blob(p.body), SqlArg::Int(seq)});
+    events.insert(events.end(),
+                  {SqlArg::Int(seq), SqlArg::Text(p.type), SqlArg::Text(p.id),
+                   SqlArg::Int(p.version), SqlArg::Text(EventActionName(p.action)),
+                   SqlArg::Int(p.last_updated)});
   }
+  RETURN_IF_ERROR(txn_.ExecEach(
+      "INSERT INTO resource_versions (type, id, version, last_updated, deleted, body, tx_seq) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      7, versions));
+  RETURN_IF_ERROR(txn_.ExecEach(
+      "INSERT INTO outbox (seq, type, id, version, action, at) VALUES ($1, $2, $3, $4, $5, $6)", 6,
+      events));
   pending_.clear();
   return Ok();
 }

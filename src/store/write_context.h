@@ -20,14 +20,23 @@
 
 #include "core/result.h"
 #include "fhir/json.h"
+#include "store/search/index_entry.h"
 #include "store/sql.h"
 #include "store/store.h"
 
 namespace carepath::store {
 
-// Parses `body` and checks that it is a resource of `type` (and valid, once the
-// validator exists). Errors are kInvalid with the element path.
-Result<json::Document> ParseResource(std::string_view type, std::string_view body);
+// A resource ready to be written: parsed, validated, and its search_index rows extracted.
+// All of it is CPU work without the database, done before the write transaction (and its
+// lock) starts; ParseResource is safe to call from many threads at once.
+struct ParsedResource {
+  json::Document doc;
+  std::vector<search::IndexEntry> index;
+};
+
+// Parses `body`, checks that it is a valid resource of `type` (errors are kInvalid with
+// the element path) and extracts its index rows.
+Result<ParsedResource> ParseResource(std::string_view type, std::string_view body);
 
 class WriteContext {
  public:
@@ -35,9 +44,9 @@ class WriteContext {
 
   // Stores `doc` as a new resource with `id` (a new random id when empty).
   // kConflict if type/id exists and is not deleted.
-  Result<WriteResult> Create(std::string_view type, const json::Document& doc, std::string id = {});
+  Result<WriteResult> Create(std::string_view type, const ParsedResource& res, std::string id = {});
   // Update or update-as-create; no-op when the content is unchanged.
-  Result<WriteResult> Put(std::string_view type, std::string_view id, const json::Document& doc,
+  Result<WriteResult> Put(std::string_view type, std::string_view id, const ParsedResource& res,
                           std::optional<int64_t> expected_version);
   Result<WriteResult> Remove(std::string_view type, std::string_view id,
                              std::optional<int64_t> expected_version);
@@ -65,7 +74,7 @@ class WriteContext {
   };
   Result<std::optional<Current>> LoadCurrent(std::string_view type, std::string_view id);
   Result<WriteResult> WriteVersion(std::string_view type, std::string_view id,
-                                   const json::Document& doc, const std::optional<Current>& cur);
+                                   const ParsedResource& res, const std::optional<Current>& cur);
 
   SqlTxn& txn_;
   std::vector<Pending> pending_;

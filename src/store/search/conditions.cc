@@ -274,6 +274,13 @@ void ConditionWriter::ParamRows(const ParamClause& c, std::string_view x,
   b_.Append(x).Append(".type");
   InList(types);
   b_.Append(" AND ").Append(x).Append(".param = ").BindText(c.param->code);
+  // The backends index the rows of ranged kinds (lo set) and the others (lo NULL) in two
+  // partial indexes; naming the one that holds this parameter's rows lets the database use
+  // it (a partial index is used only when the query implies its predicate).
+  const bool ranged = c.param->type == SearchParamType::kDate ||
+                      c.param->type == SearchParamType::kNumber ||
+                      c.param->type == SearchParamType::kQuantity;
+  b_.Append(" AND ").Append(x).Append(ranged ? ".lo IS NOT NULL" : ".lo IS NULL");
 }
 
 void ConditionWriter::RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x) {

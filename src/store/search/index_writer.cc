@@ -3,57 +3,72 @@
 #include <algorithm>
 #include <string>
 
-#include "store/search/indexer.h"
 
 namespace carepath::store::search {
 namespace {
 
 constexpr size_t kRowsPerInsert = 64;
-constexpr int kColumns = 10;
+constexpr size_t kColumns = 10;
+constexpr std::string_view kInsert =
+    "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit) VALUES ";
 
-SqlValue Text(const std::optional<std::string>& v) {
-  return v ? SqlValue::Text(*v) : SqlValue::Null();
+SqlArg Text(const std::optional<std::string>& v) {
+  return v ? SqlArg::Text(*v) : SqlArg::Null();
 }
-SqlValue Real(const std::optional<double>& v) { return v ? SqlValue::Real(*v) : SqlValue::Null(); }
+SqlArg Real(const std::optional<double>& v) { return v ? SqlArg::Real(*v) : SqlArg::Null(); }
+
+void AppendRow(std::vector<SqlArg>& args, int64_t pk, std::string_view type, const IndexEntry& e) {
+  args.push_back(SqlArg::Int(pk));
+  args.push_back(SqlArg::Text(type));
+  args.push_back(SqlArg::Text(e.param));
+  args.push_back(SqlArg::Int(static_cast<int64_t>(e.kind)));
+  args.push_back(Text(e.s));
+  args.push_back(Text(e.s2));
+  args.push_back(Text(e.sys));
+  args.push_back(Real(e.lo));
+  args.push_back(Real(e.hi));
+  args.push_back(Text(e.unit));
+}
+
+// "($1, ..., $10), ($11, ...)" for `n` rows.
+std::string Placeholders(size_t n) {
+  std::string sql;
+  for (size_t r = 0; r < n; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (size_t c = 0; c < kColumns; ++c) {
+      sql += c == 0 ? "$" : ", $";
+      sql += std::to_string(r * kColumns + c + 1);
+    }
+    sql += ")";
+  }
+  return sql;
+}
 
 }  // namespace
 
 Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
                        const std::vector<IndexEntry>& rows) {
-  std::string sql;
-  std::vector<SqlValue> binds;
+  if (rows.empty()) return Ok();
+  std::vector<SqlArg> args;
+  args.reserve(std::min(rows.size(), kRowsPerInsert) * kColumns);
+  if (txn.dialect() == Dialect::kSqlite) {
+    static const std::string single = std::string(kInsert) + Placeholders(1);
+    args.reserve(rows.size() * kColumns);
+    for (const IndexEntry& e : rows) AppendRow(args, pk, type, e);
+    return txn.ExecEach(single, kColumns, args);
+  }
   for (size_t start = 0; start < rows.size(); start += kRowsPerInsert) {
     size_t end = std::min(rows.size(), start + kRowsPerInsert);
-    sql = "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit) VALUES ";
-    binds.clear();
-    for (size_t i = start; i < end; ++i) {
-      const IndexEntry& e = rows[i];
-      sql += i == start ? "(" : ", (";
-      for (int c = 0; c < kColumns; ++c) {
-        sql += c == 0 ? "$" : ", $";
-        sql += std::to_string(binds.size() + 1 + c);
-      }
-      sql += ")";
-      binds.push_back(SqlValue::Int(pk));
-      binds.push_back(SqlValue::Text(type));
-      binds.push_back(SqlValue::Text(e.param));
-      binds.push_back(SqlValue::Int(static_cast<int64_t>(e.kind)));
-      binds.push_back(Text(e.s));
-      binds.push_back(Text(e.s2));
-      binds.push_back(Text(e.sys));
-      binds.push_back(Real(e.lo));
-      binds.push_back(Real(e.hi));
-      binds.push_back(Text(e.unit));
-    }
-    RETURN_IF_ERROR(txn.Exec(sql, binds));
+    args.clear();
+    for (size_t i = start; i < end; ++i) AppendRow(args, pk, type, rows[i]);
+    std::vector<SqlValue> binds;
+    binds.reserve(args.size());
+    for (const SqlArg& a : args) binds.push_back(a.ToValue());
+    ASSIGN_OR_RETURN(SqlRows ignored,
+                     txn.Exec(std::string(kInsert) + Placeholders(end - start), binds));
+    (void)ignored;
   }
   return Ok();
-}
-
-Status WriteIndexRows(SqlTxn& txn, int64_t pk, std::string_view type, const json::Value* root) {
-  RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
-  if (root == nullptr) return Ok();
-  return InsertIndexRows(txn, pk, type, ExtractIndex(type, *root));
 }
 
 }  // namespace carepath::store::search

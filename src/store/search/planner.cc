@@ -211,7 +211,8 @@ Result<SqlStatement> PlanRevInclude(const SearchQuery& q, const std::vector<int6
       first = false;
       b.BindText(s.source_type);
     }
-    b.Append(") AND x.s IN (SELECT ref FROM m))");
+    // Reference rows: lo is NULL, which names the partial index that holds them.
+    b.Append(") AND x.lo IS NULL AND x.s IN (SELECT ref FROM m))");
   }
   b.Append(") AND ");
   w.NotDeleted("t");
