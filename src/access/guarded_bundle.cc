@@ -480,7 +480,7 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
         auto at = Locate(e.type, target, std::move(current));
         if (!at) return AtEntry(at.error(), i);
         if (at->target == Target::kVisible) {
-          auto may = MayWrite(last_facts_);
+          auto may = MayWrite(last_facts());
           if (!may) return AtEntry(may.error(), i);
           if (!*may) s = fail(i, "delete", e, Forbidden("delete", e.type));
         } else if (at->target != Target::kGoneVisible &&

@@ -108,7 +108,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
     }
     if (pages == 1) out.warnings = std::move(page->warnings);
     for (store::StoredResource& r : page->matches) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kWithheld) {
         ++withheld;
         continue;
@@ -117,7 +117,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
       out.matches.push_back(std::move(r));
     }
     for (store::StoredResource& r : page->included) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kWithheld) continue;
       ASSIGN_OR_RETURN(r.body, Disclose(std::move(r.body)));
       candidates.push_back(std::move(r));
@@ -134,7 +134,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
     if (!page) break;  // keep the link; the next request will report the error
     bool visible = false;
     for (const store::StoredResource& r : page->matches) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kVisible) {
         visible = true;
         break;
