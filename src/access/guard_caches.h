@@ -46,7 +46,7 @@ class FactsCache {
   }
 
  private:
-  static constexpr size_t kMaxEntries = 50000;
+  static constexpr size_t kMaxEntries = 20000;
   using Key = std::tuple<std::string, int64_t, int64_t, size_t>;  // type/id, version, at, size
   static Key KeyOf(const store::StoredResource& r) {
     return {r.type + "/" + r.id, r.version, r.last_updated_us, r.body.size()};
