@@ -105,10 +105,10 @@ TEST_F(CachesTest, ABreakGlassGrantIsSeenAtTheNextRequestAndEndsOnTime) {
   EXPECT_FALSE(Sees(token, "Condition", "dep1"));  // p1 is not on dr2's teams
   auto who = Authenticate(token);
   ASSERT_TRUE(who.has_value());
-  ASSERT_TRUE(b_->identities()
-                  .GrantBreakGlass(who->Actor(), "p1", "unconscious in the ED", now_,
-                                   now_ + 60'000'000)
-                  .has_value());
+  ASSERT_TRUE(
+      b_->identities()
+          .GrantBreakGlass(who->Actor(), "p1", "unconscious in the ED", now_, now_ + 60'000'000)
+          .has_value());
   EXPECT_TRUE(Sees(token, "Condition", "dep1"));
   now_ += 61'000'000;
   EXPECT_FALSE(Sees(token, "Condition", "dep1"));

@@ -33,8 +33,8 @@
 namespace carepath::access {
 
 using bundle::AtEntry;
-using bundle::Bundle;
 using bundle::BodyIdOf;
+using bundle::Bundle;
 using bundle::Entry;
 using bundle::ErrorEntry;
 using bundle::Method;

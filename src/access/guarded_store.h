@@ -47,9 +47,9 @@
 #include <string>
 #include <vector>
 
+#include "access/guard_caches.h"
 #include "access/policy.h"
 #include "access/principal.h"
-#include "access/guard_caches.h"
 #include "access/resource_facts.h"
 #include "audit/audit_log.h"
 #include "store/forwarding_store.h"
@@ -182,7 +182,7 @@ class GuardedStore : public store::ForwardingStore {
   bool used_break_glass_ = false;
   std::optional<std::set<std::string>> care_team_;
   std::map<std::string, std::vector<std::string>> consents_;  // searched per patient
-  std::shared_ptr<const ConsentSnapshot> consent_snapshot_;     // from caches_, once
+  std::shared_ptr<const ConsentSnapshot> consent_snapshot_;   // from caches_, once
 };
 
 }  // namespace carepath::access

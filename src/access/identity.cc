@@ -344,10 +344,10 @@ Status IdentityStore::RevokeToken(std::string_view token) {
         txn.Exec("UPDATE access_tokens SET revoked = 1 WHERE hash = $1", {SqlValue::Text(hash)}));
     // Only access tokens are remembered by servers; a refresh token's rotation retires
     // nothing cached.
-    RETURN_IF_ERROR(txn.Exec(
-        "UPDATE access_generation SET value = value + 1 WHERE one = 1 AND EXISTS "
-        "(SELECT 1 FROM access_tokens WHERE hash = $1 AND kind = 'access')",
-        {SqlValue::Text(hash)}));
+    RETURN_IF_ERROR(
+        txn.Exec("UPDATE access_generation SET value = value + 1 WHERE one = 1 AND EXISTS "
+                 "(SELECT 1 FROM access_tokens WHERE hash = $1 AND kind = 'access')",
+                 {SqlValue::Text(hash)}));
     return Ok();
   });
 }

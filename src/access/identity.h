@@ -122,8 +122,7 @@ class IdentityStore {
   // Grants of `actor` ("user:ID") still in force at `now_us`.
   Result<std::vector<BreakGlassGrant>> ActiveBreakGlass(std::string_view actor, int64_t now_us);
   // Grants of `actor` not expired at `now_us`, including any granted after it.
-  Result<std::vector<BreakGlassGrant>> UnexpiredBreakGlass(std::string_view actor,
-                                                           int64_t now_us);
+  Result<std::vector<BreakGlassGrant>> UnexpiredBreakGlass(std::string_view actor, int64_t now_us);
 
   // Failed logins, kept in the database (table access_login_failures) so that every
   // server on one database counts together: records one failure of `name` ("user:NAME",

@@ -42,15 +42,14 @@ class TokenCache {
   static constexpr int64_t kMaxAgeUs = 60LL * 1000000;
 
   struct Entry {
-    Principal principal;                 // break_glass left empty; see grants
+    Principal principal;                  // break_glass left empty; see grants
     std::vector<BreakGlassGrant> grants;  // IdentityStore::UnexpiredBreakGlass
     int64_t generation = 0;
     int64_t token_expires_us = 0;
     int64_t computed_us = 0;
   };
 
-  std::optional<Principal> Find(const std::string& token_hash, int64_t generation,
-                                int64_t now_us) {
+  std::optional<Principal> Find(const std::string& token_hash, int64_t generation, int64_t now_us) {
     std::lock_guard lock(mu_);
     auto it = entries_.find(token_hash);
     if (it == entries_.end()) return std::nullopt;
