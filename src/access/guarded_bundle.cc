@@ -25,212 +25,25 @@
 #include <algorithm>
 #include <map>
 
+#include "access/bundle_entries.h"
 #include "access/guarded_store.h"
 #include "fhir/json.h"
 #include "store/canonical.h"
 
 namespace carepath::access {
-namespace {
 
-enum class Method { kGet, kPost, kPut, kDelete, kOther };
-
-struct Splice {
-  size_t begin, end;  // in the Bundle's source
-  std::string text;
-};
-
-struct Entry {
-  Method method = Method::kOther;
-  std::string type, id, query;
-  bool has_query = false;
-  std::optional<int64_t> version, if_match;
-  std::string if_none_exist;
-  bool has_if_none_exist = false;
-  std::string_view resource;  // source bytes
-  size_t begin = 0, end = 0;  // the entry's source range
-  const json::Value* url = nullptr;
-  const json::Value* method_value = nullptr;
-  const json::Value* if_none_exist_value = nullptr;
-  const json::Value* resource_value = nullptr;
-};
-
-std::optional<int64_t> Etag(std::string_view s) {
-  if (s.starts_with("W/")) s.remove_prefix(2);
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  if (s.empty()) return std::nullopt;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-Entry ParseEntry(const json::Value& e, std::string_view source) {
-  Entry out;
-  out.begin = e.source_begin();
-  out.end = e.source_end();
-  const json::Value* request = e.Find("request");
-  if (request == nullptr) return out;
-  out.method_value = request->Find("method");
-  out.url = request->Find("url");
-  if (out.method_value == nullptr || out.url == nullptr || !out.url->is_string()) return out;
-  std::string_view m = out.method_value->str();
-  out.method = m == "GET" || m == "HEAD" ? Method::kGet
-               : m == "POST"             ? Method::kPost
-               : m == "PUT"              ? Method::kPut
-               : m == "DELETE"           ? Method::kDelete
-                                         : Method::kOther;
-  std::string_view u = out.url->str();
-  if (size_t q = u.find('?'); q != std::string_view::npos) {
-    out.query = std::string(u.substr(q + 1));
-    out.has_query = true;
-    u = u.substr(0, q);
-  }
-  size_t slash = u.find('/');
-  out.type = std::string(u.substr(0, slash));
-  if (slash != std::string_view::npos) {
-    std::string_view rest = u.substr(slash + 1);
-    size_t h = rest.find("/_history/");
-    out.id = std::string(rest.substr(0, h));
-    if (h != std::string_view::npos) out.version = Etag(rest.substr(h + 10));
-  }
-  if (const json::Value* v = request->Find("ifMatch"); v != nullptr && v->is_string()) {
-    out.if_match = Etag(v->str());
-  }
-  if (const json::Value* v = request->Find("ifNoneExist"); v != nullptr && v->is_string()) {
-    out.if_none_exist = std::string(v->str());
-    out.has_if_none_exist = !out.if_none_exist.empty();
-    out.if_none_exist_value = v;
-  }
-  if (const json::Value* r = e.Find("resource"); r != nullptr && r->is_object()) {
-    out.resource_value = r;
-    out.resource = source.substr(r->source_begin(), r->source_end() - r->source_begin());
-  }
-  return out;
-}
-
-// As the store words them (store/bundle.cc), so that the guard's answers read alike.
-std::string StatusLine(int status) {
-  static const std::map<int, std::string_view> kReasons = {{200, "OK"},
-                                                           {201, "Created"},
-                                                           {204, "No Content"},
-                                                           {400, "Bad Request"},
-                                                           {403, "Forbidden"},
-                                                           {404, "Not Found"},
-                                                           {409, "Conflict"},
-                                                           {410, "Gone"},
-                                                           {412, "Precondition Failed"},
-                                                           {413, "Payload Too Large"},
-                                                           {422, "Unprocessable Entity"},
-                                                           {501, "Not Implemented"},
-                                                           {503, "Service Unavailable"}};
-  auto it = kReasons.find(status);
-  return std::to_string(status) + " " +
-         std::string(it == kReasons.end() ? std::string_view("Error") : it->second);
-}
-
-Error AtEntry(Error e, size_t index) {
-  const std::string prefix = "Bundle.entry[" + std::to_string(index) + "]";
-  e.path = e.path.empty() ? prefix : prefix + "." + e.path;
-  return e;
-}
-
-std::string ErrorEntry(const Error& e) {
-  std::string out = R"({"response":{"status":)";
-  json::AppendQuoted(StatusLine(HttpStatus(e.code)), out);
-  out += R"(,"outcome":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":)";
-  json::AppendQuoted(Describe(e.code).issue_code, out);
-  out += ",\"diagnostics\":";
-  json::AppendQuoted(e.message, out);
-  if (!e.path.empty()) {
-    out += ",\"expression\":[";
-    json::AppendQuoted(e.path, out);
-    out += "]";
-  }
-  out += "}]}}}";
-  return out;
-}
-
-std::string ResponseEntry(int status, const std::string& type, const std::string& id,
-                          int64_t version, int64_t last_updated, std::string_view resource = {}) {
-  std::string out = "{";
-  if (!resource.empty()) {
-    out += "\"resource\":";
-    out += resource;
-    out += ",";
-  }
-  out += "\"response\":{\"status\":";
-  json::AppendQuoted(StatusLine(status), out);
-  if (!id.empty() && version > 0) {
-    out += ",\"location\":";
-    json::AppendQuoted(type + "/" + id + "/_history/" + std::to_string(version), out);
-    out += ",\"etag\":";
-    json::AppendQuoted("W/\"" + std::to_string(version) + "\"", out);
-    out += ",\"lastModified\":";
-    json::AppendQuoted(store::FormatInstant(last_updated), out);
-  }
-  out += "}}";
-  return out;
-}
-
-std::string WriteEntry(const store::WriteResult& w) {
-  switch (w.action) {
-    case store::WriteAction::kCreated:
-      return ResponseEntry(201, w.type, w.id, w.version, w.last_updated_us);
-    case store::WriteAction::kDeleted:
-      return ResponseEntry(200, w.type, w.id, w.version, w.last_updated_us);
-    case store::WriteAction::kNoop:
-      return ResponseEntry(204, "", w.id, w.version, w.last_updated_us);
-    default:
-      return ResponseEntry(200, w.type, w.id, w.version, w.last_updated_us);
-  }
-}
-
-std::string SearchsetEntry(const store::SearchResult& found) {
-  std::string bundle = R"({"resourceType":"Bundle","type":"searchset")";
-  if (found.total) bundle += ",\"total\":" + std::to_string(*found.total);
-  bundle += ",\"entry\":[";
-  bool first = true;
-  for (const auto* list : {&found.matches, &found.included}) {
-    for (const store::StoredResource& r : *list) {
-      if (!first) bundle += ",";
-      first = false;
-      bundle += "{\"fullUrl\":";
-      json::AppendQuoted(r.type + "/" + r.id, bundle);
-      bundle += ",\"resource\":" + r.body + ",\"search\":{\"mode\":\"";
-      bundle += list == &found.matches ? "match" : "include";
-      bundle += "\"}}";
-    }
-  }
-  bundle += "]}";
-  return ResponseEntry(200, "", "", 0, 0, bundle);
-}
-
-std::string Quoted(std::string_view s) {
-  std::string out;
-  json::AppendQuoted(s, out);
-  return out;
-}
-
-std::string BodyIdOf(std::string_view body) {
-  auto doc = json::Document::Parse(body);
-  if (!doc) return "";
-  const json::Value* id = doc->root().Find("id");
-  return id == nullptr || !id->is_string() ? "" : std::string(id->str());
-}
-
-std::string Bundle(std::string_view type, const std::vector<std::string>& entries) {
-  std::string out = R"({"resourceType":"Bundle","type":")" + std::string(type) + "\",\"entry\":[";
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i) out += ",";
-    out += entries[i];
-  }
-  out += "]}";
-  return out;
-}
-
-}  // namespace
+using bundle::AtEntry;
+using bundle::BodyIdOf;
+using bundle::Bundle;
+using bundle::Entry;
+using bundle::ErrorEntry;
+using bundle::Method;
+using bundle::ParseEntry;
+using bundle::Quoted;
+using bundle::ResponseEntry;
+using bundle::SearchsetEntry;
+using bundle::Splice;
+using bundle::WriteEntry;
 
 Result<std::string> GuardedStore::RunGet(const BundleGet& get) {
   if (!get.id.empty()) {
@@ -480,7 +293,7 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
         auto at = Locate(e.type, target, std::move(current));
         if (!at) return AtEntry(at.error(), i);
         if (at->target == Target::kVisible) {
-          auto may = MayWrite(last_facts_);
+          auto may = MayWrite(last_facts());
           if (!may) return AtEntry(may.error(), i);
           if (!*may) s = fail(i, "delete", e, Forbidden("delete", e.type));
         } else if (at->target != Target::kGoneVisible &&

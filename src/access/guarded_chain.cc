@@ -151,7 +151,7 @@ Result<int64_t> GuardedStore::CountVisible(std::string_view type, store::SearchP
     ASSIGN_OR_RETURN(store::SearchResult page, inner().Search(type, params, options));
     if (pages == 0) warnings = std::move(page.warnings);
     for (const store::StoredResource& r : page.matches) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kVisible) ++visible;
     }
     if (page.next_page_token.empty()) return visible;

@@ -3,9 +3,9 @@
 // Withheld matches are dropped, and so that page boundaries do not betray them either,
 // the guard walks the store's pages until it has `_count` visible matches (or the
 // results end), then looks ahead: the next link is kept only when a later page holds
-// something visible (it then points at that page). Included resources are kept only
-// when they are linked (by reference, either way) to a visible match or to another kept
-// include, so an _include of a withheld match shows nothing. Totals and counts
+// something visible (it then points at that page; the first look-ahead reads one match). Included
+// resources are kept only when they are linked (by reference, either way) to a visible match or to
+// another kept include, so an _include of a withheld match shows nothing. Totals and counts
 // (`_total`, `_summary=count`, `_count=0`) are the number of visible matches; chains and
 // `_has` are resolved through the guard (guarded_chain.cc).
 #include <algorithm>
@@ -108,7 +108,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
     }
     if (pages == 1) out.warnings = std::move(page->warnings);
     for (store::StoredResource& r : page->matches) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kWithheld) {
         ++withheld;
         continue;
@@ -117,7 +117,7 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
       out.matches.push_back(std::move(r));
     }
     for (store::StoredResource& r : page->included) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kWithheld) continue;
       ASSIGN_OR_RETURN(r.body, Disclose(std::move(r.body)));
       candidates.push_back(std::move(r));
@@ -127,14 +127,27 @@ Result<store::SearchResult> GuardedStore::Search(std::string_view type,
     page_params = WithPageToken(effective, next);
   }
 
-  // Look ahead: keep a next link only if something visible follows.
+  // Look ahead: keep a next link only if something visible follows. The first probe asks
+  // the store for one match (usually visible, which settles it for the cost of one row),
+  // later ones for pages of the caller's size; the page token does not depend on _count.
+  // Includes and totals play no part in the look-ahead.
+  store::SearchParams probe = effective;
+  std::erase_if(probe, [](const auto& p) {
+    return p.first == "_count" || p.first == "_total" || p.first.starts_with("_include") ||
+           p.first.starts_with("_revinclude");
+  });
+  bool first_probe = true;
   while (!next.empty() && pages < kMaxPages) {
-    auto page = inner().Search(type, WithPageToken(effective, next), options);
+    store::SearchParams probe_page = probe;
+    const size_t size = first_probe ? 1 : std::max<size_t>(count, 1);
+    probe_page.emplace_back("_count", std::to_string(size));
+    first_probe = false;
+    auto page = inner().Search(type, WithPageToken(std::move(probe_page), next), options);
     ++pages;
     if (!page) break;  // keep the link; the next request will report the error
     bool visible = false;
     for (const store::StoredResource& r : page->matches) {
-      ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+      ASSIGN_OR_RETURN(Verdict v, Judge(r));
       if (v == Verdict::kVisible) {
         visible = true;
         break;

@@ -21,14 +21,14 @@ bool Contains(const std::vector<std::string>& list, std::string_view v) {
 }  // namespace
 
 GuardedStore::GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
-                           audit::AuditLog* audit, int64_t now_us, ReachCache* reach_cache)
+                           audit::AuditLog* audit, int64_t now_us, GuardCaches* caches)
     : ForwardingStore(inner),
       policy_(policy),
       principal_(std::move(principal)),
       role_(policy.FindRole(principal_.role)),
       audit_(audit),
       now_us_(now_us),
-      reach_cache_(reach_cache) {}
+      caches_(caches) {}
 
 bool GuardedStore::ReachesAll() const {
   return role_ != nullptr && role_->patients == PatientReach::kAll;
@@ -84,16 +84,9 @@ Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
     return &*care_team_;
   }
   std::string stamp;
-  if (reach_cache_ != nullptr) {
-    store::HistoryQuery newest;
-    newest.type = "CareTeam";
-    newest.count = 1;
-    ASSIGN_OR_RETURN(store::HistoryPage page, inner().History(newest));
-    const store::StoredResource* e = page.entries.empty() ? nullptr : &page.entries[0];
-    stamp = e == nullptr ? "none"
-                         : e->id + "/" + std::to_string(e->version) + "@" +
-                               std::to_string(e->last_updated_us);
-    if (auto hit = reach_cache_->Find(principal_.fhir_ref, stamp, now_us_)) {
+  if (caches_ != nullptr) {
+    ASSIGN_OR_RETURN(stamp, NewestVersionStamp(inner(), "CareTeam"));
+    if (auto hit = caches_->reach.Find(principal_.fhir_ref, stamp, now_us_)) {
       care_team_ = std::move(*hit);
       return &*care_team_;
     }
@@ -127,14 +120,20 @@ Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
     }
   }
   // A full page may not be every team: such an answer is not remembered.
-  if (reach_cache_ != nullptr && teams.next_page_token.empty()) {
-    reach_cache_->Put(principal_.fhir_ref, stamp, valid_until, patients);
+  if (caches_ != nullptr && teams.next_page_token.empty()) {
+    caches_->reach.Put(principal_.fhir_ref, stamp, now_us_, valid_until, patients);
   }
   care_team_ = std::move(patients);
   return &*care_team_;
 }
 
 Result<const std::vector<std::string>*> GuardedStore::ConsentsOf(const std::string& patient_id) {
+  if (caches_ != nullptr && consent_snapshot_ == nullptr) {
+    ASSIGN_OR_RETURN(consent_snapshot_, caches_->consents.Get(inner()));
+  }
+  if (consent_snapshot_ != nullptr && consent_snapshot_->complete) {
+    return &consent_snapshot_->Of(patient_id);
+  }
   if (auto it = consents_.find(patient_id); it != consents_.end()) return &it->second;
   ASSIGN_OR_RETURN(store::SearchResult found,
                    inner().Search("Consent", {{"patient", "Patient/" + patient_id},
@@ -172,16 +171,36 @@ Result<bool> GuardedStore::Reaches(const std::vector<std::string>& patients) {
   return false;
 }
 
+bool GuardedStore::MayJudge(std::string_view type) const {
+  return role_ != nullptr && role_->Permits(type, Interaction::kRead) &&
+         (principal_.scopes.Permits(type, Interaction::kRead) ||
+          principal_.scopes.Permits(type, Interaction::kSearch));
+}
+
 Result<GuardedStore::Verdict> GuardedStore::Judge(std::string_view body, std::string_view type) {
-  if (role_ == nullptr || !role_->Permits(type, Interaction::kRead) ||
-      !(principal_.scopes.Permits(type, Interaction::kRead) ||
-        principal_.scopes.Permits(type, Interaction::kSearch))) {
-    return Verdict::kWithheld;
-  }
+  if (!MayJudge(type)) return Verdict::kWithheld;
   auto facts = InspectResource(policy_, body);
   if (!facts) return Verdict::kWithheld;  // unreadable content is never disclosed
-  last_facts_ = std::move(*facts);
-  const ResourceFacts& f = last_facts_;
+  last_facts_ = std::make_shared<const ResourceFacts>(std::move(*facts));
+  return JudgeFacts(type);
+}
+
+Result<GuardedStore::Verdict> GuardedStore::Judge(const store::StoredResource& r) {
+  if (caches_ == nullptr || r.version <= 0) return Judge(r);
+  if (!MayJudge(r.type)) return Verdict::kWithheld;
+  std::shared_ptr<const ResourceFacts> facts = caches_->facts.Find(r);
+  if (facts == nullptr) {
+    auto inspected = InspectResource(policy_, r.body);
+    if (!inspected) return Verdict::kWithheld;  // unreadable content is never disclosed
+    facts = std::make_shared<const ResourceFacts>(std::move(*inspected));
+    caches_->facts.Put(r, facts);
+  }
+  last_facts_ = std::move(facts);
+  return JudgeFacts(r.type);
+}
+
+Result<GuardedStore::Verdict> GuardedStore::JudgeFacts(std::string_view type) {
+  const ResourceFacts& f = *last_facts_;
   if (f.patients.empty()) {
     return f.sensitive && !ReachesAll() ? Verdict::kWithheld : Verdict::kVisible;
   }
@@ -216,9 +235,9 @@ Result<GuardedStore::Verdict> GuardedStore::Judge(std::string_view body, std::st
 }
 
 Result<std::string> GuardedStore::Disclose(std::string body) {
-  if (!last_facts_.part2) return body;
+  if (!last_facts_->part2) return body;
   disclosed_part2_ = true;
-  if (last_facts_.HasLabel(policy_.redisclosure_label())) return body;
+  if (last_facts_->HasLabel(policy_.redisclosure_label())) return body;
   return AddSecurityLabel(body, policy_.redisclosure_label());
 }
 
@@ -256,9 +275,9 @@ Result<GuardedStore::Located> GuardedStore::Locate(std::string_view type, std::s
                                                    Result<store::StoredResource> current) {
   Located at;
   if (current) {
-    ASSIGN_OR_RETURN(Verdict v, Judge(current->body, type));
+    ASSIGN_OR_RETURN(Verdict v, Judge(*current));
     at.target = v == Verdict::kVisible ? Target::kVisible : Target::kWithheld;
-    if (v == Verdict::kWithheld) RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_.patients));
+    if (v == Verdict::kWithheld) RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_->patients));
     at.current = std::move(*current);
     return at;
   }
@@ -277,7 +296,7 @@ Result<GuardedStore::Located> GuardedStore::Locate(std::string_view type, std::s
   at.target = Target::kGoneWithheld;
   for (const store::StoredResource& r : page.entries) {
     if (r.deleted || r.body.empty()) continue;
-    ASSIGN_OR_RETURN(Verdict v, Judge(r.body, type));
+    ASSIGN_OR_RETURN(Verdict v, Judge(r));
     if (v == Verdict::kVisible) at.target = Target::kGoneVisible;
     break;
   }
@@ -329,7 +348,7 @@ Result<store::StoredResource> GuardedStore::VRead(std::string_view type, std::st
       // A delete version: shown as such only to whoever would have seen the one before.
       auto before = inner().VRead(type, id, version - 1);
       if (before) {
-        ASSIGN_OR_RETURN(Verdict v, Judge(before->body, type));
+        ASSIGN_OR_RETURN(Verdict v, Judge(*before));
         if (v == Verdict::kVisible) {
           RETURN_IF_ERROR(Record("vread", type, id, "gone"));
           return r;
@@ -343,9 +362,9 @@ Result<store::StoredResource> GuardedStore::VRead(std::string_view type, std::st
     RETURN_IF_ERROR(Record("vread", type, id, "not-found"));
     return Error::NotFound(NotKnown(type, id) + " at that version");
   }
-  ASSIGN_OR_RETURN(Verdict v, Judge(r->body, type));
+  ASSIGN_OR_RETURN(Verdict v, Judge(*r));
   if (v == Verdict::kWithheld) {
-    RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_.patients));
+    RETURN_IF_ERROR(LookUpAsForAJudgement(last_facts_->patients));
     RETURN_IF_ERROR(Record("vread", type, id, "withheld"));
     return Error::NotFound(NotKnown(type, id) + " at that version");
   }
@@ -369,7 +388,7 @@ Result<store::HistoryPage> GuardedStore::History(const store::HistoryQuery& quer
         ++withheld;
       continue;
     }
-    ASSIGN_OR_RETURN(Verdict v, Judge(r.body, r.type));
+    ASSIGN_OR_RETURN(Verdict v, Judge(r));
     if (v == Verdict::kWithheld) {
       ++withheld;
       continue;

@@ -47,9 +47,9 @@
 #include <string>
 #include <vector>
 
+#include "access/guard_caches.h"
 #include "access/policy.h"
 #include "access/principal.h"
-#include "access/reach_cache.h"
 #include "access/resource_facts.h"
 #include "audit/audit_log.h"
 #include "store/forwarding_store.h"
@@ -59,10 +59,11 @@ namespace carepath::access {
 class GuardedStore : public store::ForwardingStore {
  public:
   // `audit` may be null (no audit records; for unit tests of the rules only).
-  // `reach_cache` (may be null) remembers care-team reach across instances; it must
-  // outlive this one.
+  // `caches` (may be null) remember care-team reach, Consents and resource facts across
+  // instances (guard_caches.h); they must outlive this one and belong to `inner`'s
+  // database.
   GuardedStore(store::Store& inner, const AccessPolicy& policy, Principal principal,
-               audit::AuditLog* audit, int64_t now_us, ReachCache* reach_cache = nullptr);
+               audit::AuditLog* audit, int64_t now_us, GuardCaches* caches = nullptr);
 
   Result<store::WriteResult> Create(std::string_view type, std::string_view body) override;
   Result<store::WriteResult> ConditionalCreate(std::string_view type, std::string_view body,
@@ -142,6 +143,12 @@ class GuardedStore : public store::ForwardingStore {
   // Whether `r` may be disclosed to the principal (type permission, patient reach,
   // labels and consent).
   Result<Verdict> Judge(std::string_view body, std::string_view type);
+  // The same for a version read from the inner store; its facts come from the cache when
+  // this version was inspected before.
+  Result<Verdict> Judge(const store::StoredResource& r);
+  Result<Verdict> JudgeFacts(std::string_view type);  // of last_facts_
+  bool MayJudge(std::string_view type) const;
+  const ResourceFacts& last_facts() const { return *last_facts_; }
   // Whether the principal may write `facts` (patient reach).
   Result<bool> MayWrite(const ResourceFacts& facts);
   // Adds the write label to unlabelled substance-use bodies.
@@ -168,12 +175,14 @@ class GuardedStore : public store::ForwardingStore {
   const Role* role_;  // null when the principal's role is unknown: nothing is allowed
   audit::AuditLog* audit_;
   int64_t now_us_;
-  ReachCache* reach_cache_;
-  ResourceFacts last_facts_;  // of the last resource Judge inspected
+  GuardCaches* caches_;
+  // Of the last resource Judge inspected (never null).
+  std::shared_ptr<const ResourceFacts> last_facts_ = std::make_shared<ResourceFacts>();
   bool disclosed_part2_ = false;
   bool used_break_glass_ = false;
   std::optional<std::set<std::string>> care_team_;
-  std::map<std::string, std::vector<std::string>> consents_;
+  std::map<std::string, std::vector<std::string>> consents_;  // searched per patient
+  std::shared_ptr<const ConsentSnapshot> consent_snapshot_;   // from caches_, once
 };
 
 }  // namespace carepath::access

@@ -233,6 +233,43 @@ TEST_F(GuardedStoreTest, PageBoundariesDoNotBetrayWithheldMatches) {
   EXPECT_EQ(seen, std::vector<std::string>{"dep1"});
 }
 
+// The look-ahead first reads one match, then pages of the caller's size: a next link
+// survives withheld matches of any run length before a visible one, and disappears when
+// only withheld ones follow.
+TEST_F(GuardedStoreTest, TheNextLinkLooksPastWithheldMatches) {
+  auto& admin = world_.Guard(World::Admin());
+  // Written through the guard, so that the opioid-dependence ones are labelled SUD.
+  for (const std::string id : {"dep1a", "oudb", "oudc", "zz"}) {
+    const std::string code = id.starts_with("oud") ? "F11.20" : "F32.1";
+    const std::string body = R"({"resourceType":"Condition","id":")" + id +
+                             R"(","subject":{"reference":"Patient/p1"},"code":{"coding":[)"
+                             R"({"system":"http://hl7.org/fhir/sid/icd-10-cm","code":")" +
+                             code + R"("}]}})";
+    ASSERT_TRUE(admin.Update("Condition", id, body).has_value()) << id;
+  }
+  auto walk = [&](GuardedStore& g) {
+    std::vector<std::string> seen;
+    std::string token;
+    for (int pages = 0; pages < 10; ++pages) {
+      store::SearchParams params = {{"subject", "Patient/p1"}, {"_count", "2"}, {"_sort", "_id"}};
+      if (!token.empty()) params.emplace_back("_page_token", token);
+      auto page = g.Search("Condition", params);
+      EXPECT_TRUE(page.has_value()) << page.error().ToString();
+      if (!page) break;
+      EXPECT_FALSE(page->matches.empty()) << "an empty page betrays withheld matches";
+      for (const auto& m : page->matches) seen.push_back(m.id);
+      token = page->next_page_token;
+      if (token.empty()) break;
+    }
+    return seen;
+  };
+  // _id order: dep1 dep1a | oud1 (withheld) oudb oudc (withheld) zz.
+  EXPECT_EQ(walk(world_.Guard(World::Dr("dr1"))),
+            (std::vector<std::string>{"dep1", "dep1a", "zz"}));
+  ASSERT_TRUE(admin.Delete("Condition", "zz").has_value());
+  EXPECT_EQ(walk(world_.Guard(World::Dr("dr1"))), (std::vector<std::string>{"dep1", "dep1a"}));
+}
+
 TEST_F(GuardedStoreTest, ReverseChainingSeesOnlyVisibleSources) {
   auto& g = world_.Guard(World::Dr("dr1"));
   // p1's Part 2 Condition is withheld from dr1, so it does not make p1 match...

@@ -190,7 +190,7 @@ Result<store::WriteResult> GuardedStore::Delete(std::string_view type, std::stri
   ASSIGN_OR_RETURN(Located at, Locate(type, id, std::move(current)));
   switch (at.target) {
     case Target::kVisible: {
-      ASSIGN_OR_RETURN(bool may, MayWrite(last_facts_));
+      ASSIGN_OR_RETURN(bool may, MayWrite(last_facts()));
       if (!may) {
         RETURN_IF_ERROR(Record("delete", type, id, "denied"));
         return Forbidden("delete", type);

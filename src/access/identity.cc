@@ -33,7 +33,17 @@ constexpr const char* kTables[] = {
     "CREATE INDEX IF NOT EXISTS access_break_glass_actor ON access_break_glass (actor)",
     "CREATE TABLE IF NOT EXISTS access_login_failures (name TEXT PRIMARY KEY, failures BIGINT "
     "NOT NULL, window_start_us BIGINT NOT NULL, locked_until_us BIGINT NOT NULL)",
+    // One row: the identity generation (see IdentityStore::Generation).
+    "CREATE TABLE IF NOT EXISTS access_generation (one INTEGER PRIMARY KEY CHECK (one = 1), "
+    "value BIGINT NOT NULL)",
+    "INSERT INTO access_generation (one, value) VALUES (1, 0) ON CONFLICT (one) DO NOTHING",
 };
+
+// Moves the identity generation on, in the transaction of the change that needs it.
+Status BumpGeneration(SqlTxn& txn) {
+  RETURN_IF_ERROR(txn.Exec("UPDATE access_generation SET value = value + 1 WHERE one = 1", {}));
+  return Ok();
+}
 
 constexpr const char* kUserColumns = "id, username, fhir_ref, role, scopes, disabled, created_us";
 constexpr const char* kClientColumns = "id, name, role, scopes, revoked, created_us";
@@ -182,6 +192,7 @@ Status IdentityStore::DisableUser(std::string_view username) {
     std::string id = rows[0][0].AsText();
     RETURN_IF_ERROR(
         txn.Exec("UPDATE access_users SET disabled = 1 WHERE id = $1", {SqlValue::Text(id)}));
+    RETURN_IF_ERROR(BumpGeneration(txn));
     return RevokeTokensOf(txn, "user", id);
   });
 }
@@ -262,6 +273,7 @@ Status IdentityStore::RevokeClient(std::string_view id) {
     if (rows.empty()) return Error::NotFound("no such client");
     RETURN_IF_ERROR(
         txn.Exec("UPDATE access_clients SET revoked = 1 WHERE id = $1", {SqlValue::Text(id)}));
+    RETURN_IF_ERROR(BumpGeneration(txn));
     return RevokeTokensOf(txn, "client", id);
   });
 }
@@ -327,8 +339,15 @@ Result<TokenGrant> IdentityStore::LookupToken(std::string_view token, TokenKind 
 
 Status IdentityStore::RevokeToken(std::string_view token) {
   return db_.Write([&](SqlTxn& txn) -> Status {
-    RETURN_IF_ERROR(txn.Exec("UPDATE access_tokens SET revoked = 1 WHERE hash = $1",
-                             {SqlValue::Text(SecretHash(token))}));
+    const std::string hash = SecretHash(token);
+    RETURN_IF_ERROR(
+        txn.Exec("UPDATE access_tokens SET revoked = 1 WHERE hash = $1", {SqlValue::Text(hash)}));
+    // Only access tokens are remembered by servers; a refresh token's rotation retires
+    // nothing cached.
+    RETURN_IF_ERROR(
+        txn.Exec("UPDATE access_generation SET value = value + 1 WHERE one = 1 AND EXISTS "
+                 "(SELECT 1 FROM access_tokens WHERE hash = $1 AND kind = 'access')",
+                 {SqlValue::Text(hash)}));
     return Ok();
   });
 }
@@ -342,23 +361,42 @@ Status IdentityStore::GrantBreakGlass(std::string_view actor, std::string_view p
         "VALUES ($1, $2, $3, $4, $5, $6)",
         {SqlValue::Text(store::NewId()), SqlValue::Text(actor), SqlValue::Text(patient_id),
          SqlValue::Text(reason), SqlValue::Int(granted_us), SqlValue::Int(expires_us)}));
-    return Ok();
+    return BumpGeneration(txn);
   });
+}
+
+Result<int64_t> IdentityStore::Generation() {
+  int64_t value = 0;
+  RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec("SELECT value FROM access_generation WHERE one = 1", {}));
+    if (rows.empty()) return Error::Internal("the identity generation row is missing");
+    value = rows[0][0].AsInt();
+    return Ok();
+  }));
+  return value;
+}
+
+Result<std::vector<BreakGlassGrant>> IdentityStore::UnexpiredBreakGlass(std::string_view actor,
+                                                                        int64_t now_us) {
+  std::vector<BreakGlassGrant> out;
+  RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec("SELECT patient_id, expires_us, granted_us FROM access_break_glass "
+                              "WHERE actor = $1 AND expires_us > $2",
+                              {SqlValue::Text(actor), SqlValue::Int(now_us)}));
+    out.clear();
+    for (const auto& r : rows) out.push_back({r[0].AsText(), r[1].AsInt(), r[2].AsInt()});
+    return Ok();
+  }));
+  return out;
 }
 
 Result<std::vector<BreakGlassGrant>> IdentityStore::ActiveBreakGlass(std::string_view actor,
                                                                      int64_t now_us) {
-  std::vector<BreakGlassGrant> out;
-  RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
-    ASSIGN_OR_RETURN(SqlRows rows,
-                     txn.Exec("SELECT patient_id, expires_us FROM access_break_glass WHERE "
-                              "actor = $1 AND expires_us > $2 AND granted_us <= $2",
-                              {SqlValue::Text(actor), SqlValue::Int(now_us)}));
-    out.clear();
-    for (const auto& r : rows) out.push_back({r[0].AsText(), r[1].AsInt()});
-    return Ok();
-  }));
-  return out;
+  ASSIGN_OR_RETURN(std::vector<BreakGlassGrant> grants, UnexpiredBreakGlass(actor, now_us));
+  std::erase_if(grants, [&](const BreakGlassGrant& g) { return g.granted_us > now_us; });
+  return grants;
 }
 
 // Each statement changes the row atomically (an upsert, then an update), so failures

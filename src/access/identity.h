@@ -11,6 +11,15 @@
 // secrets and tokens (256 random bits each) as BLAKE2b-256 hashes. Tokens expire and
 // can be revoked; disabling a user or revoking a client revokes their tokens.
 //
+// The identity generation (table access_generation, one row) moves on in the same
+// transaction as every change that can take access away or grant it beyond a token:
+// revoking an access token, disabling a user, revoking a client, granting break-glass.
+// A server that remembers authenticated tokens (token_cache.h) reads it on every request
+// and trusts what it remembered only under the generation it was computed with, so such
+// a change made by any server on the database takes effect at that server's next request.
+// Identity changes must therefore go through this class (the `carepath user/client`
+// commands do); an UPDATE of the tables by hand is not seen by servers' caches.
+//
 // Thread-safety: safe to use from many threads (every call is one transaction).
 #pragma once
 
@@ -105,10 +114,15 @@ class IdentityStore {
   Result<TokenGrant> LookupToken(std::string_view token, TokenKind kind, int64_t now_us);
   Status RevokeToken(std::string_view token);
 
+  // The identity generation (see the file comment).
+  Result<int64_t> Generation();
+
   Status GrantBreakGlass(std::string_view actor, std::string_view patient_id,
                          std::string_view reason, int64_t granted_us, int64_t expires_us);
   // Grants of `actor` ("user:ID") still in force at `now_us`.
   Result<std::vector<BreakGlassGrant>> ActiveBreakGlass(std::string_view actor, int64_t now_us);
+  // Grants of `actor` not expired at `now_us`, including any granted after it.
+  Result<std::vector<BreakGlassGrant>> UnexpiredBreakGlass(std::string_view actor, int64_t now_us);
 
   // Failed logins, kept in the database (table access_login_failures) so that every
   // server on one database counts together: records one failure of `name` ("user:NAME",

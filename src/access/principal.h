@@ -14,6 +14,7 @@ namespace carepath::access {
 struct BreakGlassGrant {
   std::string patient_id;
   int64_t expires_us = 0;
+  int64_t granted_us = 0;
 };
 
 struct Principal {

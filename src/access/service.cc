@@ -94,36 +94,51 @@ Result<Principal> AccessService::Authenticate(store::Store& store, std::string_v
   std::string_view token = authorization.substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   const int64_t now = Now();
-  auto grant = identities_->LookupToken(token, TokenKind::kAccess, now);
-  if (!grant) return fail(grant.error().message);
-  Principal p;
-  p.kind = grant->subject_kind;
-  p.id = grant->subject_id;
-  p.scopes = ScopeSet::Parse(grant->scopes);
-  p.purpose = grant->purpose.empty() ? "TREAT" : grant->purpose;
-  if (p.kind == "user") {
-    auto user = identities_->FindUser(p.id);
-    if (!user || user->disabled) return fail("the token is invalid, expired or revoked");
-    p.role = user->role;
-    p.fhir_ref = user->fhir_ref;
-    if (p.fhir_ref.starts_with("Patient/")) {
-      p.patient_id = p.fhir_ref.substr(8);
-    } else if (p.fhir_ref.starts_with("RelatedPerson/")) {
-      auto rp = store.Read("RelatedPerson", p.fhir_ref.substr(14));
-      if (rp) {
-        auto doc = json::Document::Parse(rp->body);
-        const json::Value* pat = doc ? doc->root().Find("patient") : nullptr;
-        const json::Value* ref = pat == nullptr ? nullptr : pat->Find("reference");
-        if (ref != nullptr) p.patient_id = PatientIdOf(ref->str());
-      }
+  // Read before the lookups, so that a change committed after it retires what they find.
+  auto generation = identities_->Generation();
+  if (!generation) return fail(generation.error().message);
+  const std::string hash = SecretHash(token);
+  std::optional<Principal> found = token_cache_.Find(hash, *generation, now);
+  if (!found) {
+    auto grant = identities_->LookupToken(token, TokenKind::kAccess, now);
+    if (!grant) return fail(grant.error().message);
+    TokenCache::Entry entry;
+    Principal& p = entry.principal;
+    p.kind = grant->subject_kind;
+    p.id = grant->subject_id;
+    p.scopes = ScopeSet::Parse(grant->scopes);
+    p.purpose = grant->purpose.empty() ? "TREAT" : grant->purpose;
+    if (p.kind == "user") {
+      auto user = identities_->FindUser(p.id);
+      if (!user || user->disabled) return fail("the token is invalid, expired or revoked");
+      p.role = user->role;
+      p.fhir_ref = user->fhir_ref;
+      if (p.fhir_ref.starts_with("Patient/")) p.patient_id = p.fhir_ref.substr(8);
+    } else {
+      auto client = identities_->FindClient(p.id);
+      if (!client || client->revoked) return fail("the token is invalid, expired or revoked");
+      p.role = client->role;
     }
-  } else {
-    auto client = identities_->FindClient(p.id);
-    if (!client || client->revoked) return fail("the token is invalid, expired or revoked");
-    p.role = client->role;
+    ASSIGN_OR_RETURN(entry.grants, identities_->UnexpiredBreakGlass(p.Actor(), now));
+    entry.generation = *generation;
+    entry.token_expires_us = grant->expires_us;
+    entry.computed_us = now;
+    found = p;
+    found->break_glass = TokenCache::InForce(entry.grants, now);
+    token_cache_.Put(hash, std::move(entry));
   }
-  ASSIGN_OR_RETURN(p.break_glass, identities_->ActiveBreakGlass(p.Actor(), now));
-  return p;
+  Principal& p = *found;
+  // The patient a RelatedPerson acts for follows the RelatedPerson resource: read each time.
+  if (p.fhir_ref.starts_with("RelatedPerson/")) {
+    auto rp = store.Read("RelatedPerson", p.fhir_ref.substr(14));
+    if (rp) {
+      auto doc = json::Document::Parse(rp->body);
+      const json::Value* pat = doc ? doc->root().Find("patient") : nullptr;
+      const json::Value* ref = pat == nullptr ? nullptr : pat->Find("reference");
+      if (ref != nullptr) p.patient_id = PatientIdOf(ref->str());
+    }
+  }
+  return std::move(p);
 }
 
 TokenResponse AccessService::Refuse(int status, std::string_view error,
@@ -246,7 +261,7 @@ std::string AccessService::SmartConfiguration(std::string_view origin) const {
 
 std::unique_ptr<GuardedStore> AccessService::Guard(store::Store& inner, Principal principal) {
   return std::make_unique<GuardedStore>(inner, policy_, std::move(principal), audit_.get(), Now(),
-                                        &reach_cache_);
+                                        &guard_caches_);
 }
 
 std::unique_ptr<GuardedStore> AccessService::GuardSystem(store::Store& inner,

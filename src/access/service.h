@@ -33,6 +33,7 @@
 #include "access/guarded_store.h"
 #include "access/identity.h"
 #include "access/policy.h"
+#include "access/token_cache.h"
 #include "audit/audit_log.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -67,7 +68,10 @@ class AccessService {
 
   // The principal of an `Authorization: Bearer TOKEN` header value; kUnauthorized when
   // absent, malformed, unknown, expired or revoked, or when its user or client has been
-  // disabled. `store` resolves a RelatedPerson's patient.
+  // disabled. `store` resolves a RelatedPerson's patient. A token seen before costs one
+  // read of the identity generation (token_cache.h): a revocation, a disabled user or
+  // client, or a break-glass grant made through IdentityStore by any server on the
+  // database takes effect at the next request.
   Result<Principal> Authenticate(store::Store& store, std::string_view authorization);
 
   // POST /auth/token. `form` is the decoded body; `authorization` the header (Basic).
@@ -113,7 +117,8 @@ class AccessService {
   std::unique_ptr<store::SqlBackend> backend_;
   std::unique_ptr<IdentityStore> identities_;
   std::unique_ptr<audit::AuditLog> audit_;
-  ReachCache reach_cache_;  // shared by the GuardedStores this service makes
+  TokenCache token_cache_;
+  GuardCaches guard_caches_;  // shared by the GuardedStores this service makes
 };
 
 // The scopes to grant: `requested` narrowed to what `granted` covers. Resource scopes not

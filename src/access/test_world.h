@@ -104,9 +104,11 @@ class World {
     return "";
   }
 
+  // A guard with the world's caches (guard_caches.h), as a request's.
   GuardedStore& Guard(Principal p, int64_t now_us = 0) {
     guards_.push_back(std::make_unique<GuardedStore>(*store_, policy_, std::move(p), audit_.get(),
-                                                     now_us ? now_us : audit::NowMicros()));
+                                                     now_us ? now_us : audit::NowMicros(),
+                                                     &caches_));
     return *guards_.back();
   }
 
@@ -129,6 +131,9 @@ class World {
   std::unique_ptr<store::SqlBackend> backend_;
   std::unique_ptr<audit::AuditLog> audit_;
   AccessPolicy policy_;
+  // Shared by every guard of the world, as AccessService shares them between requests, so
+  // that every rule tested here is tested through the caches too.
+  GuardCaches caches_;
   std::vector<std::unique_ptr<GuardedStore>> guards_;
 };
 
