@@ -10,14 +10,15 @@ namespace carepath::api {
 namespace {
 
 using enum BodyKind;
+using enum Runs;
 
 // clang-format off
 const std::array kRoutes = {
-  //     method    path template (FHIR ones relative to the base)  name               handler                  body         fhir   sink
-  Route{"GET",    "/healthz",                       "healthz",             HandleHealthz,           kNone,      false},
+  //     method    path template (FHIR ones relative to the base)  name               handler                  body        fhir   sink     runs
+  Route{"GET",    "/healthz",                       "healthz",             HandleHealthz,           kNone,      false, nullptr, kOnIoThread},
   Route{"GET",    "/readyz",                        "readyz",              HandleReadyz,            kNone,      false},
-  Route{"GET",    "/metrics",                       "metrics",             HandleMetrics,           kNone,      false},
-  Route{"GET",    "/metadata",                      "capabilities",        HandleMetadata},
+  Route{"GET",    "/metrics",                       "metrics",             HandleMetrics,           kNone,      false, nullptr, kOnIoThread},
+  Route{"GET",    "/metadata",                      "capabilities",        HandleMetadata,          kNone,      true,  nullptr, kOnIoThread},
   Route{"GET",    "/.well-known/smart-configuration", "smart-configuration", HandleSmartConfiguration},
   Route{"POST",   "/auth/token",                    "token",               HandleToken,             kForm,      false},
   Route{"POST",   "/Patient/{id}/$break-glass",     "break-glass",         HandleBreakGlass,        kFhirJson},
@@ -34,9 +35,9 @@ const std::array kRoutes = {
   Route{"POST",   "/{type}/$validate",              "validate",            HandleValidate,          kFhirJson},
   Route{"POST",   "/{type}/_search",                "search-type-post",    HandleSearchPost,        kForm},
   Route{"GET",    "/{type}/_history",               "history-type",        HandleTypeHistory},
-  Route{"GET",    "/{type}/{id}/_history/{vid}",    "vread",               HandleVRead},
+  Route{"GET",    "/{type}/{id}/_history/{vid}",    "vread",               HandleVRead,             kNone,      true,  nullptr, kOnIoThreadIfLocal},
   Route{"GET",    "/{type}/{id}/_history",          "history-instance",    HandleInstanceHistory},
-  Route{"GET",    "/{type}/{id}",                   "read",                HandleRead},
+  Route{"GET",    "/{type}/{id}",                   "read",                HandleRead,              kNone,      true,  nullptr, kOnIoThreadIfLocal},
   Route{"PUT",    "/{type}/{id}",                   "update",              HandleUpdate,            kFhirJson},
   Route{"PATCH",  "/{type}/{id}",                   "patch",               HandlePatch,             kJsonPatch},
   Route{"DELETE", "/{type}/{id}",                   "delete",              HandleDelete},
