@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # HTTP benchmarks of `carepath serve` (not run in CI), wrk over loopback:
 #   a. GET /fhir/r4/Patient/{id}, 32 connections, against nginx serving the same bytes as a
-#      static file in the same run, both with THREADS workers (threads / processes);
-#      goal: carepath >= 0.8 x nginx requests/s.
+#      static file in the same run, both with THREADS workers (carepath's I/O threads /
+#      nginx worker processes, checked); goal: carepath >= 0.8 x nginx requests/s. Also
+#      the server's CPU time per request (user + system of the server's processes over the
+#      wrk run), which a loaded machine's scheduling shares do not distort.
 #   b. Observation?patient=X&code=Y&_sort=-date&_count=20 on a demo population of PATIENTS,
 #      rotating over 20 patients (bench/http/wrk.lua): p50/p99 latency, requests/s;
 #      goal: p99 < 10 ms.
@@ -81,6 +83,21 @@ wrk_run() {
 
 fresh_db() { rm -f "$1" "$1-wal" "$1-shm"; }
 
+# cpu_ticks PID...: user + system clock ticks used so far by these processes.
+cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'; }
+# cpu_wrk_run PIDS NAME CONNECTIONS URL: wrk_run's line plus the servers' CPU µs per request.
+cpu_wrk_run() {
+  local -a who
+  read -ra who <<<"$1"
+  shift
+  local t0 t1 res
+  t0=$(cpu_ticks "${who[@]}")
+  res=$(wrk_run "$@")
+  t1=$(cpu_ticks "${who[@]}")
+  echo "$res $(awk -v a="$t0" -v b="$t1" -v n="$(echo "$res" | cut -d' ' -f4)" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.1f", (b - a) * 1e6 / hz / n}')"
+}
+
 echo "run-http: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $THREADS server threads," \
   "wrk -t$THREADS, ${DURATION}s per run, $ROUNDS rounds"
 
@@ -146,15 +163,20 @@ pids+=($!)
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$ngx_port/fhir/r4/Patient/$pid0" && break; sleep 0.05; done
 cmp -s <(curl -sf "http://127.0.0.1:$ngx_port/fhir/r4/Patient/$pid0") <(curl -sf "$read_url") ||
   { log "nginx does not serve the same bytes"; cat "$ngx/logs/stderr" "$ngx/logs/error.log" >&2; exit 1; }
-log "a: Patient/$pid0 ($body_bytes bytes), nginx on port $ngx_port as $(ps -o user= -p "$(cat "$ngx/logs/nginx.pid")")"
+ngx_workers=$(pgrep -P "$(cat "$ngx/logs/nginx.pid")" | tr '\n' ' ')
+read -ra ngx_worker_list <<<"$ngx_workers"
+((${#ngx_worker_list[@]} == THREADS)) ||
+  { log "nginx runs ${#ngx_worker_list[@]} workers, not $THREADS"; exit 1; }
+log "a: Patient/$pid0 ($body_bytes bytes), nginx on port $ngx_port as $(ps -o user= -p "$(cat "$ngx/logs/nginx.pid")"), ${#ngx_worker_list[@]} workers; carepath $THREADS I/O threads"
 : >"$OUT/a.txt"
 for r in $(seq "$ROUNDS"); do
-  n=$(wrk_run "a-nginx-$r" "$CONNS" "http://127.0.0.1:$ngx_port/fhir/r4/Patient/$pid0")
-  c=$(wrk_run "a-carepath-$r" "$CONNS" "$read_url")
+  n=$(cpu_wrk_run "$ngx_workers" "a-nginx-$r" "$CONNS" "http://127.0.0.1:$ngx_port/fhir/r4/Patient/$pid0")
+  c=$(cpu_wrk_run "$CP_PID" "a-carepath-$r" "$CONNS" "$read_url")
   echo "$n $c" >>"$OUT/a.txt"
-  log "a round $r: nginx ${n%% *} req/s, carepath ${c%% *} req/s"
+  log "a round $r: nginx ${n%% *} req/s ($(echo "$n" | cut -d' ' -f7) us CPU/req)," \
+    "carepath ${c%% *} req/s ($(echo "$c" | cut -d' ' -f7) us CPU/req)"
 done
-awk '$5 + $6 + $11 + $12 > 0 {bad = 1} END {exit bad}' "$OUT/a.txt" ||
+awk '$5 + $6 + $12 + $13 > 0 {bad = 1} END {exit bad}' "$OUT/a.txt" ||
   { log "a: errors or non-2xx responses (see $OUT/a-*.wrk)"; exit 1; }
 
 # ---- b. Observation search ----
@@ -229,10 +251,12 @@ done
 
 # ---- table ----
 a_n=$(awk '{print $1}' "$OUT/a.txt" | median)
-a_c=$(awk '{print $7}' "$OUT/a.txt" | median)
+a_c=$(awk '{print $8}' "$OUT/a.txt" | median)
 a_np99=$(awk '{print $3}' "$OUT/a.txt" | median)
-a_cp99=$(awk '{print $9}' "$OUT/a.txt" | median)
-a_cp50=$(awk '{print $8}' "$OUT/a.txt" | median)
+a_cp99=$(awk '{print $10}' "$OUT/a.txt" | median)
+a_cp50=$(awk '{print $9}' "$OUT/a.txt" | median)
+a_ncpu=$(awk '{print $7}' "$OUT/a.txt" | median)
+a_ccpu=$(awk '{print $14}' "$OUT/a.txt" | median)
 d_h=$(awk '{print $1}' "$OUT/d.txt" | median)
 d_c=$(awk '{print $2}' "$OUT/d.txt" | median)
 read -r b_rps b_p50 b_p99 _ <<<"$b"
@@ -258,4 +282,6 @@ awk -v an="$a_n" -v ac="$a_c" -v anp="$a_np99" -v acp="$a_cp99" -v acp50="$a_cp5
   printf "%-46s %12.0f %9s %9s %12.0f %8.2f %s\n", "d. $import-ndjson " lines " lines (" mb " MiB), res/s",
     lines / dh, "-", "-", lines / dc, dc / dh, "(ref: carepath import of the file)"
 }'
-echo "(a: nginx p99 $(awk -v v="$a_np99" 'BEGIN {printf "%.2f", v / 1000}') ms; medians over $ROUNDS interleaved rounds; wrk output in $OUT)"
+echo "(a: nginx p99 $(awk -v v="$a_np99" 'BEGIN {printf "%.2f", v / 1000}') ms; server CPU per request:" \
+  "carepath $a_ccpu us, nginx $a_ncpu us, ratio nginx/carepath" \
+  "$(awk -v n="$a_ncpu" -v c="$a_ccpu" 'BEGIN {printf "%.2f", n / c}'); medians over $ROUNDS interleaved rounds; wrk output in $OUT)"

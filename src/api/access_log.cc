@@ -45,19 +45,22 @@ Status AccessLog::Open(const std::string& path) {
 }
 
 void AccessLog::SetLevel(std::string_view level) {
-  std::lock_guard lock(mu_);
+  int min_status = 0;
   if (level == "off") {
-    min_status_ = -1;
+    min_status = -1;
   } else if (level == "warn") {
-    min_status_ = 400;
+    min_status = 400;
   } else if (level == "error") {
-    min_status_ = 500;
-  } else {
-    min_status_ = 0;
+    min_status = 500;
   }
+  min_status_.store(min_status, std::memory_order_relaxed);
 }
 
 void AccessLog::Write(const AccessRecord& r) {
+  // The level is checked before the line is built: with `log_level = off` (or warn and a
+  // 200) a request costs no formatting.
+  const int min_status = min_status_.load(std::memory_order_relaxed);
+  if (min_status < 0 || r.status < min_status) return;
   std::string line = "ts=" + store::FormatInstant(store::NowMicros()) +
                      " level=" + (r.status >= 500 ? "error" : r.status >= 400 ? "warn" : "info") +
                      " event=request rid=";
@@ -71,7 +74,6 @@ void AccessLog::Write(const AccessRecord& r) {
                 r.status, r.duration_ms, r.bytes_in, r.bytes_out);
   line += tail;
   std::lock_guard lock(mu_);
-  if (min_status_ < 0 || r.status < min_status_) return;
   FILE* f = file_ != nullptr ? file_ : stderr;
   std::fwrite(line.data(), 1, line.size(), f);
   std::fflush(f);
@@ -81,7 +83,7 @@ void AccessLog::Event(std::string_view name, std::string_view fields) {
   std::string line = "ts=" + store::FormatInstant(store::NowMicros()) + " level=info event=" +
                      std::string(name) + (fields.empty() ? "" : " ") + std::string(fields) + "\n";
   std::lock_guard lock(mu_);
-  if (min_status_ < 0) return;
+  if (min_status_.load(std::memory_order_relaxed) < 0) return;
   FILE* f = file_ != nullptr ? file_ : stderr;
   std::fwrite(line.data(), 1, line.size(), f);
   std::fflush(f);

@@ -11,6 +11,7 @@
 // Thread-safety: Write may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -42,9 +43,9 @@ class AccessLog {
   void Event(std::string_view name, std::string_view fields);
 
  private:
-  std::mutex mu_;
-  FILE* file_ = nullptr;  // nullptr: stderr
-  int min_status_ = 0;    // log requests with status >= this; -1: nothing
+  std::mutex mu_;          // guards file_ and the writes
+  FILE* file_ = nullptr;   // nullptr: stderr
+  std::atomic<int> min_status_{0};  // log requests with status >= this; -1: nothing
 };
 
 }  // namespace carepath::api

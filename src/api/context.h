@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "api/config.h"
 #include "api/metrics.h"
@@ -31,6 +32,29 @@ class AccessService;
 }
 
 namespace carepath::api {
+
+// Engine content loaded on first use, once, whichever thread asks first; keeps the error
+// (kUnavailable, "<what> content does not load: ...") when it cannot be loaded.
+template <class T>
+class ContentOnce {
+ public:
+  template <class Load>
+  const Result<T>& Get(std::string_view what, Load load) {
+    std::call_once(once_, [&] {
+      Result<T> loaded = load();
+      if (!loaded) {
+        loaded = Error::Unavailable(std::string(what) +
+                                    " content does not load: " + loaded.error().message);
+      }
+      value_ = std::make_unique<const Result<T>>(std::move(loaded));
+    });
+    return *value_;
+  }
+
+ private:
+  std::once_flag once_;
+  std::unique_ptr<const Result<T>> value_;
+};
 
 class ApiContext {
  public:
@@ -126,12 +150,10 @@ class ApiContext {
   std::unique_ptr<store::Store> timed_store_;
   std::once_flag capability_once_;
   std::string capability_;
-  std::once_flag plan_content_once_;
-  std::unique_ptr<const Result<plan::PlanContent>> plan_content_;
+  ContentOnce<plan::PlanContent> plan_content_;
   std::unique_ptr<assess::OutboxWorker> worker_;  // last: stopped before the stores go
   std::unique_ptr<plan::PlanWorker> plan_worker_;
-  std::once_flag monitor_content_once_;
-  std::unique_ptr<const Result<monitor::MonitorContent>> monitor_content_;
+  ContentOnce<monitor::MonitorContent> monitor_content_;
   std::unique_ptr<monitor::MonitorWorker> monitor_worker_;
   std::unique_ptr<core::BackgroundLoop> monitor_loop_;  // runs monitor_worker_; stopped first
   std::unique_ptr<assess::ReassessmentSweep> sweep_;

@@ -89,6 +89,12 @@ Response ResourceResponse(const store::StoredResource& s) {
   return r;
 }
 
+Response ResourceResponse(store::StoredResource&& s) {
+  Response r = Response::Json(200, std::move(s.body));
+  AddVersionHeaders(r, s.type, s.id, s.version, s.last_updated_us, false);
+  return r;
+}
+
 BundleWriter::BundleWriter(std::string_view type, std::optional<int64_t> total) {
   out_ = R"({"resourceType":"Bundle","id":")" + store::NewId() + R"(","meta":{"lastUpdated":")" +
          store::FormatInstant(store::NowMicros()) + R"("},"type":)";

@@ -38,8 +38,10 @@ void AddVersionHeaders(Response& r, std::string_view type, std::string_view id,
 
 // A write's response honouring `Prefer: return=minimal|representation|OperationOutcome`.
 Response WriteResponse(const Request& req, int status, const store::WriteResult& w);
-// A read's response: the stored bytes with version headers.
+// A read's response: the stored bytes with version headers (moved, not copied, from an
+// rvalue).
 Response ResourceResponse(const store::StoredResource& r);
+Response ResourceResponse(store::StoredResource&& r);
 
 // Incremental Bundle text. Resource bodies are appended as raw bytes.
 class BundleWriter {

@@ -95,7 +95,7 @@ Response HandleRead(ApiContext& ctx, const Request& req, const PathParams& p) {
     if (!body) return ErrorResponse(Error::Internal("cannot subset a stored resource"));
     r->body = std::move(*body);
   }
-  return ResourceResponse(*r);
+  return ResourceResponse(std::move(*r));
 }
 
 Response HandleVRead(ApiContext& ctx, const Request&, const PathParams& p) {
@@ -104,7 +104,7 @@ Response HandleVRead(ApiContext& ctx, const Request&, const PathParams& p) {
   if (version < 1) return ErrorResponse(Error::NotFound("no such version"));
   auto r = ctx.store().VRead(p.type, p.id, version);
   if (!r) return ErrorResponse(r.error());
-  return ResourceResponse(*r);
+  return ResourceResponse(std::move(*r));
 }
 
 Response HandleCreate(ApiContext& ctx, const Request& req, const PathParams& p) {

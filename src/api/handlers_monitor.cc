@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 
+#include "api/batched_sink.h"
 #include "api/dispatch.h"
 #include "api/fhir_response.h"
 #include "api/handlers.h"
@@ -33,59 +34,27 @@
 namespace carepath::api {
 namespace {
 
-constexpr size_t kMaxReportedErrors = 100;
+constexpr BatchCountNames kReadingCounts{"stored", "updated", "duplicates", "readings", false};
 
-class ReadingSink final : public LineSink {
+class ReadingSink final : public BatchedLineSink {
  public:
   ReadingSink(ApiContext& ctx, const monitor::MonitorContent* content, std::string patient,
               std::string device, size_t batch_size, std::optional<Error> refused)
-      : ctx_(ctx),
+      : BatchedLineSink(ctx, batch_size, kReadingCounts, std::move(refused)),
         content_(content),
         patient_(std::move(patient)),
-        device_(std::move(device)),
-        batch_size_(batch_size),
-        fatal_(std::move(refused)) {}
-
-  void Line(std::string_view line) override {
-    ++line_no_;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    ++lines_;
-    if (fatal_) return;
-    Result<monitor::PreparedReading> p = Prepare(line);
-    if (!p) return Fail(line_no_, p.error());
-    if (Status known = Admit(*p); !known) return Fail(line_no_, known.error());
-    batch_.push_back({"Observation", p->id, std::move(p->body)});
-    batch_lines_.push_back(line_no_);
-    if (batch_.size() >= batch_size_) Flush();
-  }
-
-  Response Finish() override {
-    Flush();
-    if (fatal_) {
-      Error e = *fatal_;
-      if (stored_ + updated_ + duplicates_ > 0) {
-        e.message += " (" + std::to_string(stored_ + updated_ + duplicates_) +
-                     " readings were committed before the failure)";
-      }
-      return ErrorResponse(e);
-    }
-    std::string out = R"({"resourceType":"Parameters","parameter":[)";
-    auto count = [&](const char* name, int64_t n, bool first = false) {
-      if (!first) out += ",";
-      out += R"({"name":")" + std::string(name) + R"(","valueInteger":)" + std::to_string(n) + "}";
-    };
-    count("lines", lines_, true);
-    count("stored", stored_);
-    count("updated", updated_);
-    count("duplicates", duplicates_);
-    count("errors", errors_);
-    out += errors_json_;
-    out += "]}";
-    return Response::Json(200, std::move(out));
-  }
+        device_(std::move(device)) {}
 
  private:
+  Result<store::ImportItem> Item(std::string_view line) override {
+    ASSIGN_OR_RETURN(monitor::PreparedReading p, Prepare(line));
+    RETURN_IF_ERROR(Admit(p));
+    return store::ImportItem{"Observation", p.id, std::move(p.body)};
+  }
+
+  // The monitoring worker evaluates the committed readings at once.
+  void Committed() override { ctx_.WakeMonitor(); }
+
   Result<monitor::PreparedReading> Prepare(std::string_view line) {
     ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(line));
     if (!doc.root().is_object()) return Error::Invalid("", "a line must be a JSON object");
@@ -125,51 +94,10 @@ class ReadingSink final : public LineSink {
     return Ok();
   }
 
-  void Fail(int64_t line, const Error& e) {
-    ++errors_;
-    ctx_.metrics().RecordImportLine(false);
-    if (static_cast<size_t>(errors_) > kMaxReportedErrors) return;
-    errors_json_ += R"(,{"name":"error","part":[{"name":"line","valueInteger":)" +
-                    std::to_string(line) + R"(},{"name":"outcome","resource":)" +
-                    OperationOutcomeJson(e) + "}]}";
-  }
-
-  void Flush() {
-    if (batch_.empty() || fatal_) return;
-    auto results = ctx_.store().ImportBatch(batch_);
-    if (!results) {
-      fatal_ = results.error();
-    } else {
-      for (size_t i = 0; i < results->size() && i < batch_lines_.size(); ++i) {
-        const auto& r = (*results)[i];
-        if (!r) {
-          Fail(batch_lines_[i], r.error());
-          continue;
-        }
-        ctx_.metrics().RecordImportLine(true);
-        switch (r->action) {
-          case store::WriteAction::kCreated: ++stored_; break;
-          case store::WriteAction::kUnchanged: ++duplicates_; break;
-          default: ++updated_; break;
-        }
-      }
-      ctx_.WakeMonitor();
-    }
-    batch_.clear();
-    batch_lines_.clear();
-  }
-
-  ApiContext& ctx_;
   const monitor::MonitorContent* content_;
   std::string patient_, device_;
-  size_t batch_size_;
-  std::vector<store::ImportItem> batch_;
-  std::vector<int64_t> batch_lines_;
   std::map<std::string, bool> patients_;  // patient id -> exists (for this caller)
   std::set<std::string> devices_ok_;
-  int64_t line_no_ = 0, lines_ = 0, stored_ = 0, updated_ = 0, duplicates_ = 0, errors_ = 0;
-  std::string errors_json_;
-  std::optional<Error> fatal_;
 };
 
 }  // namespace

@@ -74,15 +74,48 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 }  // namespace
 
+// Without gmtime_r, which takes glibc's time zone lock on every call: days to a civil
+// date as in H. Hinnant's "chrono-Compatible Low-Level Date Algorithms" (civil_from_days).
 std::string HttpDate(int64_t micros) {
-  time_t t = static_cast<time_t>(micros / 1000000);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
+  const int64_t secs = micros / 1000000;
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);  // 1..12
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const int64_t wday = ((days % 7) + 11) % 7;  // 1970-01-01 was a Thursday (4)
+  const int hour = static_cast<int>(rem / 3600), minute = static_cast<int>(rem / 60 % 60),
+            second = static_cast<int>(rem % 60);
+  if (year < 0 || year > 9999) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kDays[wday], day,
+                  kMonths[month - 1], static_cast<long long>(year), hour, minute, second);
+    return buf;
+  }
+  std::string out = "Www, DD Mmm YYYY HH:MM:SS GMT";
+  auto two = [&out](size_t at, int v) {
+    out[at] = static_cast<char>('0' + v / 10);
+    out[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  std::memcpy(out.data(), kDays[wday], 3);
+  two(5, day);
+  std::memcpy(out.data() + 8, kMonths[month - 1], 3);
+  two(12, static_cast<int>(year / 100));
+  two(14, static_cast<int>(year % 100));
+  two(17, hour);
+  two(20, minute);
+  two(23, second);
+  return out;
 }
 
 int64_t ParseHttpDate(std::string_view text) {

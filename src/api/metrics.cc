@@ -12,8 +12,9 @@ std::string FormatDouble(double v) {
   return buf;
 }
 
-Histogram& Get(std::map<std::string, std::unique_ptr<Histogram>>& m, std::string_view key) {
-  auto it = m.find(std::string(key));
+Histogram& Get(std::map<std::string, std::unique_ptr<Histogram>, std::less<>>& m,
+               std::string_view key) {
+  auto it = m.find(key);
   if (it == m.end()) it = m.emplace(std::string(key), std::make_unique<Histogram>()).first;
   return *it->second;
 }
@@ -49,7 +50,12 @@ void Metrics::RecordRequest(std::string_view route, std::string_view method, int
   Histogram* h;
   {
     std::lock_guard lock(mu_);
-    ++requests_[{std::string(route), std::string(method), status}];
+    auto it = requests_.find(std::make_tuple(route, method, status));
+    if (it == requests_.end()) {
+      it = requests_.emplace(std::make_tuple(std::string(route), std::string(method), status), 0)
+               .first;
+    }
+    ++it->second;
     h = &Get(latency_, route);
   }
   h->Observe(seconds);

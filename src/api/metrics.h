@@ -53,10 +53,12 @@ class Metrics {
   std::string Render() const;
 
  private:
+  // Transparent comparators: recording looks keys up by string_view, allocating only the
+  // first time a key is seen.
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
-  std::map<std::string, std::unique_ptr<Histogram>> latency_;
-  std::map<std::string, std::unique_ptr<Histogram>> store_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests_;
+  std::map<std::string, std::unique_ptr<Histogram>, std::less<>> latency_;
+  std::map<std::string, std::unique_ptr<Histogram>, std::less<>> store_;
   std::atomic<int64_t> import_ok_{0};
   std::atomic<int64_t> import_failed_{0};
 };

@@ -11,17 +11,7 @@
 namespace carepath::api {
 
 const Result<monitor::MonitorContent>& ApiContext::monitor_content() {
-  std::call_once(monitor_content_once_, [this] {
-    auto loaded = monitor::LoadMonitorContent();
-    if (!loaded) {
-      monitor_content_ = std::make_unique<const Result<monitor::MonitorContent>>(
-          Error::Unavailable("monitoring content does not load: " + loaded.error().message));
-    } else {
-      monitor_content_ =
-          std::make_unique<const Result<monitor::MonitorContent>>(std::move(loaded));
-    }
-  });
-  return *monitor_content_;
+  return monitor_content_.Get("monitoring", [] { return monitor::LoadMonitorContent(); });
 }
 
 void ApiContext::InitMonitor() {

@@ -8,16 +8,7 @@
 namespace carepath::api {
 
 const Result<plan::PlanContent>& ApiContext::plan_content() {
-  std::call_once(plan_content_once_, [this] {
-    auto loaded = plan::LoadPlanContent();
-    if (!loaded) {
-      plan_content_ = std::make_unique<const Result<plan::PlanContent>>(
-          Error::Unavailable("plan content does not load: " + loaded.error().message));
-    } else {
-      plan_content_ = std::make_unique<const Result<plan::PlanContent>>(std::move(loaded));
-    }
-  });
-  return *plan_content_;
+  return plan_content_.Get("plan", [] { return plan::LoadPlanContent(); });
 }
 
 void ApiContext::InitPlan() {

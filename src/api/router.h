@@ -37,6 +37,18 @@ enum class BodyKind {
   kNdjson,      // application/fhir+ndjson, streamed through a LineSink
 };
 
+// Where a route's handler runs (session.cc). Store calls may block (a commit waits for its
+// fsync, PostgreSQL is a round trip away), so by default handlers run on the store
+// workers; handlers that cannot block skip the two thread hops and run on the
+// connection's I/O thread, as nginx reads a static file on its event loop.
+enum class Runs {
+  kOnWorkers,           // store calls that may block: writes, searches, engines
+  kOnIoThread,          // no store call (healthz, metrics, metadata)
+  kOnIoThreadIfLocal,   // one primary-key read: on the I/O thread when the database is an
+                        // SQLite file (a B-tree lookup in the page cache; WAL readers never
+                        // wait for the writer) and no principal (auth off: nothing audited)
+};
+
 struct Route {
   std::string_view method;
   std::string_view pattern;  // relative to the FHIR base when fhir is true
@@ -45,6 +57,7 @@ struct Route {
   BodyKind body = BodyKind::kNone;
   bool fhir = true;          // under the FHIR base, FHIR error bodies
   SinkFactory sink = nullptr;
+  Runs runs = Runs::kOnWorkers;
 };
 
 std::span<const Route> Routes();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "api/fhir_response.h"
 
 namespace carepath::api {
@@ -76,6 +78,25 @@ TEST(HttpDates, RoundTrip) {
   EXPECT_EQ(HttpDate(us), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), us);
   EXPECT_EQ(ParseHttpDate("yesterday"), -1);
+}
+
+// HttpDate computes the civil date itself; strftime over gmtime_r is the reference, on
+// days around leap days and century years from 1900 to 2400, at varied times of day.
+TEST(HttpDates, AgreeWithGmtime) {
+  const int64_t kDay = 86400;
+  for (int64_t day = -25567; day <= 157000; day += 37) {  // 1900-01-01 to 2399-10
+    for (int64_t offset : {int64_t{0}, int64_t{1}, int64_t{3599 + 60 * 17}, kDay - 1}) {
+      const int64_t secs = day * kDay + offset;
+      time_t t = static_cast<time_t>(secs);
+      struct tm tm {};
+      gmtime_r(&t, &tm);
+      char want[64];
+      std::strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+      ASSERT_EQ(HttpDate(secs * 1000000 + (secs >= 0 ? 999999 : 0)), want) << "seconds " << secs;
+    }
+  }
+  EXPECT_EQ(HttpDate(int64_t{951782400} * 1000000), "Tue, 29 Feb 2000 00:00:00 GMT");
+  EXPECT_EQ(HttpDate(int64_t{4133980799} * 1000000), "Fri, 31 Dec 2100 23:59:59 GMT");
 }
 
 }  // namespace

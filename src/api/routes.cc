@@ -1,6 +1,5 @@
 // THE route table of the server. Read it top to bottom: the first matching row wins.
 #include <array>
-#include <cctype>
 
 #include "api/auth_routes.h"
 #include "api/handlers.h"
@@ -10,14 +9,15 @@ namespace carepath::api {
 namespace {
 
 using enum BodyKind;
+using enum Runs;
 
 // clang-format off
 const std::array kRoutes = {
-  //     method    path template (FHIR ones relative to the base)  name               handler                  body         fhir   sink
-  Route{"GET",    "/healthz",                       "healthz",             HandleHealthz,           kNone,      false},
+  //     method    path template (FHIR ones relative to the base)  name               handler                  body        fhir   sink     runs
+  Route{"GET",    "/healthz",                       "healthz",             HandleHealthz,           kNone,      false, nullptr, kOnIoThread},
   Route{"GET",    "/readyz",                        "readyz",              HandleReadyz,            kNone,      false},
-  Route{"GET",    "/metrics",                       "metrics",             HandleMetrics,           kNone,      false},
-  Route{"GET",    "/metadata",                      "capabilities",        HandleMetadata},
+  Route{"GET",    "/metrics",                       "metrics",             HandleMetrics,           kNone,      false, nullptr, kOnIoThread},
+  Route{"GET",    "/metadata",                      "capabilities",        HandleMetadata,          kNone,      true,  nullptr, kOnIoThread},
   Route{"GET",    "/.well-known/smart-configuration", "smart-configuration", HandleSmartConfiguration},
   Route{"POST",   "/auth/token",                    "token",               HandleToken,             kForm,      false},
   Route{"POST",   "/Patient/{id}/$break-glass",     "break-glass",         HandleBreakGlass,        kFhirJson},
@@ -34,9 +34,9 @@ const std::array kRoutes = {
   Route{"POST",   "/{type}/$validate",              "validate",            HandleValidate,          kFhirJson},
   Route{"POST",   "/{type}/_search",                "search-type-post",    HandleSearchPost,        kForm},
   Route{"GET",    "/{type}/_history",               "history-type",        HandleTypeHistory},
-  Route{"GET",    "/{type}/{id}/_history/{vid}",    "vread",               HandleVRead},
+  Route{"GET",    "/{type}/{id}/_history/{vid}",    "vread",               HandleVRead,             kNone,      true,  nullptr, kOnIoThreadIfLocal},
   Route{"GET",    "/{type}/{id}/_history",          "history-instance",    HandleInstanceHistory},
-  Route{"GET",    "/{type}/{id}",                   "read",                HandleRead},
+  Route{"GET",    "/{type}/{id}",                   "read",                HandleRead,              kNone,      true,  nullptr, kOnIoThreadIfLocal},
   Route{"PUT",    "/{type}/{id}",                   "update",              HandleUpdate,            kFhirJson},
   Route{"PATCH",  "/{type}/{id}",                   "patch",               HandlePatch,             kJsonPatch},
   Route{"DELETE", "/{type}/{id}",                   "delete",              HandleDelete},
@@ -47,10 +47,16 @@ const std::array kRoutes = {
 };
 // clang-format on
 
+// ASCII classes, as <cctype> gives them in the "C" locale the server runs in, without a
+// call per character.
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(char c) { return IsUpper(c) || (c >= 'a' && c <= 'z') || IsDigit(c); }
+
 bool IsTypeName(std::string_view s) {
-  if (s.empty() || !std::isupper(static_cast<unsigned char>(s[0]))) return false;
+  if (s.empty() || !IsUpper(s[0])) return false;
   for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+    if (!IsAlnum(c)) return false;
   }
   return true;
 }
@@ -58,7 +64,7 @@ bool IsTypeName(std::string_view s) {
 bool IsIdText(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+    if (!IsAlnum(c) && c != '-' && c != '.') return false;
   }
   return true;
 }
@@ -66,19 +72,22 @@ bool IsIdText(std::string_view s) {
 bool IsVersionText(std::string_view s) {
   if (s.empty() || s.size() > 18) return false;
   for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (!IsDigit(c)) return false;
   }
   return true;
 }
 
-// Matches `path` (relative) against `pattern`, filling params. Segments are '/'-separated.
-bool MatchPattern(std::string_view pattern, std::string_view path, PathParams& params) {
-  PathParams out;
+// The parameter segments of a matched path, still pointing into it.
+struct Segments {
+  std::string_view type, id, vid;
+};
+
+// Matches `path` (relative) against `pattern`. Segments are '/'-separated. Allocates
+// nothing: most routes tried for a request do not match.
+bool MatchPattern(std::string_view pattern, std::string_view path, Segments& out) {
+  out = Segments{};
   while (true) {
-    if (pattern.empty() || path.empty()) {
-      if (pattern.empty() && path.empty()) break;
-      return false;
-    }
+    if (pattern.empty() || path.empty()) return pattern.empty() && path.empty();
     if (pattern[0] != '/' || path[0] != '/') return false;
     pattern.remove_prefix(1);
     path.remove_prefix(1);
@@ -90,19 +99,17 @@ bool MatchPattern(std::string_view pattern, std::string_view path, PathParams& p
     path = se == std::string_view::npos ? std::string_view() : path.substr(se);
     if (pseg == "{type}") {
       if (!IsTypeName(sseg)) return false;
-      out.type = std::string(sseg);
+      out.type = sseg;
     } else if (pseg == "{id}") {
       if (!IsIdText(sseg)) return false;
-      out.id = std::string(sseg);
+      out.id = sseg;
     } else if (pseg == "{vid}") {
       if (!IsVersionText(sseg)) return false;
-      out.vid = std::string(sseg);
+      out.vid = sseg;
     } else if (pseg != sseg) {
       return false;
     }
   }
-  params = std::move(out);
-  return true;
 }
 
 }  // namespace
@@ -117,8 +124,8 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path, std::strin
   if (under_base && relative == "/") relative = "";
   for (const Route& route : kRoutes) {
     if (route.fhir != under_base && !(base.empty() && route.fhir)) continue;
-    PathParams params;
-    if (!MatchPattern(route.pattern, route.fhir ? relative : path, params)) continue;
+    Segments segments;
+    if (!MatchPattern(route.pattern, route.fhir ? relative : path, segments)) continue;
     if (route.method != method) {
       if (m.allow.find(route.method) == std::string::npos) {
         if (!m.allow.empty()) m.allow += ", ";
@@ -128,13 +135,18 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path, std::strin
     }
     if (route.name == "patient-everything" || route.name == "break-glass" ||
         route.name == "patient-care-plan" || route.name == "patient-care-plan-save") {
-      params.type = "Patient";
+      segments.type = "Patient";
     }
-    if (route.name == "care-plan-decide") params.type = "CarePlan";
+    if (route.name == "care-plan-decide") segments.type = "CarePlan";
     m.route = &route;
-    m.params = std::move(params);
-    m.template_name = route.fhir ? std::string(base) + std::string(route.pattern)
-                                 : std::string(route.pattern);
+    m.params.type = segments.type;
+    m.params.id = segments.id;
+    m.params.vid = segments.vid;
+    if (route.fhir) {
+      m.template_name.reserve(base.size() + route.pattern.size());
+      m.template_name = base;
+    }
+    m.template_name += route.pattern;
     if (m.template_name.empty()) m.template_name = "/";
     m.allow.clear();
     return m;

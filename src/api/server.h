@@ -9,8 +9,10 @@
 //   server->Stop();                                      // finishes requests in flight
 //
 // Threads: `threads` I/O threads run the io_context (accept, read, write, timeouts) and
-// as many store workers (at least 2) run the handlers, so a blocking store call never
+// max(4, 4 x threads) store workers run the handlers, so a blocking store call never
 // stalls reading or accepting on other connections, and a slow client holds no worker.
+// Handlers that cannot block (router.h, Runs: healthz, metrics, metadata; read and vread
+// on SQLite with auth off) run on the I/O thread and skip the two thread hops.
 //
 // Thread-safety: Stop, Reload, port and url may be called from any thread. `store` must
 // outlive the Server.

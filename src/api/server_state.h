@@ -44,6 +44,7 @@ struct ServerState {
         // more workers than cores: concurrent requests then overlap their waits, and
         // their audit records share one commit (audit/audit_log.h).
         workers(std::max(4, 4 * threads)),
+        local_reads(ctx.config()->database.starts_with("sqlite:")),
         acceptor(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc))) {}
   // Destroys the io_context (and with it any coroutine frame still suspended) while the
   // registry below is alive.
@@ -57,6 +58,9 @@ struct ServerState {
   ApiContext ctx;
   int io_threads;
   asio::thread_pool workers;
+  // The database is an SQLite file in this process (config `database`): primary-key reads
+  // run on the I/O thread (Runs::kOnIoThreadIfLocal in router.h).
+  const bool local_reads;
   std::unique_ptr<tcp::acceptor> acceptor;
   uint16_t port = 0;
   std::optional<asio::ssl::context> tls;

@@ -76,6 +76,8 @@ class Connection final : public SessionControl,
 };
 
 // Runs `f` on the store workers and resumes the caller on its own strand with the result.
+// Two thread hops (wake a worker, wake the I/O thread again): the price of never blocking
+// an I/O thread, paid only by handlers that may block (Runs in router.h).
 template <class F>
 auto OnWorkers(ServerState& s, F f) -> awaitable<decltype(f())> {
   using R = decltype(f());
@@ -129,6 +131,20 @@ void Record(ServerState& s, const Exchange& x, const Response& res, size_t bytes
   s.log.Write(rec);
 }
 
+// Whether the request's handler runs on this I/O thread rather than the store workers.
+bool RunsHere(const ServerState& s, const Prepared& p) {
+  if (p.principal) return false;  // a GuardedStore audits: a durable write
+  switch (p.match.route->runs) {
+    case Runs::kOnWorkers:
+      return false;
+    case Runs::kOnIoThread:
+      return true;
+    case Runs::kOnIoThreadIfLocal:
+      return s.local_reads;
+  }
+  return false;
+}
+
 template <class Stream>
 awaitable<bool> Write(ServerState& s, Connection<Stream>& c, Exchange& x, Response& res,
                       unsigned version, bool keep_alive) {
@@ -143,9 +159,23 @@ awaitable<bool> Write(ServerState& s, Connection<Stream>& c, Exchange& x, Respon
   out.prepare_payload();
   Record(s, x, res, bytes_out);
   beast::error_code ec;
-  c.Arm(s.ctx.config()->body_timeout_ms);
-  co_await http::async_write(c.stream(), out, asio::redirect_error(use_awaitable, ec));
-  c.Disarm();
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    // The socket is non-blocking (StartSession): most responses fit its send buffer and
+    // go out now, in one sendmsg; only what the client has not taken yet is waited for,
+    // under the write deadline.
+    http::serializer<false, http::string_body> sr(out);
+    while (!sr.is_done() && !ec) http::write_some(c.stream(), sr, ec);
+    if (ec == asio::error::would_block) {
+      ec = {};
+      c.Arm(s.ctx.config()->body_timeout_ms);
+      co_await http::async_write(c.stream(), sr, asio::redirect_error(use_awaitable, ec));
+      c.Disarm();
+    }
+  } else {
+    c.Arm(s.ctx.config()->body_timeout_ms);
+    co_await http::async_write(c.stream(), out, asio::redirect_error(use_awaitable, ec));
+    c.Disarm();
+  }
   co_return !ec && out.keep_alive();
 }
 
@@ -156,10 +186,8 @@ Response ReadFailure(int status, std::string message) {
   return r;
 }
 
-// Classifies a failed read: a status to answer, or 0 to close silently.
-template <class Stream>
-int FailureStatus(const Connection<Stream>& c, const beast::error_code& ec, bool started) {
-  if (c.timed_out()) return started ? 408 : 0;
+// Classifies a failed read or parse: a status to answer, or 0 to close silently.
+int ErrorStatus(const beast::error_code& ec) {
   if (ec == http::error::header_limit) return 431;
   if (ec == http::error::body_limit) return 413;
   if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
@@ -168,6 +196,11 @@ int FailureStatus(const Connection<Stream>& c, const beast::error_code& ec, bool
     return 0;
   }
   return 400;
+}
+template <class Stream>
+int FailureStatus(const Connection<Stream>& c, const beast::error_code& ec, bool started) {
+  if (c.timed_out()) return started ? 408 : 0;
+  return ErrorStatus(ec);
 }
 
 Request MakeRequest(ServerState& s, const http::request_parser<http::empty_body>& hp) {
@@ -271,12 +304,19 @@ awaitable<void> Serve(ServerState& s, std::shared_ptr<Connection<Stream>> c) {
     http::request_parser<http::empty_body> hp;
     hp.header_limit(static_cast<uint32_t>(std::min<size_t>(config->max_header_bytes, UINT32_MAX)));
     hp.body_limit(std::numeric_limits<uint64_t>::max());
-    c->Arm(config->header_timeout_ms);
-    co_await http::async_read_header(c->stream(), buffer, hp,
-                                     asio::redirect_error(use_awaitable, ec));
-    c->Disarm();
+    // Usually the bytes read so far hold the whole header: parse it in place, without a
+    // deadline and a suspension; else read the rest under header_timeout_ms.
+    buffer.consume(hp.put(buffer.data(), ec));
+    int status = ec && ec != http::error::need_more ? ErrorStatus(ec) : 0;
+    if (ec == http::error::need_more) {
+      ec = {};
+      c->Arm(config->header_timeout_ms);
+      co_await http::async_read_header(c->stream(), buffer, hp,
+                                       asio::redirect_error(use_awaitable, ec));
+      c->Disarm();
+      if (ec) status = FailureStatus(*c, ec, true);
+    }
     if (ec) {
-      int status = FailureStatus(*c, ec, true);
       if (status != 0) {
         x.prepared.route_label = "unparsed";
         x.req.request_id = NewRequestId();
@@ -331,7 +371,12 @@ awaitable<void> Serve(ServerState& s, std::shared_ptr<Connection<Stream>> c) {
       } else {
         x.req.body = sp.release().body();
         x.bytes_in = x.req.body.size();
-        res = co_await OnWorkers(s, [&] { return Execute(s.ctx, x.prepared, x.req); });
+        // (if/else, not ?:: g++ 12 miscompiles co_await inside a conditional expression)
+        if (RunsHere(s, x.prepared)) {
+          res = Execute(s.ctx, x.prepared, x.req);
+        } else {
+          res = co_await OnWorkers(s, [&] { return Execute(s.ctx, x.prepared, x.req); });
+        }
       }
     }
     if (!co_await Write(s, *c, x, res, version, keep_alive)) break;
@@ -410,10 +455,12 @@ void StartSession(ServerState& s, tcp::socket socket) {
   }
   socket.set_option(tcp::no_delay(true));
   auto ex = socket.get_executor();
+  beast::error_code ec;
   if (s.tls) {
     using TlsStream = asio::ssl::stream<tcp::socket>;
     Launch(s, std::make_shared<Connection<TlsStream>>(ex, std::move(socket), *s.tls));
   } else {
+    socket.non_blocking(true, ec);  // for the direct write in Write(); async ops are unaffected
     Launch(s, std::make_shared<Connection<tcp::socket>>(ex, std::move(socket)));
   }
 }

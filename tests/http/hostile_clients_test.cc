@@ -144,6 +144,7 @@ class ServerLifecycle : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void StartServer(api::ServerConfig config) {
+    config.database = "sqlite:" + dir_ + "/life.db";
     auto server = api::Server::Start(*store_, config);
     ASSERT_TRUE(server.has_value()) << server.error().ToString();
     server_ = std::move(*server);

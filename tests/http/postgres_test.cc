@@ -24,7 +24,9 @@ class TwoNodesOnPostgres : public ::testing::Test {
       auto store = store::OpenStore(*url);
       ASSERT_TRUE(store.has_value()) << store.error().ToString();
       stores_[i] = std::move(*store).release();
-      auto server = api::Server::Start(*stores_[i], TestConfig(*dir_));
+      api::ServerConfig config = TestConfig(*dir_);
+      config.database = *url;
+      auto server = api::Server::Start(*stores_[i], config);
       ASSERT_TRUE(server.has_value()) << server.error().ToString();
       servers_[i] = std::move(*server).release();
     }

@@ -150,7 +150,9 @@ class HttpServerTest : public ::testing::Test {
     auto store = store::OpenStore(url);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
     in.store = std::move(*store).release();
-    auto server = api::Server::Start(*in.store, TestConfig(*in.dir));
+    api::ServerConfig config = TestConfig(*in.dir);
+    config.database = url;  // as `carepath serve` sets it: SQLite reads run on the I/O threads
+    auto server = api::Server::Start(*in.store, config);
     ASSERT_TRUE(server.has_value()) << server.error().ToString();
     in.server = std::move(*server).release();
   }

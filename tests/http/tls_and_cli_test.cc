@@ -57,6 +57,7 @@ TEST(HttpsServing, AnswersOverTlsWithTheConfiguredCertificate) {
   auto store = store::OpenStore("sqlite:" + dir + "/tls.db");
   ASSERT_TRUE(store.has_value()) << store.error().ToString();
   api::ServerConfig config = TestConfig(dir);
+  config.database = "sqlite:" + dir + "/tls.db";
   config.tls_cert = dir + "/cert.pem";
   config.tls_key = dir + "/key.pem";
   auto server = api::Server::Start(**store, config);
