@@ -1,7 +1,5 @@
 #include "access/bundle_entries.h"
 
-#include <map>
-
 #include "store/canonical.h"
 
 namespace carepath::access::bundle {
@@ -62,68 +60,10 @@ Entry ParseEntry(const json::Value& e, std::string_view source) {
   return out;
 }
 
-// As the store words them (store/bundle.cc), so that the guard's answers read alike.
-std::string StatusLine(int status) {
-  static const std::map<int, std::string_view> kReasons = {{200, "OK"},
-                                                           {201, "Created"},
-                                                           {204, "No Content"},
-                                                           {400, "Bad Request"},
-                                                           {403, "Forbidden"},
-                                                           {404, "Not Found"},
-                                                           {409, "Conflict"},
-                                                           {410, "Gone"},
-                                                           {412, "Precondition Failed"},
-                                                           {413, "Payload Too Large"},
-                                                           {422, "Unprocessable Entity"},
-                                                           {501, "Not Implemented"},
-                                                           {503, "Service Unavailable"}};
-  auto it = kReasons.find(status);
-  return std::to_string(status) + " " +
-         std::string(it == kReasons.end() ? std::string_view("Error") : it->second);
-}
-
 Error AtEntry(Error e, size_t index) {
   const std::string prefix = "Bundle.entry[" + std::to_string(index) + "]";
   e.path = e.path.empty() ? prefix : prefix + "." + e.path;
   return e;
-}
-
-std::string ErrorEntry(const Error& e) {
-  std::string out = R"({"response":{"status":)";
-  json::AppendQuoted(StatusLine(HttpStatus(e.code)), out);
-  out += R"(,"outcome":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":)";
-  json::AppendQuoted(Describe(e.code).issue_code, out);
-  out += ",\"diagnostics\":";
-  json::AppendQuoted(e.message, out);
-  if (!e.path.empty()) {
-    out += ",\"expression\":[";
-    json::AppendQuoted(e.path, out);
-    out += "]";
-  }
-  out += "}]}}}";
-  return out;
-}
-
-std::string ResponseEntry(int status, const std::string& type, const std::string& id,
-                          int64_t version, int64_t last_updated, std::string_view resource) {
-  std::string out = "{";
-  if (!resource.empty()) {
-    out += "\"resource\":";
-    out += resource;
-    out += ",";
-  }
-  out += "\"response\":{\"status\":";
-  json::AppendQuoted(StatusLine(status), out);
-  if (!id.empty() && version > 0) {
-    out += ",\"location\":";
-    json::AppendQuoted(type + "/" + id + "/_history/" + std::to_string(version), out);
-    out += ",\"etag\":";
-    json::AppendQuoted("W/\"" + std::to_string(version) + "\"", out);
-    out += ",\"lastModified\":";
-    json::AppendQuoted(store::FormatInstant(last_updated), out);
-  }
-  out += "}}";
-  return out;
 }
 
 std::string WriteEntry(const store::WriteResult& w) {

@@ -21,6 +21,7 @@
 
 #include "core/result.h"
 #include "fhir/json.h"
+#include "store/bundle_entry.h"
 #include "store/store.h"
 
 namespace carepath::access::bundle {
@@ -53,15 +54,13 @@ std::optional<int64_t> Etag(std::string_view s);
 // The request of Bundle.entry `e` of `source` (the Bundle's bytes, which must outlive it).
 Entry ParseEntry(const json::Value& e, std::string_view source);
 
-// "201 Created", ...
-std::string StatusLine(int status);
 // `e` with its path under Bundle.entry[index].
 Error AtEntry(Error e, size_t index);
-// Response entries: an error (with an OperationOutcome), a status with location, etag
-// and lastModified (and `resource` when given), a write's outcome, a searchset.
-std::string ErrorEntry(const Error& e);
-std::string ResponseEntry(int status, const std::string& type, const std::string& id,
-                          int64_t version, int64_t last_updated, std::string_view resource = {});
+// Response entries: an error (with an OperationOutcome) and a status with location, etag
+// and lastModified (and `resource` when given), worded as the store's
+// (store/bundle_entry.h); a write's outcome; a searchset.
+using store::ErrorEntry;
+using store::ResponseEntry;
 std::string WriteEntry(const store::WriteResult& w);
 std::string SearchsetEntry(const store::SearchResult& found);
 // A JSON string literal of `s`.

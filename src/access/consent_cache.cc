@@ -12,13 +12,8 @@ const std::vector<std::string>& ConsentSnapshot::Of(const std::string& patient_i
 }
 
 Result<std::string> NewestVersionStamp(store::Store& inner, std::string_view type) {
-  store::HistoryQuery newest;
-  newest.type = std::string(type);
-  newest.count = 1;
-  ASSIGN_OR_RETURN(store::HistoryPage page, inner.History(newest));
-  if (page.entries.empty()) return std::string("none");
-  const store::StoredResource& e = page.entries[0];
-  return e.id + "/" + std::to_string(e.version) + "@" + std::to_string(e.last_updated_us);
+  ASSIGN_OR_RETURN(int64_t newest, inner.NewestChange(type));
+  return std::string(type) + "@" + std::to_string(newest);
 }
 
 Result<std::shared_ptr<const ConsentSnapshot>> ConsentCache::Get(store::Store& inner) {

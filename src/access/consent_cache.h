@@ -62,8 +62,9 @@ class ConsentCache {
   std::shared_ptr<const ConsentSnapshot> snapshot_;
 };
 
-// "id/version@last_updated" of the newest version of any resource of `type` (its history),
-// "none" when there is none: changes with every create, update or delete of the type.
+// "TYPE@SEQ", SEQ the commit position of the newest version of any resource of `type`
+// (Store::NewestChange, one index-only lookup; 0 when there is none): changes with every
+// create, update or delete of the type.
 Result<std::string> NewestVersionStamp(store::Store& inner, std::string_view type);
 
 }  // namespace carepath::access

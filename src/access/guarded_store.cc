@@ -54,6 +54,10 @@ Status GuardedStore::Record(std::string_view action, std::string_view type, std:
   r.outcome = std::string(outcome);
   r.purpose = principal_.purpose;
   r.detail = std::move(text);
+  if (audit_group_) {
+    audit_->Enqueue(std::move(r), audit_group_);
+    return Ok();
+  }
   Status s = audit_->Append(std::move(r));
   if (!s) return Error::Unavailable("the access could not be audited; nothing was disclosed");
   return Ok();

@@ -36,7 +36,9 @@
 //
 // Every call appends one audit record (who, action, type/id or query, outcome, purpose).
 // If the audit record cannot be written the call fails (kUnavailable): no unaudited
-// access.
+// access. After DeferAudit(group) the records are enqueued into the group instead, the
+// calls do not wait for them, and the caller holds back what was disclosed until the
+// sealed group reports every record durable (the HTTP server does so for each request).
 //
 // Thread-safety: one instance per request, used by one thread at a time.
 #pragma once
@@ -87,6 +89,11 @@ class GuardedStore : public store::ForwardingStore {
   Result<std::vector<store::Event>> ReadEvents(std::string_view consumer, int max) override;
   Status Ack(std::string_view consumer, int64_t upto_seq) override;
   Result<store::CheckReport> Check() override;
+
+  // From now on this instance's audit records are enqueued into `group`
+  // (audit::AuditLog::Enqueue) rather than appended one by one: the caller must Seal the
+  // group and disclose nothing of what this instance returned unless it reports Ok.
+  void DeferAudit(std::shared_ptr<audit::AuditGroup> group) { audit_group_ = std::move(group); }
 
   // Whether a Part 2 resource was disclosed through this instance.
   bool disclosed_part2() const { return disclosed_part2_; }
@@ -174,6 +181,7 @@ class GuardedStore : public store::ForwardingStore {
   Principal principal_;
   const Role* role_;  // null when the principal's role is unknown: nothing is allowed
   audit::AuditLog* audit_;
+  std::shared_ptr<audit::AuditGroup> audit_group_;  // set by DeferAudit
   int64_t now_us_;
   GuardCaches* caches_;
   // Of the last resource Judge inspected (never null).

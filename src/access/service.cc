@@ -75,7 +75,8 @@ Result<std::unique_ptr<AccessService>> AccessService::Open(std::string_view data
   s->options_ = std::move(options);
   ASSIGN_OR_RETURN(s->backend_, audit::OpenDatabase(database_url));
   ASSIGN_OR_RETURN(s->identities_, IdentityStore::Open(*s->backend_, s->options_.password_cost));
-  ASSIGN_OR_RETURN(s->audit_, audit::AuditLog::Open(*s->backend_));
+  ASSIGN_OR_RETURN(s->audit_backend_, audit::OpenAuditDatabase(database_url));
+  ASSIGN_OR_RETURN(s->audit_, audit::AuditLog::Open(*s->audit_backend_));
   return s;
 }
 

@@ -115,6 +115,8 @@ class AccessService {
   AccessPolicy policy_;
   AccessOptions options_;
   std::unique_ptr<store::SqlBackend> backend_;
+  // The audit chain's database (audit::OpenAuditDatabase): on SQLite a file of its own.
+  std::unique_ptr<store::SqlBackend> audit_backend_;
   std::unique_ptr<IdentityStore> identities_;
   std::unique_ptr<audit::AuditLog> audit_;
   TokenCache token_cache_;

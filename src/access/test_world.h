@@ -68,7 +68,7 @@ class World {
     auto store = store::OpenStore(url_);
     if (!store) return store.error().ToString();
     store_ = std::move(*store);
-    auto backend = audit::OpenDatabase(url_);
+    auto backend = audit::OpenAuditDatabase(url_);
     if (!backend) return backend.error().ToString();
     backend_ = std::move(*backend);
     auto log = audit::AuditLog::Open(*backend_);
@@ -119,7 +119,7 @@ class World {
 
   store::Store& store() { return *store_; }
   audit::AuditLog& audit() { return *audit_; }
-  store::SqlBackend& backend() { return *backend_; }
+  store::SqlBackend& audit_backend() { return *backend_; }
   const AccessPolicy& policy() const { return policy_; }
   const std::string& url() const { return url_; }
   const std::string& dir() const { return dir_; }

@@ -97,8 +97,13 @@ std::unique_ptr<LineSink> MakeSinkAs(ApiContext& ctx, const access::Principal* p
 }
 
 Response ExecuteAs(ApiContext& ctx, const access::Principal& principal, const Route& route,
-                   const Request& req, const PathParams& params) {
+                   const Request& req, const PathParams& params,
+                   std::shared_ptr<audit::AuditGroup>* audit_hold) {
   auto guarded = ctx.access()->Guard(ctx.shared_store(), principal);
+  if (audit_hold != nullptr) {
+    *audit_hold = std::make_shared<audit::AuditGroup>();
+    guarded->DeferAudit(*audit_hold);
+  }
   Response res;
   {
     ApiContext::RequestStoreScope scope(guarded.get());

@@ -20,6 +20,10 @@ namespace carepath::access {
 struct Principal;
 }
 
+namespace carepath::audit {
+class AuditGroup;
+}
+
 namespace carepath::api {
 
 Response HandleSmartConfiguration(ApiContext&, const Request&, const PathParams&);
@@ -43,8 +47,12 @@ std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Ro
 std::unique_ptr<LineSink> MakeSinkAs(ApiContext& ctx, const access::Principal* principal,
                                      const Route& route, const Request& req);
 // Runs `route`'s handler as `principal` (through a GuardedStore) and adds the Part 2
-// redisclosure notice header when Part 2 data was disclosed.
+// redisclosure notice header when Part 2 data was disclosed. With `audit_hold`, the
+// request's audit records are enqueued into a group returned there (GuardedStore::
+// DeferAudit) and the caller must not send the response before the sealed group reports
+// them durable; without it each record is durable before its store call returns.
 Response ExecuteAs(ApiContext& ctx, const access::Principal& principal, const Route& route,
-                   const Request& req, const PathParams& params);
+                   const Request& req, const PathParams& params,
+                   std::shared_ptr<audit::AuditGroup>* audit_hold = nullptr);
 
 }  // namespace carepath::api

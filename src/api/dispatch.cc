@@ -157,9 +157,12 @@ Prepared Prepare(ApiContext& ctx, const Request& req) {
   return p;
 }
 
-Response Execute(ApiContext& ctx, const Prepared& p, const Request& req) {
+Response Execute(ApiContext& ctx, const Prepared& p, const Request& req,
+                 std::shared_ptr<audit::AuditGroup>* audit_hold) {
   try {
-    if (p.principal) return ExecuteAs(ctx, *p.principal, *p.match.route, req, p.match.params);
+    if (p.principal) {
+      return ExecuteAs(ctx, *p.principal, *p.match.route, req, p.match.params, audit_hold);
+    }
     return p.match.route->handler(ctx, req, p.match.params);
   } catch (const std::exception&) {
     return ErrorResponse(Error::Internal("internal error while handling the request"));

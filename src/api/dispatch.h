@@ -20,6 +20,9 @@
 namespace carepath::access {
 struct Principal;
 }
+namespace carepath::audit {
+class AuditGroup;
+}
 
 namespace carepath::api {
 
@@ -33,8 +36,10 @@ struct Prepared {
 
 Prepared Prepare(ApiContext& ctx, const Request& req);
 // Runs the handler. REQUIRES: !p.early and p.match.route->handler.
-// Exceptions from handlers become 500 with an OperationOutcome.
-Response Execute(ApiContext& ctx, const Prepared& p, const Request& req);
+// Exceptions from handlers become 500 with an OperationOutcome. `audit_hold`: as for
+// ExecuteAs (auth_routes.h); stays null when the request was not run as a principal.
+Response Execute(ApiContext& ctx, const Prepared& p, const Request& req,
+                 std::shared_ptr<audit::AuditGroup>* audit_hold = nullptr);
 void Finalize(ApiContext& ctx, const Request& req, const Prepared& p, Response& res);
 
 // Splits a URL query into SearchParams, without the parameters that concern the

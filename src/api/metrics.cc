@@ -155,6 +155,9 @@ class TimedStore final : public store::Store {
   Result<store::HistoryPage> History(const store::HistoryQuery& query) override {
     return Timed("history", [&] { return inner_.History(query); });
   }
+  Result<int64_t> NewestChange(std::string_view type) override {
+    return Timed("newest_change", [&] { return inner_.NewestChange(type); });
+  }
   Result<store::SearchResult> Search(std::string_view type, const store::SearchParams& params,
                                      const store::SearchOptions& options) override {
     return Timed("search", [&] { return inner_.Search(type, params, options); });

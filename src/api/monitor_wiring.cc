@@ -36,7 +36,8 @@ void ApiContext::InitMonitor() {
         const auto now = std::chrono::steady_clock::now();
         if (sweep_s > 0 && now - *last_sweep >= std::chrono::seconds(sweep_s)) {
           *last_sweep = now;
-          ASSIGN_OR_RETURN(monitor::SweepPass sweep, monitor_worker_->Sweep());
+          ASSIGN_OR_RETURN(monitor::SweepPass sweep,
+                           monitor_worker_->Sweep([this] { return monitor_loop_->stopping(); }));
           (void)sweep;
         }
         return pass.events > 0;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 
+#include "access/service.h"
 #include "api/server_state.h"
 
 namespace carepath::api {
@@ -137,6 +138,9 @@ void Server::Stop() {
     std::unique_lock lock(s.mu);
     s.cv.wait_for(lock, std::chrono::seconds(2), [&s] { return s.active == 0; });
   }
+  // Sessions still waiting for their audit records are resumed through the io_context:
+  // let the audit writer report everything queued before the context goes away.
+  if (s.ctx.access() != nullptr) s.ctx.access()->audit().Flush();
   s.ioc->stop();
   for (std::thread& t : s.threads) t.join();
   s.threads.clear();

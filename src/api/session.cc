@@ -20,6 +20,7 @@
 #include "api/dispatch.h"
 #include "api/fhir_response.h"
 #include "api/server_state.h"
+#include "audit/audit_log.h"
 
 namespace carepath::api {
 namespace {
@@ -132,8 +133,11 @@ void Record(ServerState& s, const Exchange& x, const Response& res, size_t bytes
 }
 
 // Whether the request's handler runs on this I/O thread rather than the store workers.
+// A request run as a principal goes through a GuardedStore, whose reads are local on
+// SQLite too and whose audit records are enqueued, not waited for (Audited below); on
+// other routes it may reach beyond this process, so it runs on the workers.
 bool RunsHere(const ServerState& s, const Prepared& p) {
-  if (p.principal) return false;  // a GuardedStore audits: a durable write
+  if (p.principal) return p.match.route->runs == Runs::kOnIoThreadIfLocal && s.local_reads;
   switch (p.match.route->runs) {
     case Runs::kOnWorkers:
       return false;
@@ -143,6 +147,21 @@ bool RunsHere(const ServerState& s, const Prepared& p) {
       return s.local_reads;
   }
   return false;
+}
+
+// Resumes once every audit record of the request in `group` is durable (or one failed),
+// without a thread waiting for the commit: the audit log's writer posts the outcome back
+// to `ex`, the awaiting coroutine's executor. (Not itself a coroutine: g++ 12 destroyed the
+// by-value parameter of such a wrapper twice.)
+awaitable<Status> Audited(std::shared_ptr<audit::AuditGroup> group, asio::any_io_executor ex) {
+  return asio::async_initiate<decltype(use_awaitable), void(Status)>(
+      [group, ex](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        group->Seal([h, ex](Status s) {
+          asio::post(ex, [h, s = std::move(s)]() mutable { (*h)(std::move(s)); });
+        });
+      },
+      use_awaitable);
 }
 
 template <class Stream>
@@ -371,11 +390,22 @@ awaitable<void> Serve(ServerState& s, std::shared_ptr<Connection<Stream>> c) {
       } else {
         x.req.body = sp.release().body();
         x.bytes_in = x.req.body.size();
+        // With auth on, the request's audit records are committed by the audit log's
+        // writer while this session waits (not a thread): nothing is sent before they are
+        // durable, and if they cannot be written nothing of the answer is disclosed.
+        std::shared_ptr<audit::AuditGroup> hold;
         // (if/else, not ?:: g++ 12 miscompiles co_await inside a conditional expression)
         if (RunsHere(s, x.prepared)) {
-          res = Execute(s.ctx, x.prepared, x.req);
+          res = Execute(s.ctx, x.prepared, x.req, &hold);
         } else {
-          res = co_await OnWorkers(s, [&] { return Execute(s.ctx, x.prepared, x.req); });
+          res = co_await OnWorkers(s, [&] { return Execute(s.ctx, x.prepared, x.req, &hold); });
+        }
+        if (hold) {
+          Status audited = co_await Audited(std::move(hold), c->executor());
+          if (!audited) {
+            res = ErrorResponse(
+                Error::Unavailable("the access could not be audited; nothing was disclosed"));
+          }
         }
       }
     }

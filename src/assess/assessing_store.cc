@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "assess/json_access.h"
-#include "fhir/operation_outcome.h"
+#include "store/bundle_entry.h"
 #include "store/canonical.h"
 
 namespace carepath::assess {
@@ -49,15 +49,6 @@ std::string ReplaceAll(std::string s, std::string_view from, std::string_view to
     s.replace(at, from.size(), to);
   }
   return s;
-}
-
-// A batch-response entry for an error.
-std::string ErrorEntry(const Error& e) {
-  std::string out = "{\"response\":{\"status\":";
-  json::AppendQuoted(std::to_string(HttpStatus(e.code)) + " " + std::string(Describe(e.code).name),
-                     out);
-  out += ",\"outcome\":" + fhir::OperationOutcomeJson(e) + "}}";
-  return out;
 }
 
 int MethodRank(std::string_view m) {
@@ -277,7 +268,7 @@ Result<std::string> AssessingStore::AssessBatch(const json::Document& bundle) {
       for (Issue& is : e.details) {
         is.path = ReplaceAll(is.path, "Bundle.entry[0]", "Bundle.entry[" + std::to_string(i) + "]");
       }
-      answers[i] = ErrorEntry(e);
+      answers[i] = store::ErrorEntry(e);
       continue;
     }
     ASSIGN_OR_RETURN(json::Document response, json::Document::Parse(*out));

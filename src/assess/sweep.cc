@@ -25,14 +25,15 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-// Every page of a search, one after the other.
+// Every page of a search, one after the other, until `stop()` says otherwise.
 template <typename Fn>
-Status ForEachPage(store::Store& door, std::string_view type, store::SearchParams query, Fn&& fn) {
+Status ForEachPage(store::Store& door, std::string_view type, store::SearchParams query, Fn&& fn,
+                   const std::function<bool()>& stop = {}) {
   while (true) {
     ASSIGN_OR_RETURN(store::SearchResult found, door.Search(type, query));
     const bool last = found.next_page_token.empty();
     RETURN_IF_ERROR(fn(found, last));
-    if (last) return Ok();
+    if (last || (stop && stop())) return Ok();
     std::erase_if(query, [](const auto& q) { return q.first == "_page_token"; });
     query.emplace_back("_page_token", found.next_page_token);
   }
@@ -170,6 +171,10 @@ Result<SweepPass> ReassessmentSweep::RunOnce(std::string_view now) {
         }
         if (scored.empty()) return Ok();
         return SweepPatients(*door, options, scored, pass.as_of, pass);
+      },
+      [this, &pass] {
+        pass.stopped = loop_ != nullptr && loop_->stopping();
+        return pass.stopped;
       }));
   return pass;
 }
@@ -275,10 +280,10 @@ void ReassessmentSweep::Start(std::chrono::milliseconds period,
         ASSIGN_OR_RETURN(SweepPass pass, RunOnce(clock()));
         std::fprintf(stderr,
                      "level=info event=assess_sweep as_of=%s patients=%lld written=%zu "
-                     "conflicts=%lld skipped=%lld\n",
-                     pass.as_of.c_str(), static_cast<long long>(pass.patients),
-                     pass.written.size(), static_cast<long long>(pass.conflicts),
-                     static_cast<long long>(pass.skipped));
+                     "conflicts=%lld skipped=%lld%s\n",
+                     pass.as_of.c_str(), static_cast<long long>(pass.patients), pass.written.size(),
+                     static_cast<long long>(pass.conflicts), static_cast<long long>(pass.skipped),
+                     pass.stopped ? " stopped=true" : "");
         return false;  // periodic: the next pass after `period`
       });
   loop_->Start(static_cast<int>(std::max<int64_t>(1, period.count())));

@@ -77,6 +77,7 @@ struct SweepPass {
   int64_t conflicts = 0;  // patients left to the next pass: a Task changed meanwhile
   std::vector<std::string> conflicted_patients;  // their ids
   std::vector<SweptTask> written;
+  bool stopped = false;  // the background loop was stopping: the pass ended between pages
 };
 
 class ReassessmentSweep {
@@ -94,6 +95,7 @@ class ReassessmentSweep {
   Result<SweepPass> RunOnce(std::string_view now);
   // Runs passes on a background thread: at once, then every `period`, as of `clock()`
   // (default: the UTC date of the system clock). Logs one line per pass (counts only).
+  // Stop ends a pass in flight after its current page of Patients.
   void Start(std::chrono::milliseconds period, std::function<std::string()> clock = {});
   void Stop();
 

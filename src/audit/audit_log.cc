@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <charconv>
+#include <future>
 #include <string_view>
 
 #include "audit/database.h"
@@ -14,17 +15,19 @@ using store::SqlRows;
 using store::SqlTxn;
 using store::SqlValue;
 
-constexpr const char* kCreateTable =
-    "CREATE TABLE IF NOT EXISTS audit_log ("
-    " seq BIGINT PRIMARY KEY,"
+// On SQLite `seq INTEGER PRIMARY KEY` is the table's rowid: an append writes one b-tree
+// page, not a table page and a separate primary-key index page.
+constexpr const char* kCreateTableHead = "CREATE TABLE IF NOT EXISTS audit_log (";
+constexpr const char* kSeqSqlite = " seq INTEGER PRIMARY KEY,";
+constexpr const char* kSeqPostgres = " seq BIGINT PRIMARY KEY,";
+constexpr const char* kCreateTableTail =
     " at_us BIGINT NOT NULL,"
     " actor TEXT NOT NULL, action TEXT NOT NULL,"
     " res_type TEXT NOT NULL, res_id TEXT NOT NULL,"
     " outcome TEXT NOT NULL, purpose TEXT NOT NULL, detail TEXT NOT NULL,"
     " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)";
 
-constexpr const char* kColumns =
-    "seq, at_us, actor, action, res_type, res_id, outcome, purpose, detail, prev_hash, hash";
+constexpr const char* kColumns = kAuditColumns;
 
 void Feed(crypto_generichash_state& st, std::string_view field) {
   // Length-prefixed, so that moving text between fields changes the hash.
@@ -73,54 +76,123 @@ std::string RecordHash(const AuditRecord& r) {
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::SqlBackend& backend) {
   if (sodium_init() < 0) return Error::Internal("libsodium failed to initialise");
-  RETURN_IF_ERROR(backend.Write([](SqlTxn& txn) -> Status {
-    RETURN_IF_ERROR(txn.Exec(kCreateTable, {}));
+  const std::string create =
+      std::string(kCreateTableHead) +
+      (backend.dialect() == store::Dialect::kSqlite ? kSeqSqlite : kSeqPostgres) + kCreateTableTail;
+  RETURN_IF_ERROR(backend.Write([&create](SqlTxn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Exec(create, {}));
     return Ok();
   }));
   return std::unique_ptr<AuditLog>(new AuditLog(backend));
 }
 
+// One queued record and the group it reports to (Append's is a group of one).
 struct AuditLog::Pending {
   AuditRecord record;
-  Status result;
-  bool done = false;
+  std::shared_ptr<AuditGroup> group;
 };
 
-Status AuditLog::Append(AuditRecord record) {
-  if (record.at_us == 0) record.at_us = NowMicros();
-  Pending me{std::move(record), Ok(), false};
-  std::unique_lock lock(mu_);
-  queue_.push_back(&me);
-  while (!me.done) {
-    if (writing_) {
-      written_.wait(lock);
-      continue;
+void AuditGroup::Seal(Done done) {
+  Status s;
+  {
+    std::lock_guard lock(mu_);
+    sealed_ = true;
+    if (outstanding_ > 0) {
+      done_ = std::move(done);
+      return;
     }
-    // Lead: commit everything queued so far (this record included) in one transaction.
-    writing_ = true;
-    std::vector<Pending*> batch;
-    batch.swap(queue_);
-    lock.unlock();
-    Status s = WriteBatch(batch);
-    lock.lock();
-    for (Pending* p : batch) {
-      p->result = s;
-      p->done = true;
-    }
-    writing_ = false;
-    written_.notify_all();
+    s = status_;
   }
-  return me.result;
+  done(std::move(s));
 }
 
-Status AuditLog::WriteBatch(const std::vector<Pending*>& batch) {
+std::function<void()> AuditGroup::Complete(const Status& s) {
+  std::lock_guard lock(mu_);
+  if (!s && status_) status_ = s;
+  if (--outstanding_ > 0 || !sealed_ || !done_) return {};
+  Done d = std::move(done_);
+  done_ = nullptr;
+  return [d = std::move(d), result = status_] { d(result); };
+}
+
+AuditLog::AuditLog(store::SqlBackend& backend) : backend_(backend) {}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  queued_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void AuditLog::Push(std::unique_ptr<Pending> p) {
+  if (p->record.at_us == 0) p->record.at_us = NowMicros();
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(p));
+    if (!writer_.joinable()) writer_ = std::thread([this] { Run(); });
+  }
+  queued_.notify_one();
+}
+
+Status AuditLog::Append(AuditRecord record) {
+  auto group = std::make_shared<AuditGroup>();
+  Enqueue(std::move(record), group);
+  std::promise<Status> written;
+  group->Seal([&written](Status s) { written.set_value(std::move(s)); });
+  return written.get_future().get();
+}
+
+void AuditLog::Enqueue(AuditRecord record, const std::shared_ptr<AuditGroup>& group) {
+  {
+    std::lock_guard lock(group->mu_);
+    ++group->outstanding_;
+  }
+  auto p = std::make_unique<Pending>();
+  p->record = std::move(record);
+  p->group = group;
+  Push(std::move(p));
+}
+
+void AuditLog::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    queued_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopped and drained
+    // Everything queued while the previous batch committed goes into one transaction.
+    std::vector<std::unique_ptr<Pending>> batch;
+    batch.swap(queue_);
+    busy_ = true;
+    lock.unlock();
+    const Status s = WriteBatch(batch);
+    std::vector<std::function<void()>> finished;
+    lock.lock();
+    for (const auto& p : batch) {
+      if (auto d = p->group->Complete(s)) finished.push_back(std::move(d));
+    }
+    lock.unlock();
+    for (auto& d : finished) d();
+    batch.clear();
+    lock.lock();
+    busy_ = false;
+    written_.notify_all();
+  }
+}
+
+void AuditLog::Flush() {
+  std::unique_lock lock(mu_);
+  written_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+Status AuditLog::WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
   return backend_.Write([&batch](SqlTxn& txn) -> Status {
     // The function may be re-run: start from the callers' records each time.
     ASSIGN_OR_RETURN(SqlRows last,
                      txn.Exec("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
     int64_t seq = last.empty() ? 0 : last[0][0].AsInt();
     std::string prev = last.empty() ? "" : last[0][1].AsText();
-    for (const Pending* p : batch) {
+    for (const auto& p : batch) {
       AuditRecord r = p->record;
       r.seq = ++seq;
       r.prev_hash = prev;

@@ -5,11 +5,13 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "audit/database.h"
+#include "store/sql_store.h"
 
 namespace carepath::audit {
 namespace {
@@ -198,6 +200,185 @@ TEST_F(AuditChainTest, ConcurrentAppendsFormOneChainWithEveryRecordOnce) {
   std::set<std::string> ids;
   for (const AuditRecord& r : *all) ids.insert(r.id);
   EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kEach));
+}
+
+AuditRecord Rec(std::string id);
+
+bool StoreFileHasAuditTable(const std::string& path) {
+  auto main = store::OpenSqliteBackend(path, /*store_schema=*/false);
+  if (!main) return true;
+  bool present = false;
+  Status s = (*main)->Read([&](store::SqlTxn& txn) -> Status {
+    auto rows = txn.Exec("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'", {});
+    if (!rows) return Unexpected(rows.error());
+    present = !rows->empty();
+    return Ok();
+  });
+  return !s || present;
+}
+
+// On SQLite the chain lives in a file of its own (database.h); records a store file kept
+// from before are moved there once, in order and unchanged, even when a crash interrupted
+// an earlier move after the copy.
+TEST(AuditDatabase, RecordsLeftInTheStoreFileMoveToTheAuditFileOnce) {
+  std::string templ = (std::filesystem::temp_directory_path() / "carepath-move-XXXXXX").string();
+  const std::string dir = ::mkdtemp(templ.data());
+  const std::string path = dir + "/store.db";
+  std::string old_head;
+  {
+    // The old layout: the chain in the store's own file.
+    auto main = OpenDatabase("sqlite:" + path);
+    ASSERT_TRUE(main.has_value()) << main.error().ToString();
+    auto log = AuditLog::Open(**main);
+    ASSERT_TRUE(log.has_value());
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE((*log)->Append(Rec("old" + std::to_string(i))));
+    auto head = (*log)->Head();
+    ASSERT_TRUE(head.has_value());
+    old_head = *head;
+  }
+  ASSERT_TRUE(StoreFileHasAuditTable(path));
+  for (int open = 0; open < 2; ++open) {
+    auto chain = OpenAuditDatabase("sqlite:" + path);
+    ASSERT_TRUE(chain.has_value()) << chain.error().ToString();
+    EXPECT_TRUE(std::filesystem::exists(AuditFilePath(path)));
+    EXPECT_FALSE(StoreFileHasAuditTable(path));
+    auto log = AuditLog::Open(**chain);
+    ASSERT_TRUE(log.has_value());
+    auto report = (*log)->Verify(old_head);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_TRUE(report->ok()) << report->problem;
+    EXPECT_EQ(report->records, 7 + open);  // the second open finds the record added below
+    ASSERT_TRUE((*log)->Append(Rec("new")));
+    if (open == 0) {
+      // A crash after the copy but before the drop: the table is back in the store file
+      // with the same records; the next open must not copy them twice.
+      auto main = OpenDatabase("sqlite:" + path);
+      ASSERT_TRUE(main.has_value());
+      auto again = AuditLog::Open(**main);
+      ASSERT_TRUE(again.has_value());
+      for (int i = 0; i < 7; ++i) ASSERT_TRUE((*again)->Append(Rec("old" + std::to_string(i))));
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+AuditRecord Rec(std::string id) {
+  AuditRecord r;
+  r.actor = "user:g";
+  r.action = "read";
+  r.type = "Patient";
+  r.id = std::move(id);
+  r.outcome = "success";
+  r.purpose = "TREAT";
+  return r;
+}
+
+// A request's records are enqueued without waiting; the sealed group reports once, after
+// all of them are stored, and they keep their order in the chain.
+TEST_F(AuditChainTest, AnEnqueuedGroupReportsOnceEveryRecordIsStored) {
+  auto group = std::make_shared<AuditGroup>();
+  for (int i = 0; i < 3; ++i) log_->Enqueue(Rec("g" + std::to_string(i)), group);
+  std::promise<Status> reported;
+  int calls = 0;
+  int64_t stored_when_reported = -1;
+  group->Seal([&](Status s) {
+    ++calls;
+    auto listed = log_->List(5, 10);
+    stored_when_reported = listed ? static_cast<int64_t>(listed->size()) : -1;
+    reported.set_value(std::move(s));
+  });
+  auto future = reported.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(future.get().has_value());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(stored_when_reported, 3);
+  auto listed = log_->List(5, 10);
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*listed)[i].id, "g" + std::to_string(i));
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok()) << report.problem;
+
+  // Nothing outstanding: Seal reports at once, on the caller's thread.
+  auto empty = std::make_shared<AuditGroup>();
+  bool at_once = false;
+  empty->Seal([&](Status s) { at_once = s.has_value(); });
+  EXPECT_TRUE(at_once);
+}
+
+// Flush returns only after the queued records are written and their groups reported.
+TEST_F(AuditChainTest, FlushWaitsForQueuedRecordsAndTheirReports) {
+  std::atomic<int> reported{0};
+  for (int i = 0; i < 20; ++i) {
+    auto group = std::make_shared<AuditGroup>();
+    log_->Enqueue(Rec("f" + std::to_string(i)), group);
+    group->Seal([&](Status s) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (s) ++reported;
+    });
+  }
+  log_->Flush();
+  EXPECT_EQ(reported.load(), 20);
+  VerifyReport report = Verify();
+  EXPECT_EQ(report.records, 25);
+}
+
+// When the records cannot be written the group reports the failure (the server then
+// discloses nothing), and Append fails the same way.
+TEST_F(AuditChainTest, AGroupWhoseRecordsCannotBeWrittenReportsTheFailure) {
+  Tamper("DROP TABLE audit_log");
+  auto group = std::make_shared<AuditGroup>();
+  log_->Enqueue(Rec("lost"), group);
+  std::promise<Status> reported;
+  group->Seal([&](Status s) { reported.set_value(std::move(s)); });
+  auto future = reported.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_FALSE(future.get().has_value());
+  EXPECT_FALSE(log_->Append(Rec("lost too")).has_value());
+}
+
+// Enqueued groups and blocking Appends from many threads share the writer's batches:
+// one unbroken chain, every record once, every group reported exactly once.
+TEST_F(AuditChainTest, GroupsAndAppendsFromManyThreadsFormOneChain) {
+  constexpr int kThreads = 6;
+  constexpr int kEach = 50;
+  std::atomic<int> reported{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (t % 2 == 0) {
+          if (!log_->Append(Rec(id))) ++failed;
+          continue;
+        }
+        auto group = std::make_shared<AuditGroup>();
+        log_->Enqueue(Rec(id + "a"), group);
+        log_->Enqueue(Rec(id + "b"), group);
+        group->Seal([&](Status s) {
+          if (!s) ++failed;
+          ++reported;
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int groups = (kThreads / 2) * kEach;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (reported.load() < groups && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(reported.load(), groups);
+  EXPECT_EQ(failed.load(), 0);
+  const int records = (kThreads / 2) * kEach + groups * 2;
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok()) << report.problem;
+  EXPECT_EQ(report.records, 5 + records);
+  auto all = log_->List(5, records + 10);
+  ASSERT_TRUE(all.has_value());
+  std::set<std::string> ids;
+  for (const AuditRecord& r : *all) ids.insert(r.id);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(records));
 }
 
 }  // namespace

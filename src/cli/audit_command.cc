@@ -27,7 +27,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   verify->add_option("--expect-head", *expect_head,
                      "Anchor SEQ:HASH from `carepath audit head`, kept outside the database");
   verify->callback([db, expect_head, &exit_code] {
-    auto backend = audit::OpenDatabase(db->empty() ? DefaultDatabaseUrl() : *db);
+    auto backend = audit::OpenAuditDatabase(db->empty() ? DefaultDatabaseUrl() : *db);
     if (!backend) {
       std::fprintf(stderr, "carepath audit verify: %s\n", backend.error().ToString().c_str());
       exit_code = 2;
@@ -53,7 +53,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   CLI::App* head = cmd->add_subcommand("head", "Print the anchor SEQ:HASH of the newest record");
   head->add_option("--db", *db, "Database URL (default: $CAREPATH_DB or sqlite:var/demo.db)");
   head->callback([db, &exit_code] {
-    auto backend = audit::OpenDatabase(db->empty() ? DefaultDatabaseUrl() : *db);
+    auto backend = audit::OpenAuditDatabase(db->empty() ? DefaultDatabaseUrl() : *db);
     auto log = backend ? audit::AuditLog::Open(**backend)
                        : Result<std::unique_ptr<audit::AuditLog>>(backend.error());
     auto anchor = log ? (*log)->Head() : Result<std::string>(log.error());

@@ -18,6 +18,7 @@ void BackgroundLoop::Start(int poll_ms) {
     std::lock_guard lock(mu_);
     stop_ = false;
   }
+  stopping_.store(false, std::memory_order_release);
   thread_ = std::thread([this, poll_ms] { Run(poll_ms); });
 }
 
@@ -30,6 +31,7 @@ void BackgroundLoop::Wake() {
 }
 
 void BackgroundLoop::Stop() {
+  stopping_.store(true, std::memory_order_release);
   {
     std::lock_guard lock(mu_);
     stop_ = true;

@@ -10,6 +10,11 @@
 //   loop.Wake();                       // e.g. after a write the worker should see soon
 //   loop.Stop();                       // waits for the pass in flight
 //
+// A long pass (a sweep over every patient) checks stopping() between its pages and returns
+// early, so that Stop (and with it a server's SIGTERM) does not wait for the whole pass:
+//
+//   for (const Page& page : pages) { if (loop.stopping()) break; ... }
+//
 // A failed pass is logged (`level=warn event=<name>_error code=...`) and retried after
 // `poll_ms`; an exception escaping a pass is logged and the loop goes on (a worker is one of
 // the exception boundaries, STYLE.md). Log lines carry only the loop's name and the error
@@ -19,6 +24,7 @@
 // destructor) must not be called from inside the pass.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -42,6 +48,8 @@ class BackgroundLoop {
   void Wake();
   void Stop();
   bool running() const { return thread_.joinable(); }
+  // True from the moment Stop is called: a pass in flight should return soon. Any thread.
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
  private:
   void Run(int poll_ms);
@@ -53,6 +61,7 @@ class BackgroundLoop {
   std::condition_variable cv_;
   bool stop_ = false;
   bool woken_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace carepath::core

@@ -68,5 +68,32 @@ TEST(BackgroundLoop, StopWaitsForThePassInFlight) {
   EXPECT_TRUE(finished);
 }
 
+TEST(BackgroundLoop, ALongPassSeesStoppingAndStopReturnsWithoutWaitingForItsEnd) {
+  std::atomic<bool> inside{false};
+  std::atomic<int> pages{0};
+  BackgroundLoop* self = nullptr;
+  BackgroundLoop loop("test_loop", [&]() -> Result<bool> {
+    inside = true;
+    for (int page = 0; page < 100000; ++page) {  // ~100 s if it ran to its end
+      if (self->stopping()) break;
+      ++pages;
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  });
+  self = &loop;
+  EXPECT_FALSE(loop.stopping());
+  loop.Start(60000);
+  ASSERT_TRUE(WaitFor([&] { return pages.load() > 5; }));
+  const auto before = std::chrono::steady_clock::now();
+  loop.Stop();
+  EXPECT_LT(pages.load(), 100000);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);
+  EXPECT_TRUE(loop.stopping());
+  loop.Start(60000);  // a restarted loop is no longer stopping
+  EXPECT_FALSE(loop.stopping());
+  loop.Stop();
+}
+
 }  // namespace
 }  // namespace carepath::core

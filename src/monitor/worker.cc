@@ -178,7 +178,7 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
   return pass;
 }
 
-Result<SweepPass> MonitorWorker::Sweep() {
+Result<SweepPass> MonitorWorker::Sweep(const std::function<bool()>& stop) {
   if (content_ == nullptr) return Error::Unavailable("monitoring content is not available");
   std::unique_ptr<store::Store> door = door_ ? door_(store_) : nullptr;
   store::Store& s = door ? *door : store_;
@@ -187,6 +187,10 @@ Result<SweepPass> MonitorWorker::Sweep() {
   const int64_t now = Now();
   const std::vector<store::StoredResource> none;
   for (const std::string& patient : patients) {
+    if (stop && stop()) {
+      pass.stopped = true;
+      break;
+    }
     EvaluateOptions options;
     options.cache = &cache_;
     options.arrived = &none;

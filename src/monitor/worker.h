@@ -52,6 +52,7 @@ struct MonitorPass {
 struct SweepPass {
   int64_t patients = 0;  // monitored patients evaluated
   int64_t written = 0;
+  bool stopped = false;  // `stop` said so before every patient was evaluated
 };
 
 class MonitorWorker {
@@ -68,8 +69,10 @@ class MonitorWorker {
   // Processes up to `max` events. Errors: the store's (events from the first failed
   // patient on are not acknowledged); kUnavailable when the content is missing.
   Result<MonitorPass> RunOnce(int max = 5000);
-  // Evaluates every monitored patient (MonitoredPatients) as of the clock.
-  Result<SweepPass> Sweep();
+  // Evaluates every monitored patient (MonitoredPatients) as of the clock. `stop`, when
+  // given, is asked before each patient: true ends the pass there (the server's shutdown);
+  // the next pass evaluates everyone again.
+  Result<SweepPass> Sweep(const std::function<bool()>& stop = {});
 
   const StateCache& cache() const { return cache_; }
 

@@ -246,5 +246,25 @@ TEST_F(MonitorWorkerTest, SweepRaisesMissingDataWithoutNewReadings) {
   EXPECT_EQ(again->written, 0);  // idempotent
 }
 
+TEST_F(MonitorWorkerTest, ASweepAskedToStopEndsBeforeTheNextPatient) {
+  auto db = Open("sweep-stop.db");
+  testing::ReplayStream s(12);
+  const std::vector<testing::ReplayPatient> people = {{"a", {}}, {"b", {}}, {"c", {}}};
+  AddPatients(*db, people);
+  int64_t now = s.EveningOf(0);
+  MonitorWorker w(*db, content_.get(), nullptr, [&now] { return now; });
+  for (const auto& p : people) Ingest(*db, s.Day(p, 0));
+  ASSERT_TRUE(w.RunOnce().has_value());
+  int asked = 0;
+  auto stopped = w.Sweep([&asked] { return ++asked > 1; });  // after the first patient
+  ASSERT_TRUE(stopped.has_value()) << stopped.error().ToString();
+  EXPECT_TRUE(stopped->stopped);
+  EXPECT_EQ(stopped->patients, 1);
+  auto whole = w.Sweep([] { return false; });
+  ASSERT_TRUE(whole.has_value());
+  EXPECT_FALSE(whole->stopped);
+  EXPECT_EQ(whole->patients, 3);
+}
+
 }  // namespace
 }  // namespace carepath::monitor

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "store/bundle_entry.h"
 #include "store/canonical.h"
 #include "store/search_bridge.h"
 #include "store/sql_store.h"
@@ -42,83 +43,6 @@ struct Entry {
   // inside it, so that a retried transaction finds it unchanged.
   std::optional<Result<ParsedResource>> prepared;
 };
-
-std::string StatusLine(int status) {
-  switch (status) {
-    case 200:
-      return "200 OK";
-    case 201:
-      return "201 Created";
-    case 204:
-      return "204 No Content";
-    case 400:
-      return "400 Bad Request";
-    case 401:
-      return "401 Unauthorized";
-    case 403:
-      return "403 Forbidden";
-    case 404:
-      return "404 Not Found";
-    case 409:
-      return "409 Conflict";
-    case 410:
-      return "410 Gone";
-    case 412:
-      return "412 Precondition Failed";
-    case 413:
-      return "413 Payload Too Large";
-    case 422:
-      return "422 Unprocessable Entity";
-    case 501:
-      return "501 Not Implemented";
-    case 503:
-      return "503 Service Unavailable";
-    default:
-      return std::to_string(status) + " Error";
-  }
-}
-
-std::string Outcome(const Error& e) {
-  std::string out = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":)";
-  json::AppendQuoted(Describe(e.code).issue_code, out);
-  out += ",\"diagnostics\":";
-  json::AppendQuoted(e.message, out);
-  if (!e.path.empty()) {
-    out += ",\"expression\":[";
-    json::AppendQuoted(e.path, out);
-    out += "]";
-  }
-  out += "}]}";
-  return out;
-}
-
-// entry.response for a write or read.
-std::string Response(int status, const std::string& type, const std::string& id, int64_t version,
-                     int64_t last_updated, std::string_view resource = {}) {
-  std::string out = "{";
-  if (!resource.empty()) {
-    out += "\"resource\":";
-    out += resource;
-    out += ",";
-  }
-  out += "\"response\":{\"status\":";
-  json::AppendQuoted(StatusLine(status), out);
-  if (!id.empty() && version > 0) {
-    out += ",\"location\":";
-    json::AppendQuoted(type + "/" + id + "/_history/" + std::to_string(version), out);
-    out += ",\"etag\":";
-    json::AppendQuoted("W/\"" + std::to_string(version) + "\"", out);
-    out += ",\"lastModified\":";
-    json::AppendQuoted(FormatInstant(last_updated), out);
-  }
-  out += "}}";
-  return out;
-}
-
-std::string ErrorResponse(const Error& e) {
-  return "{\"response\":{\"status\":\"" + StatusLine(HttpStatus(e.code)) +
-         "\",\"outcome\":" + Outcome(e) + "}}";
-}
 
 // Re-roots an error of entry i: "Patient.name[0]" -> "Bundle.entry[i].resource.name[0]".
 Error AtEntry(Error e, const Entry& entry, std::string_view part = "resource") {
@@ -309,20 +233,20 @@ Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
       if (e.has_query) {
         ASSIGN_OR_RETURN(std::vector<std::string> ids, w.MatchIds(e.type, e.query));
         if (ids.size() > 1) return Error::PreconditionFailed("the condition matched several");
-        if (ids.empty()) return Response(204, "", "", 0, 0);
+        if (ids.empty()) return ResponseEntry(204, "", "", 0, 0);
         id = ids[0];
       }
       if (id.empty()) return Error::Invalid("", "DELETE url must be Type/id or Type?search");
       ASSIGN_OR_RETURN(WriteResult r, w.Remove(e.type, id, e.if_match));
-      return Response(r.action == WriteAction::kDeleted ? 200 : 204,
-                      r.action == WriteAction::kDeleted ? r.type : "", r.id, r.version,
-                      r.last_updated_us);
+      return ResponseEntry(r.action == WriteAction::kDeleted ? 200 : 204,
+                           r.action == WriteAction::kDeleted ? r.type : "", r.id, r.version,
+                           r.last_updated_us);
     }
     case Method::kPost:
     case Method::kPut: {
       if (e.existing) {
         ASSIGN_OR_RETURN(StoredResource cur, ReadCurrent(t, e.type, e.target_id));
-        return Response(200, cur.type, cur.id, cur.version, cur.last_updated_us);
+        return ResponseEntry(200, cur.type, cur.id, cur.version, cur.last_updated_us);
       }
       std::optional<Result<ParsedResource>> here;
       if (!e.prepared) here.emplace(PrepareResource(e, refs));
@@ -334,14 +258,14 @@ Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
                                   : w.Put(e.type, e.target_id, doc, e.if_match);
       if (!r) return std::move(r).error();
       int status = r->action == WriteAction::kCreated ? 201 : 200;
-      return Response(status, r->type, r->id, r->version, r->last_updated_us);
+      return ResponseEntry(status, r->type, r->id, r->version, r->last_updated_us);
     }
     case Method::kGet: {
       if (!e.id.empty()) {
         Result<StoredResource> r =
             e.version ? ReadVersion(t, e.type, e.id, *e.version) : ReadCurrent(t, e.type, e.id);
         if (!r) return std::move(r).error();
-        return Response(200, r->type, r->id, r->version, r->last_updated_us, r->body);
+        return ResponseEntry(200, r->type, r->id, r->version, r->last_updated_us, r->body);
       }
       ASSIGN_OR_RETURN(SearchResult found, RunSearch(t, e.type, ParseQuery(e.query), false));
       std::string bundle = R"({"resourceType":"Bundle","type":"searchset")";
@@ -360,7 +284,7 @@ Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
         }
       }
       bundle += "]}";
-      return Response(200, "", "", 0, 0, bundle);
+      return ResponseEntry(200, "", "", 0, 0, bundle);
     }
   }
   return Error::Internal("unknown method");
@@ -401,7 +325,7 @@ Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bytes)
   if (!transaction) {
     for (size_t i = 0; i < entries.size(); ++i) {
       if (!entries[i]) {
-        responses[i] = ErrorResponse(entries[i].error());
+        responses[i] = ErrorEntry(entries[i].error());
         continue;
       }
       Entry& e = *entries[i];
@@ -412,7 +336,7 @@ Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bytes)
         ASSIGN_OR_RETURN(responses[i], Execute(w, t, e, refs));
         return w.Finish();
       });
-      if (!s) responses[i] = ErrorResponse(AtEntry(s.error(), e));
+      if (!s) responses[i] = ErrorEntry(AtEntry(s.error(), e));
     }
     return ResponseBundle("batch-response", responses);
   }

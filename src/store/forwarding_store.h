@@ -42,6 +42,7 @@ class ForwardingStore : public Store {
   Result<HistoryPage> History(const HistoryQuery& query) override {
     return inner_.History(query);
   }
+  Result<int64_t> NewestChange(std::string_view type) override { return inner_.NewestChange(type); }
   Result<SearchResult> Search(std::string_view type, const SearchParams& params,
                               const SearchOptions& options = {}) override {
     return inner_.Search(type, params, options);

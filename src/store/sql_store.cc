@@ -96,6 +96,16 @@ class SqlStore final : public Store {
     return ReadOne<HistoryPage>([&](SqlTxn& t) { return ReadHistory(t, query); });
   }
 
+  Result<int64_t> NewestChange(std::string_view type) override {
+    return ReadOne<int64_t>([&](SqlTxn& t) -> Result<int64_t> {
+      // The index (type, tx_seq) answers it from its last entry for the type.
+      ASSIGN_OR_RETURN(SqlRows rows, t.Exec("SELECT MAX(tx_seq) FROM resource_versions"
+                                            " WHERE type = $1",
+                                            {SqlValue::Text(type)}));
+      return rows.empty() || rows[0][0].is_null() ? int64_t{0} : rows[0][0].AsInt();
+    });
+  }
+
   Result<SearchResult> Search(std::string_view type, const SearchParams& params,
                               const SearchOptions& options) override {
     return ReadOne<SearchResult>(

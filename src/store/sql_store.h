@@ -15,8 +15,11 @@ namespace carepath::store {
 std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlBackend> backend);
 
 // Backends (sqlite/sqlite_backend.cc, postgres/pg_backend.cc). Both create or migrate
-// the schema before returning.
-Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path);
+// the store's schema before returning, unless `store_schema` is false (an SQLite file of
+// tables beside the store, such as the audit chain's: same durability and connection
+// settings, no store tables).
+Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path,
+                                                      bool store_schema = true);
 Result<std::unique_ptr<SqlBackend>> OpenPostgresBackend(const std::string& url);
 
 // bundle.cc

@@ -159,6 +159,11 @@ class Store {
                                        int64_t version) = 0;
   // Versions newest first, deletes included (deleted=true, empty body).
   virtual Result<HistoryPage> History(const HistoryQuery& query) = 0;
+  // The commit position of the newest version of any resource of `type` (0 when there is
+  // none): it grows with every create, update or delete of that type, so a cache of what
+  // was derived from the type's resources stays valid while it is unchanged. One
+  // index-only lookup.
+  virtual Result<int64_t> NewestChange(std::string_view type) = 0;
 
   // FHIR search through src/store/search (parameters as in a URL query, including _count,
   // _sort, _include, _revinclude, _total, _summary=count, _page_token). kInvalid for an

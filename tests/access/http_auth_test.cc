@@ -160,6 +160,31 @@ TEST_F(HttpAuthTest, CareTeamClinicianReadsButPartTwoAndOtherPatientsAreNotFound
   EXPECT_TRUE(notice);
 }
 
+// The response waits for the request's audit records (audit/audit_log.h, AuditGroup):
+// a read whose record cannot be written discloses nothing and answers 503; once the
+// chain can be written again, reads answer as before and the chain is intact.
+TEST_F(HttpAuthTest, AReadWhoseAuditRecordCannotBeWrittenDisclosesNothing) {
+  std::string token = Login("dr1");
+  ASSERT_FALSE(token.empty());
+  HttpResponse before = Do("GET", "/fhir/r4/Patient/p1", token);
+  ASSERT_EQ(before.status, 200);
+  const std::string chain = world_->url().substr(7) + ".audit";
+  int status = 0;
+  RunCommand("sqlite3 " + chain + " 'ALTER TABLE audit_log RENAME TO audit_log_away'", status);
+  ASSERT_EQ(status, 0);
+  HttpResponse refused = Do("GET", "/fhir/r4/Patient/p1", token);
+  RunCommand("sqlite3 " + chain + " 'ALTER TABLE audit_log_away RENAME TO audit_log'", status);
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.body.find("\"p1\""), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("OperationOutcome"), std::string::npos) << refused.body;
+  HttpResponse after = Do("GET", "/fhir/r4/Patient/p1", token);
+  EXPECT_EQ(after.status, 200) << after.body;
+  std::string out =
+      RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + world_->url(), status);
+  EXPECT_EQ(status, 0) << out;
+}
+
 TEST_F(HttpAuthTest, ForbiddenWriteIs403WithOperationOutcome) {
   std::string token = Login("coach");
   HttpResponse r = Do(
@@ -319,7 +344,8 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
       status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("record " + head.substr(0, colon)), std::string::npos) << out;
-  const std::string path = db.substr(7);
+  // The chain lives in its own file beside the store's (audit/database.h).
+  const std::string path = db.substr(7) + ".audit";
   RunCommand("sqlite3 " + path + " \"UPDATE audit_log SET res_id = 'other' WHERE seq = 4\"",
              status);
   ASSERT_EQ(status, 0);

@@ -185,6 +185,35 @@ TEST_P(StoreTest, HistoryIsNewestFirstWithPagingAndSince) {
   EXPECT_EQ(since.entries.size(), 3u);
 }
 
+// NewestChange moves with every create, update and delete of its type, and only then:
+// what the access caches key their Consent and CareTeam snapshots on.
+TEST_P(StoreTest, NewestChangeMovesWithEveryWriteOfItsTypeOnly) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t none, store_->NewestChange("Consent"));
+  EXPECT_EQ(none, 0);
+  const std::string consent =
+      R"({"resourceType":"Consent","status":"active","scope":{"text":"x"},"category":[{"text":"x"}]})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult c, store_->Create("Consent", consent));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t created, store_->NewestChange("Consent"));
+  EXPECT_GT(created, 0);
+  ASSERT_TRUE(store_->Create("Patient", kPatient));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t other_type, store_->NewestChange("Consent"));
+  EXPECT_EQ(other_type, created);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t patients, store_->NewestChange("Patient"));
+  EXPECT_GT(patients, created);
+  const std::string inactive =
+      R"({"resourceType":"Consent","status":"inactive","scope":{"text":"x"},"category":[{"text":"x"}]})";
+  ASSERT_TRUE(store_->Update("Consent", c.id, inactive));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t updated, store_->NewestChange("Consent"));
+  EXPECT_GT(updated, patients);
+  // Reading moves nothing.
+  ASSERT_TRUE(store_->Read("Consent", c.id));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t same, store_->NewestChange("Consent"));
+  EXPECT_EQ(same, updated);
+  ASSERT_TRUE(store_->Delete("Consent", c.id));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t deleted, store_->NewestChange("Consent"));
+  EXPECT_GT(deleted, updated);
+}
+
 TEST_P(StoreTest, DataSurvivesReopening) {
   CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult w, store_->Create("Patient", kPatient));
   store_.reset();
