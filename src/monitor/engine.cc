@@ -118,24 +118,28 @@ std::optional<Explanation> DailyTrigger(const Rule& rule, const RuleSet& rules,
   } else {
     limit = Limit(rule.any[0], rule.id, personal, &note);
   }
+  auto hit = [&](double v) {
+    if (rule.kind == RuleKind::kDeviation) {
+      const double delta = rule.below ? median - v : v - median;
+      return delta > 0 && delta >= margin;
+    }
+    return Compare(v, rule.any[0].comparator, limit);
+  };
+  // Counted first, explained only when the rule holds: most evaluations end here, and the
+  // explanation's text is most of the cost.
   int hits = 0;
   int32_t latest_hit = 0;
   for (int32_t d = today - rule.days + 1; d <= today; ++d) {
     std::optional<double> v = s.Daily(m, d);
-    if (!v) continue;
-    bool hit;
-    if (rule.kind == RuleKind::kDeviation) {
-      const double delta = rule.below ? median - *v : *v - median;
-      hit = delta > 0 && delta >= margin;
-    } else {
-      hit = Compare(*v, rule.any[0].comparator, limit);
-    }
-    if (!hit) continue;
+    if (!v || !hit(*v)) continue;
     ++hits;
     latest_hit = d;
-    e.inputs.push_back({"", DayText(d) + ": " + WithUnit(m, *v)});
   }
   if (hits < rule.min_days) return std::nullopt;
+  for (int32_t d = today - rule.days + 1; d <= today; ++d) {
+    std::optional<double> v = s.Daily(m, d);
+    if (v && hit(*v)) e.inputs.push_back({"", DayText(d) + ": " + WithUnit(m, *v)});
+  }
   e.evidence = "day:" + DayText(latest_hit);
   e.time = int64_t{latest_hit} * kDay;
   const std::string count =
@@ -271,17 +275,23 @@ EvaluationResult Evaluate(EvaluationInput in, const RuleSet& rules) {
   const std::string patient = s.patient();
 
   // Readings in time order, so that out-of-order batches give the same result as sorted ones.
-  std::sort(in.readings.begin(), in.readings.end(), [](const Reading& a, const Reading& b) {
-    return std::tie(a.time.millis, a.dedupe_key) < std::tie(b.time.millis, b.dedupe_key);
+  // Equal keys keep their order of arrival. (Pointers are sorted, not the Readings: moving
+  // a Reading moves five strings.)
+  std::vector<const Reading*> ordered;
+  ordered.reserve(in.readings.size());
+  for (const Reading& r : in.readings) ordered.push_back(&r);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Reading* a, const Reading* b) {
+    return std::tie(a->time.millis, a->dedupe_key) < std::tie(b->time.millis, b->dedupe_key);
   });
   s.AdvanceTo(now, rules);
   for (const Reading& r : in.history) s.Ingest(r, rules);
   std::vector<const Reading*> fresh;
-  for (const Reading& r : in.readings) {
-    switch (s.Ingest(r, rules)) {
+  fresh.reserve(ordered.size());
+  for (const Reading* r : ordered) {
+    switch (s.Ingest(*r, rules)) {
       case IngestResult::kAccepted:
         ++out.accepted;
-        fresh.push_back(&r);
+        fresh.push_back(r);
         break;
       case IngestResult::kDuplicate:
         ++out.duplicates;

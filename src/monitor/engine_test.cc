@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "monitor/test_support.h"
 
 namespace carepath::monitor {
@@ -78,6 +81,55 @@ TEST(ReadAlert, RejectsTasksThatAreNotMonitoringAlerts) {
   ojson other = a.flag;
   other["id"] = "someone-else";
   EXPECT_EQ(ReadAlert(other, a.task).error().path, "Task.id");
+}
+
+// One evaluation of a batch that arrives reversed, or shuffled with repeats, writes exactly
+// what the same batch in time order writes (the engine orders the readings itself).
+TEST(EngineOrder, ABatchInAnyOrderWritesWhatTheOrderedBatchWrites) {
+  std::vector<Reading> ordered;
+  for (int d = 0; d < 6; ++d) {
+    const std::string day = "2026-03-0" + std::to_string(d + 1);
+    testing::AddReadings(testing::MakeObservation(Metric::kSpO2, d == 4 ? 86 : 96,
+                                                  day + "T06:00:00Z", "p1", "Device/ox"),
+                         ordered);
+    testing::AddReadings(testing::MakeObservation(Metric::kSystolic, d == 2 ? 188 : 124,
+                                                  day + "T07:00:00Z", "p1", "Device/cuff"),
+                         ordered);
+    testing::AddReadings(
+        testing::MakeObservation(Metric::kMood, d >= 3 ? 1 : 6, day + "T20:00:00Z", "p1", "self"),
+        ordered);
+  }
+  const int64_t now = testing::Millis(ojson("2026-03-06T21:00:00Z"));
+  auto run = [now](std::vector<Reading> readings) {
+    EvaluationInput in;
+    in.state = PatientState("p1");
+    in.readings = std::move(readings);
+    in.now = now;
+    return Evaluate(std::move(in), testing::ContentRules());
+  };
+  auto dump = [](const EvaluationResult& out) {
+    std::string text;
+    for (const Write& w : out.writes) text += w.resource.dump() + "\n";
+    for (const Decision& d : out.decisions) text += d.rule_id + " " + d.what + " " + d.text + "\n";
+    return text;
+  };
+  const EvaluationResult expected = run(ordered);
+  ASSERT_GE(expected.decisions.size(), 3u) << dump(expected);  // crisis, SpO2, low mood
+  EXPECT_EQ(expected.accepted, static_cast<int>(ordered.size()));
+
+  std::vector<Reading> reversed(ordered.rbegin(), ordered.rend());
+  EXPECT_EQ(dump(run(reversed)), dump(expected));
+
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 5; ++trial) {
+    std::vector<Reading> mixed = ordered;
+    for (int i = 0; i < 4; ++i) mixed.push_back(ordered[rng() % ordered.size()]);
+    std::shuffle(mixed.begin(), mixed.end(), rng);
+    const EvaluationResult out = run(mixed);
+    EXPECT_EQ(dump(out), dump(expected)) << "trial " << trial;
+    EXPECT_EQ(out.accepted, expected.accepted);
+    EXPECT_EQ(out.duplicates, 4);
+  }
 }
 
 }  // namespace

@@ -175,8 +175,8 @@ std::string FormatInstant(int64_t millis) {
   return buf;
 }
 
-uint64_t StableHash(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
+uint64_t StableHash(std::string_view text, uint64_t from) {
+  uint64_t h = from;
   for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ull;

@@ -66,8 +66,10 @@ std::string DedupeKey(std::string_view patient, std::string_view device, int64_t
                       std::string_view code);
 // A FHIR id ("rpm-" + 16 hex digits of a stable 64-bit hash of the key).
 std::string ObservationIdFor(std::string_view dedupe_key);
-// FNV-1a, 64 bit: stable across platforms and runs (deterministic ids).
-uint64_t StableHash(std::string_view text);
+// FNV-1a, 64 bit: stable across platforms and runs (deterministic ids). `from` continues
+// a hash: StableHash(b, StableHash(a)) == StableHash(a + b).
+inline constexpr uint64_t kStableHashStart = 1469598103934665603ull;
+uint64_t StableHash(std::string_view text, uint64_t from = kStableHashStart);
 std::string HashId(std::string_view prefix, std::string_view text);
 
 // REQUIRES nothing; errors name the element path. A blood pressure panel yields a

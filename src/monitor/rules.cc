@@ -323,18 +323,12 @@ const BaselineSpec* RuleSet::Baseline(Metric metric) const {
   return nullptr;
 }
 
-int RuleSet::RetainedDays() const {
-  int days = 14;  // pattern and trend rules look back at most this far without a baseline
-  for (const BaselineSpec& b : baselines_) days = std::max(days, b.window_days + b.recent_days);
-  for (const Rule& r : rules_) days = std::max(days, r.days + 1);
-  return days;
-}
-
 Status RuleSet::AddBaseline(BaselineSpec spec) {
   if (Baseline(spec.metric) != nullptr) {
     return Error::Conflict("baseline for " + std::string(MetricName(spec.metric)) + " twice");
   }
   baselines_.push_back(spec);
+  retained_days_ = std::max(retained_days_, spec.window_days + spec.recent_days);
   return Ok();
 }
 
@@ -354,6 +348,7 @@ Status RuleSet::Add(Rule rule) {
                                              std::to_string(b->recent_days) + " recent days out");
     }
   }
+  retained_days_ = std::max(retained_days_, rule.days + 1);
   rules_.push_back(std::move(rule));
   return Ok();
 }

@@ -99,8 +99,9 @@ class RuleSet {
   const Rule* Find(std::string_view id) const;
   // The baseline of `metric`, or nullptr when none is configured.
   const BaselineSpec* Baseline(Metric metric) const;
-  // Days of daily values the engine keeps: the longest baseline window plus its recent days.
-  int RetainedDays() const;
+  // Days of daily values the engine keeps: the longest baseline window plus its recent days
+  // (kept current by Add and AddBaseline: the engine asks for it per reading).
+  int RetainedDays() const { return retained_days_; }
   const std::string& version() const { return version_; }
 
   // Used by the loaders; kConflict on a repeated id, kInvalid on rules that need a missing
@@ -113,6 +114,7 @@ class RuleSet {
   std::vector<Rule> rules_;
   std::vector<BaselineSpec> baselines_;
   std::string version_;
+  int retained_days_ = 14;  // pattern and trend rules look back at most this far unaided
 };
 
 // Errors are kInvalid with `path` the element path and a message starting with `origin`.

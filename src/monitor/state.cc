@@ -83,7 +83,8 @@ void PatientState::AdvanceTo(int64_t now_millis, const RuleSet& rules) {
 IngestResult PatientState::Ingest(const Reading& r, const RuleSet& rules) {
   const int32_t day = r.time.local_day;
   if (day < today_ - rules.RetainedDays()) return IngestResult::kTooOld;
-  if (!seen_.emplace(r.dedupe_key + '|' + std::string(MetricName(r.metric)), day).second) {
+  const uint64_t key = StableHash(MetricName(r.metric), StableHash("|", StableHash(r.dedupe_key)));
+  if (!seen_.emplace(key, day).second) {
     return IngestResult::kDuplicate;
   }
   if (!last_reading_ || r.time.millis >= *last_reading_) {

@@ -72,7 +72,10 @@ class PatientState {
 
   std::string patient_;
   std::array<MetricState, kMetricCount> metrics_;
-  std::unordered_map<std::string, int32_t> seen_;  // dedupe key -> day
+  // StableHash(dedupe key + "|" + metric) -> day. The hash, not the key: no string is built
+  // or kept per reading. Two keys of one hash would already share their stored Observation
+  // (ObservationIdFor is the same hash), so the hash adds no way of losing a reading.
+  std::unordered_map<uint64_t, int32_t> seen_;
   std::optional<int64_t> last_reading_;
   int16_t tz_minutes_ = 0;
   int32_t today_ = 0;
