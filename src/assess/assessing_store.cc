@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "assess/json_access.h"
+#include "fhir/operation_outcome.h"
 #include "store/bundle_entry.h"
 #include "store/canonical.h"
 
@@ -268,7 +269,11 @@ Result<std::string> AssessingStore::AssessBatch(const json::Document& bundle) {
       for (Issue& is : e.details) {
         is.path = ReplaceAll(is.path, "Bundle.entry[0]", "Bundle.entry[" + std::to_string(i) + "]");
       }
-      answers[i] = store::ErrorEntry(e);
+      // Every issue of the entry (store::ErrorEntry answers with the summary issue only).
+      std::string answer = R"({"response":{"status":)";
+      json::AppendQuoted(store::EntryStatusLine(HttpStatus(e.code)), answer);
+      answer += ",\"outcome\":" + fhir::OperationOutcomeJson(e) + "}}";
+      answers[i] = std::move(answer);
       continue;
     }
     ASSIGN_OR_RETURN(json::Document response, json::Document::Parse(*out));

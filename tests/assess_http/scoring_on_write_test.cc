@@ -191,6 +191,7 @@ TEST_P(ScoringOnWrite, BatchBundleScoresEachResponseOnItsOwn) {
   const std::string poor = "Patient/" + CreatePatient("BatchBad");
   json bad = Phq9ItemNinePositive(poor);
   bad["item"][0]["answer"][0]["valueCoding"]["code"] = "LA0000-0";
+  bad["item"][1]["answer"][0]["valueCoding"]["code"] = "LA0000-0";  // every issue is answered
   json bundle = {
       {"resourceType", "Bundle"},
       {"type", "batch"},
@@ -205,6 +206,8 @@ TEST_P(ScoringOnWrite, BatchBundleScoresEachResponseOnItsOwn) {
   EXPECT_TRUE(out["entry"][0]["response"].value("status", "").starts_with("201")) << r.body;
   EXPECT_TRUE(out["entry"][1]["response"].value("status", "").starts_with("422")) << r.body;
   EXPECT_NE(out["entry"][1].dump().find("Bundle.entry[1].resource.item[0]"), std::string::npos);
+  EXPECT_NE(out["entry"][1].dump().find("Bundle.entry[1].resource.item[1]"), std::string::npos)
+      << out["entry"][1].dump();
   EXPECT_EQ(Find("Flag?subject=" + good).size(), 1u);
   EXPECT_TRUE(Find("QuestionnaireResponse?subject=" + poor).empty());
 }
