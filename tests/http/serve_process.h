@@ -7,6 +7,7 @@
 //   server.KillNine();
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -51,22 +53,44 @@ inline uint16_t FreePort() {
 
 // Runs `carepath args...` with output to `log`; returns the pid. The engines' workers poll
 // every 20 ms and the monitoring sweep is off, so tests see the outbox handled quickly.
+// Everything the child needs is made before fork(): the test process has threads, and a
+// child of a threaded process may only make async-signal-safe calls until it execs (an
+// allocation could wait forever on a lock that another thread held at the fork).
 inline pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::fflush(stdout);  // the child must not repeat what is buffered
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  ::setenv("CAREPATH_CONTENT", CAREPATH_SOURCE_DIR "/content", 1);
-  ::setenv("CAREPATH_ASSESS_POLL_MS", "20", 1);
-  ::setenv("CAREPATH_MONITOR_POLL_MS", "20", 1);
-  ::setenv("CAREPATH_MONITOR_SWEEP_S", "0", 1);
-  ::setenv("CAREPATH_ACCESS_LOG", (log + ".access").c_str(), 1);
-  FILE* out = std::freopen(log.c_str(), "a", stdout);
-  if (out != nullptr) ::dup2(::fileno(stdout), 2);
+  const std::vector<std::string> overrides = {
+      "CAREPATH_CONTENT=" CAREPATH_SOURCE_DIR "/content",
+      "CAREPATH_ASSESS_POLL_MS=20",
+      "CAREPATH_MONITOR_POLL_MS=20",
+      "CAREPATH_MONITOR_SWEEP_S=0",
+      "CAREPATH_ACCESS_LOG=" + log + ".access",
+  };
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool replaced = false;
+    for (const std::string& o : overrides) {
+      if (entry.starts_with(std::string_view(o).substr(0, o.find('=') + 1))) replaced = true;
+    }
+    if (!replaced) envp.push_back(*e);
+  }
+  for (const std::string& o : overrides) envp.push_back(const_cast<char*>(o.c_str()));
+  envp.push_back(nullptr);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(CAREPATH_BINARY));
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  ::execv(CAREPATH_BINARY, argv.data());
+  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  std::fflush(nullptr);  // the child must not repeat what is buffered
+  pid_t pid = ::fork();
+  if (pid != 0) {
+    if (out >= 0) ::close(out);
+    return pid;
+  }
+  if (out >= 0) {
+    ::dup2(out, 1);  // dup2's copies do not inherit O_CLOEXEC
+    ::dup2(out, 2);
+  }
+  ::execve(CAREPATH_BINARY, argv.data(), envp.data());
   ::_exit(127);
 }
 

@@ -100,19 +100,22 @@ TEST(ServeCommand, PrintsItsUrlServesReloadsAndStopsOnSigterm) {
   std::string dir = MakeTempDir("cli");
   int out[2];
   ASSERT_EQ(::pipe(out), 0);
+  // Made before fork(): until it execs, the child of this threaded process allocates nothing.
+  std::string db = "sqlite:" + dir + "/cli.db";
+  std::string log = "CAREPATH_ACCESS_LOG=" + dir + "/access.log";
+  ::putenv(log.data());
+  std::fflush(nullptr);
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::dup2(out[1], 1);
     ::close(out[0]);
     ::close(out[1]);
-    std::string db = "sqlite:" + dir + "/cli.db";
-    std::string log = "CAREPATH_ACCESS_LOG=" + dir + "/access.log";
-    ::putenv(log.data());
     ::execl(CAREPATH_BINARY, CAREPATH_BINARY, "serve", "--db", db.c_str(), "--port", "0",
             "--threads", "1", static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  ::unsetenv("CAREPATH_ACCESS_LOG");
   ::close(out[1]);
   std::string line;
   char c;

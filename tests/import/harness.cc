@@ -29,6 +29,16 @@ ScratchDir::~ScratchDir() {
 
 pid_t StartCarepath(const std::vector<std::string>& args, const std::string& out_file,
                     const std::string& err_file) {
+  // Everything is made before fork(): until it execs, the child of a threaded process may
+  // only make async-signal-safe calls (an allocation could wait forever on a lock another
+  // thread held at the fork).
+  std::vector<char*> argv;
+  std::string binary = CAREPATH_BINARY;
+  argv.push_back(binary.data());
+  std::vector<std::string> copy = args;
+  for (std::string& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid != 0) return pid;
   const int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -36,12 +46,6 @@ pid_t StartCarepath(const std::vector<std::string>& args, const std::string& out
   if (out < 0 || err < 0) _exit(127);
   dup2(out, STDOUT_FILENO);
   dup2(err, STDERR_FILENO);
-  std::vector<char*> argv;
-  std::string binary = CAREPATH_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copy = args;
-  for (std::string& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
   execv(binary.c_str(), argv.data());
   _exit(127);
 }

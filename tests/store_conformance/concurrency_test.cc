@@ -82,6 +82,8 @@ TEST_P(StoreTest, TwoProcessesUpdatingOneResourceLoseNoUpdate) {
   ASSERT_TRUE(store_->Update("Patient", "contended", R"({"resourceType":"Patient"})"));
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
+  store_.reset();  // its threads must not be running when the process forks
+  ASSERT_EQ(ThreadCount(), 1);
   std::fflush(nullptr);
   pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -103,6 +105,8 @@ TEST_P(StoreTest, TwoProcessesUpdatingOneResourceLoseNoUpdate) {
     _exit(0);
   }
   close(fds[1]);
+  store_ = OpenAgain();
+  ASSERT_NE(store_, nullptr);
   int64_t ready = 0;
   ASSERT_EQ(read(fds[0], &ready, sizeof(ready)), static_cast<ssize_t>(sizeof(ready)));
   ASSERT_EQ(ready, -1);  // both processes start racing now
@@ -173,6 +177,8 @@ namespace {
 TEST_P(StoreTest, SeveralProcessesOpeningOneNewDatabaseMigrateItOnce) {
   std::string url = FreshDatabaseUrl(GetParam());
   ASSERT_FALSE(url.empty());
+  store_.reset();  // its threads must not be running when the process forks
+  ASSERT_EQ(ThreadCount(), 1);
   std::fflush(nullptr);
   std::vector<pid_t> children;
   for (int i = 0; i < 3; ++i) {
@@ -211,6 +217,8 @@ TEST_P(StoreTest, SeveralProcessesOpeningOneNewDatabaseMigrateItOnce) {
 TEST_P(StoreTest, AcknowledgedWritesSurviveKillNine) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
+  store_.reset();  // its threads must not be running when the process forks
+  ASSERT_EQ(ThreadCount(), 1);
   std::fflush(nullptr);
   pid_t child = fork();
   ASSERT_GE(child, 0);

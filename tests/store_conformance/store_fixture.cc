@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -83,6 +85,15 @@ void ExecRaw(const std::string& url, const std::string& sql) {
       << PQresultErrorMessage(r);
   PQclear(r);
   PQfinish(c);
+}
+
+int ThreadCount() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Threads:")) return std::atoi(line.c_str() + 8);
+  }
+  return -1;
 }
 
 void StoreTest::SetUp() {

@@ -19,6 +19,12 @@ std::string BackendName(const ::testing::TestParamInfo<Backend>& info);
 std::string FreshDatabaseUrl(Backend backend);
 // Runs SQL directly against the database at `url`, bypassing the store (to inject faults).
 void ExecRaw(const std::string& url, const std::string& sql);
+// The threads of this process (from /proc/self/status), or -1 when unknown. A child of
+// fork() that goes on to run store code is only safe when the parent had one thread: a
+// lock another thread held at the fork (the allocator's, SQLite's) stays held in the child
+// forever. An open SQLite store has a checkpointer thread, so the tests that fork close
+// theirs first.
+int ThreadCount();
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:

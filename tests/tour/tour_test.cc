@@ -167,18 +167,21 @@ class ServeProcess {
     dir_ = templ;
     int out[2];
     if (::pipe(out) != 0) return;
+    // Made before fork(): until it execs, the child of this threaded process allocates
+    // nothing.
+    std::string db = "sqlite:" + dir_ + "/tour.db";
+    ::setenv("CAREPATH_ACCESS_LOG", (dir_ + "/access.log").c_str(), 1);
+    std::fflush(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
-      std::string db = "sqlite:" + dir_ + "/tour.db";
-      std::string log = dir_ + "/access.log";
-      ::setenv("CAREPATH_ACCESS_LOG", log.c_str(), 1);
       ::execl(CAREPATH_BINARY, CAREPATH_BINARY, "serve", "--db", db.c_str(), "--port", "0",
               "--threads", "2", static_cast<char*>(nullptr));
       ::_exit(127);
     }
+    ::unsetenv("CAREPATH_ACCESS_LOG");
     ::close(out[1]);
     std::string line;
     char c;
