@@ -381,7 +381,7 @@ Result<std::vector<Result<store::WriteResult>>> GuardedStore::ImportBatch(
         return current.error();
       }
       ASSIGN_OR_RETURN(Located at, Locate(item.type, item.id, std::move(current)));
-      const bool may_create = at.target == Target::kAbsent && ReachesAll();
+      const bool may_create = at.target == Target::kAbsent && (ReachesAll() || item.derived_id);
       if (at.target != Target::kVisible && at.target != Target::kGoneVisible && !may_create) {
         RETURN_IF_ERROR(Record("import", item.type, item.id, "withheld"));
         refused[i] = Error::NotFound(NotKnown(item.type, item.id));

@@ -14,7 +14,10 @@
 //
 // What is withheld leaves no trace: a read, update, patch or delete answers exactly what
 // an absent id answers (404; update-as-create and deleting an absent id are open only to
-// principals who reach all patients, see guarded_write.cc); a deleted resource answers
+// principals who reach all patients, see guarded_write.cc, except an ImportBatch item whose
+// id the server derived from its content, store::ImportItem::derived_id: whoever may write
+// the content may create it, since its id tells nothing the content does not -- readings
+// of the monitoring ingest, whose id hashes patient, device, time and code); a deleted resource answers
 // kGone only to whoever would have seen its last content; search and history drop the
 // entry, count only what is visible (`_total`, `_summary=count`), resolve chained
 // parameters and `_has` through the guard (no match through a hidden chain target), and

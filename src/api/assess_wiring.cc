@@ -25,16 +25,10 @@ assess::LibraryHandle LoadLibrary() {
 
 std::unique_ptr<store::Store> ApiContext::EngineDoor(store::Store& inner, std::string_view engine) {
   if (access_ == nullptr) return std::make_unique<store::ForwardingStore>(inner);
-  // An engine is a system actor: a client principal with its own audit identity, the
-  // admin role (it derives resources for every patient) and system scopes, for
-  // treatment. It goes through the same GuardedStore as every request.
-  access::Principal engine_actor;
-  engine_actor.kind = "client";
-  engine_actor.id = std::string(engine) + "-engine";
-  engine_actor.role = "admin";
-  engine_actor.scopes = access::ScopeSet::Parse("system/*.cruds");
-  engine_actor.purpose = "TREAT";
-  return access_->Guard(inner, std::move(engine_actor));
+  // An engine is a system actor ("system:ENGINE", Device/ENGINE) with role `engine`: it
+  // reads every patient's data and writes only what engines produce, for treatment,
+  // through the same GuardedStore as every request (access/service.h: GuardSystem).
+  return access_->GuardSystem(inner, engine, "TREAT");
 }
 
 void ApiContext::InitAssess(store::Store& backend) {

@@ -49,7 +49,7 @@ class ReadingSink final : public BatchedLineSink {
   Result<store::ImportItem> Item(std::string_view line) override {
     ASSIGN_OR_RETURN(monitor::PreparedReading p, Prepare(line));
     RETURN_IF_ERROR(Admit(p));
-    return store::ImportItem{"Observation", p.id, std::move(p.body)};
+    return store::ImportItem{"Observation", p.id, std::move(p.body), /*derived_id=*/true};
   }
 
   // The monitoring worker evaluates the committed readings at once.

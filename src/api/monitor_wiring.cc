@@ -1,7 +1,7 @@
 // The monitoring engine's place in the server: its content, loaded once, and the outbox
 // worker (config monitor_worker) on a BackgroundLoop that also runs the clock-driven sweep
 // every monitor_sweep_s. The worker reads and writes through the engine's own door (a
-// GuardedStore for client:monitor-engine, purpose TREAT, when auth is on); an ingest wakes
+// GuardedStore for system:monitor, purpose TREAT, when auth is on); an ingest wakes
 // it as soon as its readings commit. src/monitor/README.md.
 #include <chrono>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // The plan engine's place in the server: its content, loaded once, and the living plan's
 // outbox worker (config plan_worker), which reads and writes through the engine's own door
-// (a GuardedStore for client:plan-engine, purpose TREAT, when auth is on). src/plan/README.md.
+// (a GuardedStore for system:plan, purpose TREAT, when auth is on). src/plan/README.md.
 #include <cstdio>
 
 #include "api/context.h"

@@ -117,6 +117,11 @@ struct ImportItem {
   std::string type;
   std::string id;
   std::string body;
+  // The server derived `id` from the content (the monitoring engine's dedupe keys,
+  // monitor/reading.h), the client did not choose it. The access layer then lets a writer
+  // who may write the content create it even without reaching every patient: the id says
+  // nothing the content does not (access/guarded_store.h: ImportBatch).
+  bool derived_id = false;
 };
 
 struct CheckReport {

@@ -156,7 +156,7 @@ TEST_F(AssessAccess, EngineWritesAreAuditedUnderItsOwnName) {
   std::string seen;
   for (const json& e : Matches(events.Json())) {
     const std::string who = e["agent"][0]["who"]["identifier"].value("value", "");
-    if (who == "client:assess-engine") engine = true;
+    if (who == "system:assess") engine = true;
     if (who == *pat1_actor_) patient = true;
     seen += who + " ";
   }
@@ -197,7 +197,7 @@ TEST_F(AssessAccess, SweepCommandGoesThroughTheEngineDoor) {
   ASSERT_TRUE(records.has_value());
   bool engine_search = false, engine_write = false;
   for (const audit::AuditRecord& r : *records) {
-    if (r.actor != "client:assess-engine") continue;
+    if (r.actor != "system:assess") continue;
     engine_search |= r.action == "search" && r.type == "Observation" && r.outcome == "success";
     engine_write |= r.action != "search" && r.action != "read" && r.outcome == "success";
   }

@@ -1,6 +1,6 @@
 // The living plan with `auth = on` (the access test world, src/access/test_world.h): the
 // plan worker reads and writes through its own door, as the system actor
-// client:plan-engine, so the revision of a patient's saved plan appears in the audit chain
+// system:plan, so the revision of a patient's saved plan appears in the audit chain
 // under the engine's name, and the patient sees their own revised plan.
 #include <gtest/gtest.h>
 
@@ -95,7 +95,7 @@ TEST(PlanAccess, TheWorkerRevisesThroughItsOwnAuditedDoor) {
   std::string seen;
   for (const json& e : assess_http::Matches(events.Json())) {
     const std::string who = e["agent"][0]["who"]["identifier"].value("value", "");
-    engine |= who == "client:plan-engine";
+    engine |= who == "system:plan";
     seen += who + " ";
   }
   EXPECT_TRUE(engine) << "no audit record of the plan engine: " << seen;
