@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
+#include <unordered_map>
 
 #include "fhir/json.h"
 #include "fhir/validator.h"
@@ -35,6 +37,19 @@ Result<std::vector<store::StoredResource>> SearchAll(store::Store& store, std::s
   }
 }
 
+int64_t WatermarkOf(const store::StoredResource& basic) {
+  ojson b = ojson::parse(basic.body, nullptr, false);
+  if (b.is_discarded()) return 0;
+  for (const ojson& e : b.value("extension", ojson::array())) {
+    if (e.value("url", "") != kWatermarkUrl) continue;
+    const std::string v = e.value("valueString", "0");
+    char* end = nullptr;
+    const long long us = std::strtoll(v.c_str(), &end, 10);
+    return end != nullptr && *end == '\0' ? us : 0;
+  }
+  return 0;
+}
+
 Result<int64_t> ReadWatermark(store::Store& store, std::string_view patient) {
   Result<store::StoredResource> basic = store.Read("Basic", WatermarkId(patient));
   if (!basic) {
@@ -42,11 +57,59 @@ Result<int64_t> ReadWatermark(store::Store& store, std::string_view patient) {
       return 0;
     return basic.error();
   }
-  ojson b = ojson::parse(basic->body, nullptr, false);
-  for (const ojson& e : b.value("extension", ojson::array())) {
-    if (e.value("url", "") == kWatermarkUrl) return std::stoll(e.value("valueString", "0"));
+  return WatermarkOf(*basic);
+}
+
+// An active Flag with a monitoring-rule code (anything else a patient's Flags hold is not
+// a monitoring alert).
+bool IsOpenMonitoringFlag(const ojson& flag) {
+  return !flag.is_discarded() && flag.value("status", "") == "active" && flag.contains("code") &&
+         !flag["code"].value("coding", ojson::array()).empty() &&
+         flag["code"]["coding"][0].value("system", "") == kRuleSystem;
+}
+
+// The patient id of a reference to a Patient ("Patient/p1", absolute or versioned too),
+// empty for anything else.
+std::string PatientOfReference(std::string_view ref) {
+  if (const size_t h = ref.find("/_history/"); h != std::string_view::npos) ref = ref.substr(0, h);
+  const size_t at = ref.rfind("Patient/");
+  if (at == std::string_view::npos || (at > 0 && ref[at - 1] != '/')) return "";
+  const std::string_view id = ref.substr(at + 8);
+  if (id.empty() || id.find('/') != std::string_view::npos) return "";
+  return std::string(id);
+}
+
+std::string PatientOfResource(const ojson& r, const char* field) {
+  if (!r.contains(field) || !r[field].is_object()) return "";
+  return PatientOfReference(r[field].value("reference", ""));
+}
+
+// One patient's records, read one by one (what PrefetchPatients reads for many).
+Result<PatientRecords> ReadRecords(store::Store& store, std::string_view patient_id) {
+  const std::string subject = "Patient/" + std::string(patient_id);
+  PatientRecords rec;
+  ASSIGN_OR_RETURN(rec.watermark, ReadWatermark(store, patient_id));
+  ASSIGN_OR_RETURN(rec.plans,
+                   SearchAll(store, "CarePlan", {{"subject", subject}, {"status", "active"}}));
+  ASSIGN_OR_RETURN(
+      std::vector<store::StoredResource> flags,
+      SearchAll(store, "Flag", {{"subject", subject}}));  // R4 Flag has no status parameter
+  for (const store::StoredResource& f : flags) {
+    ojson flag = ojson::parse(f.body, nullptr, false);
+    if (!IsOpenMonitoringFlag(flag)) continue;
+    ASSIGN_OR_RETURN(store::StoredResource task, store.Read("Task", f.id));
+    rec.alerts.emplace_back(std::move(flag), ojson::parse(task.body));
   }
-  return 0;
+  return rec;
+}
+
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
 }
 
 store::ImportItem WatermarkItem(std::string_view patient, int64_t us) {
@@ -174,13 +237,91 @@ int64_t AddStored(const std::vector<store::StoredResource>& stored, int64_t wate
 
 }  // namespace
 
+Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
+    store::Store& store, std::span<const std::string> patients, size_t page) {
+  std::unordered_map<std::string, PatientRecords> out;
+  page = std::max<size_t>(page, 1);
+  for (size_t i = 0; i < patients.size(); i += page) {
+    const std::span<const std::string> part =
+        patients.subspan(i, std::min(page, patients.size() - i));
+    std::vector<std::string> ids, marks, subjects;
+    std::unordered_map<std::string, std::string> mark_of;  // watermark id -> patient
+    for (const std::string& p : part) {
+      ids.push_back(p);
+      marks.push_back(WatermarkId(p));
+      mark_of[marks.back()] = p;
+      subjects.push_back("Patient/" + p);
+    }
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
+                     SearchAll(store, "Patient", {{"_id", JoinIds(ids)}}));
+    for (const store::StoredResource& r : found) out[r.id];
+    auto known = [&](const std::string& p) -> PatientRecords* {
+      auto it = out.find(p);
+      return it == out.end() ? nullptr : &it->second;
+    };
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> stored_marks,
+                     SearchAll(store, "Basic", {{"_id", JoinIds(marks)}}));
+    for (const store::StoredResource& m : stored_marks) {
+      auto it = mark_of.find(m.id);
+      if (it == mark_of.end()) continue;
+      if (PatientRecords* rec = known(it->second)) rec->watermark = WatermarkOf(m);
+    }
+    const std::string subject_list = JoinIds(subjects);
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> plans,
+                     SearchAll(store, "CarePlan", {{"subject", subject_list}, {"status", "active"}}));
+    for (store::StoredResource& plan : plans) {
+      ojson doc = ojson::parse(plan.body, nullptr, false);
+      if (doc.is_discarded()) continue;
+      if (PatientRecords* rec = known(PatientOfResource(doc, "subject"))) {
+        rec->plans.push_back(std::move(plan));
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> flags,
+                     SearchAll(store, "Flag", {{"subject", subject_list}}));
+    std::vector<std::pair<std::string, ojson>> open;  // patient, Flag
+    std::vector<std::string> task_ids;
+    for (const store::StoredResource& f : flags) {
+      ojson flag = ojson::parse(f.body, nullptr, false);
+      if (!IsOpenMonitoringFlag(flag)) continue;
+      std::string patient = PatientOfResource(flag, "subject");
+      if (known(patient) == nullptr) continue;
+      task_ids.push_back(f.id);
+      open.emplace_back(std::move(patient), std::move(flag));
+    }
+    std::unordered_map<std::string, ojson> tasks;
+    if (!task_ids.empty()) {
+      ASSIGN_OR_RETURN(std::vector<store::StoredResource> found_tasks,
+                       SearchAll(store, "Task", {{"_id", JoinIds(task_ids)}}));
+      for (const store::StoredResource& t : found_tasks) tasks[t.id] = ojson::parse(t.body);
+    }
+    for (auto& [patient, flag] : open) {
+      PatientRecords& rec = out[patient];
+      const std::string id = flag.value("id", "");
+      auto t = tasks.find(id);
+      if (t == tasks.end()) {
+        rec.error = Error::NotFound("Task/" + id + " is not known");
+        continue;
+      }
+      rec.alerts.emplace_back(std::move(flag), t->second);
+    }
+  }
+  return out;
+}
+
 Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& content,
                                    std::string_view patient_id, int64_t now_millis,
                                    const EvaluateOptions& options) {
-  RETURN_IF_ERROR(store.Read("Patient", patient_id));
+  std::optional<PatientRecords> read_here;
+  const PatientRecords* records = options.records;
+  if (records == nullptr) {
+    RETURN_IF_ERROR(store.Read("Patient", patient_id));
+    ASSIGN_OR_RETURN(read_here, ReadRecords(store, patient_id));
+    records = &*read_here;
+  }
+  if (records->error) return Unexpected(*records->error);
   const std::string subject = "Patient/" + std::string(patient_id);
   PatientRun run;
-  ASSIGN_OR_RETURN(int64_t watermark, ReadWatermark(store, patient_id));
+  const int64_t watermark = records->watermark;
 
   EvaluationInput in;
   in.now = now_millis;
@@ -205,26 +346,14 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
                                {{"subject", subject}, {"date", "ge" + FormatInstant(since)}}));
     newest = AddStored(stored, watermark, in, run);
   }
-  ASSIGN_OR_RETURN(std::vector<store::StoredResource> plans,
-                   SearchAll(store, "CarePlan", {{"subject", subject}, {"status", "active"}}));
-  for (const store::StoredResource& p : plans) {
+  for (const store::StoredResource& p : records->plans) {
     ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(p.body));
     ASSIGN_OR_RETURN(std::vector<PersonalThreshold> t,
                      ReadPersonalThresholds(doc.root(), content.rules));
     for (PersonalThreshold& x : t) in.personal.push_back(std::move(x));
   }
-  ASSIGN_OR_RETURN(
-      std::vector<store::StoredResource> flags,
-      SearchAll(store, "Flag", {{"subject", subject}}));  // R4 Flag has no status parameter
-  for (const store::StoredResource& f : flags) {
-    ojson flag = ojson::parse(f.body, nullptr, false);
-    if (flag.is_discarded() || flag.value("status", "") != "active" || !flag.contains("code") ||
-        flag["code"].value("coding", ojson::array()).empty() ||
-        flag["code"]["coding"][0].value("system", "") != kRuleSystem) {
-      continue;  // not a monitoring alert
-    }
-    ASSIGN_OR_RETURN(store::StoredResource task, store.Read("Task", f.id));
-    ASSIGN_OR_RETURN(Alert a, ReadAlert(flag, ojson::parse(task.body)));
+  for (const auto& [flag, task] : records->alerts) {
+    ASSIGN_OR_RETURN(Alert a, ReadAlert(flag, task));
     in.alerts.push_back(std::move(a));
   }
   std::sort(in.alerts.begin(), in.alerts.end(),

@@ -21,7 +21,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -78,6 +82,24 @@ struct PatientRun {
   int observations_skipped = 0;  // not a monitored metric, or not valid as a reading
 };
 
+// What EvaluatePatient reads about a patient besides Observations: the watermark, the
+// active CarePlans and the open monitoring alerts (active Flag with its Task). The worker
+// reads these for a page of patients at once (PrefetchPatients): a few searches per page
+// instead of four round trips per patient.
+struct PatientRecords {
+  int64_t watermark = 0;
+  std::vector<store::StoredResource> plans;
+  std::vector<std::pair<ojson, ojson>> alerts;  // Flag, Task; sorted by Flag id
+  // Set when the patient cannot be evaluated as read (an alert's Task is missing): what
+  // EvaluatePatient answers.
+  std::optional<Error> error;
+};
+
+// The records of every patient in `patients` that exists (those that do not are absent
+// from the map), read in pages of `page` patients with `_id` and `subject` lists.
+Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
+    store::Store& store, std::span<const std::string> patients, size_t page = 100);
+
 struct EvaluateOptions {
   bool write = true;  // false: evaluate only
   // The state of earlier runs in this process (state_cache.h), used when the stored
@@ -91,6 +113,9 @@ struct EvaluateOptions {
   // commit with others (the worker writes a pass's watermarks in one transaction, after the
   // alerts; a watermark lost in a crash only re-evaluates readings, which is idempotent).
   std::vector<store::ImportItem>* deferred_watermarks = nullptr;
+  // The patient's records as PrefetchPatients read them (the patient exists); null: read
+  // here.
+  const PatientRecords* records = nullptr;
 };
 
 // REQUIRES: the Patient exists (kNotFound otherwise).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -31,6 +32,9 @@ bool IsAlertTask(const json::Value& root) {
   const json::Value* system = coding->items()[0].Find("system");
   return system != nullptr && system->is_string() && system->str() == kRuleSystem;
 }
+
+// Patients whose records (PrefetchPatients) are read with one set of searches.
+constexpr size_t kPrefetchPage = 100;
 
 bool Missing(const Error& e) { return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kGone; }
 
@@ -136,17 +140,37 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
   std::vector<store::ImportItem> watermarks;
   int64_t stop_before = 0;  // the first event of the patient that failed (0: none failed)
   Status failed;
-  for (const auto& [first_seq, patient] : order) {
+  // The patients' records are read a page at a time, just before that page is evaluated
+  // (a care team's change to a Task is then at most one page's evaluation old).
+  std::unordered_map<std::string, PatientRecords> records;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const auto& [first_seq, patient] = order[i];
+    if (i % kPrefetchPage == 0) {
+      std::vector<std::string> page;
+      for (size_t j = i; j < std::min(order.size(), i + kPrefetchPage); ++j) {
+        page.push_back(*order[j].second);
+      }
+      Result<std::unordered_map<std::string, PatientRecords>> read = PrefetchPatients(s, page);
+      if (!read) {
+        failed = Unexpected(std::move(read).error());
+        stop_before = first_seq;
+        break;
+      }
+      records = std::move(*read);
+    }
     PatientWork& w = work[*patient];
     if (w.rebuild) cache_.Erase(*patient);
+    auto rec = records.find(*patient);
+    if (rec == records.end()) continue;  // readings of a patient that does not exist
     const int64_t hits = cache_.hits();
     EvaluateOptions options;
     options.cache = &cache_;
     options.arrived = &w.arrived;
     options.deferred_watermarks = &watermarks;
+    options.records = &rec->second;
     Result<PatientRun> run = EvaluatePatient(s, *content_, *patient, now, options);
     if (!run) {
-      if (Missing(run.error())) continue;  // readings of a patient that does not exist
+      if (Missing(run.error())) continue;
       failed = Unexpected(std::move(run).error());
       stop_before = first_seq;
       break;
@@ -186,14 +210,24 @@ Result<SweepPass> MonitorWorker::Sweep(const std::function<bool()>& stop) {
   SweepPass pass;
   const int64_t now = Now();
   const std::vector<store::StoredResource> none;
-  for (const std::string& patient : patients) {
+  std::unordered_map<std::string, PatientRecords> records;
+  for (size_t i = 0; i < patients.size(); ++i) {
+    const std::string& patient = patients[i];
     if (stop && stop()) {
       pass.stopped = true;
       break;
     }
+    if (i % kPrefetchPage == 0) {
+      const std::span<const std::string> page(
+          patients.data() + i, std::min(kPrefetchPage, patients.size() - i));
+      ASSIGN_OR_RETURN(records, PrefetchPatients(s, page));
+    }
+    auto rec = records.find(patient);
+    if (rec == records.end()) continue;
     EvaluateOptions options;
     options.cache = &cache_;
     options.arrived = &none;
+    options.records = &rec->second;
     Result<PatientRun> run = EvaluatePatient(s, *content_, patient, now, options);
     if (!run) {
       if (Missing(run.error())) continue;
