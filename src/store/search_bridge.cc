@@ -49,6 +49,10 @@ std::vector<search::IndexEntry> ExtractIndexRows(std::string_view type, const js
 Status ReplaceIndex(SqlTxn& txn, int64_t pk, std::string_view type,
                     const std::vector<search::IndexEntry>* rows, bool may_have_rows) {
   if (may_have_rows) {
+    if (rows != nullptr) {
+      ASSIGN_OR_RETURN(bool same, search::StoredRowsEqual(txn, pk, *rows));
+      if (same) return Ok();
+    }
     RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
   }
   if (rows == nullptr) return Ok();

@@ -23,7 +23,7 @@ std::vector<search::IndexEntry> ExtractIndexRows(std::string_view type, const js
 
 // Replaces the search_index rows of resource `pk` with `rows`; with rows == nullptr (a
 // delete) only removes them. `may_have_rows` false (a pk assigned in this transaction)
-// skips removing.
+// skips removing. Stored rows equal to `rows` are left as they are (search::StoredRowsEqual).
 Status ReplaceIndex(SqlTxn& txn, int64_t pk, std::string_view type,
                     const std::vector<search::IndexEntry>* rows, bool may_have_rows = true);
 

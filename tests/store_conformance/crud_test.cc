@@ -1,6 +1,7 @@
 // Create/read/vread/update/delete, history, optimistic locking, no-op updates and meta
 // splicing, on every backend.
 #include <string>
+#include <vector>
 
 #include "store_fixture.h"
 
@@ -221,6 +222,62 @@ TEST_P(StoreTest, DataSurvivesReopening) {
   ASSERT_NE(store_, nullptr);
   CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->Read("Patient", w.id));
   EXPECT_EQ(r.body, w.body);
+}
+
+// An update that changes no searchable value leaves the index rows alone (StoredRowsEqual);
+// one that changes them replaces them; rows in another order are the same rows. Searches
+// and the consistency check see each version's values.
+TEST_P(StoreTest, UpdatesKeepTheIndexTrueWhetherOrNotSearchValuesChange) {
+  auto ids = [&](const std::string& query) {
+    auto r = store_->Search("Patient", ParseQuery(query));
+    EXPECT_TRUE(r.has_value()) << query;
+    std::vector<std::string> out;
+    if (r) {
+      for (const StoredResource& m : r->matches) out.push_back(m.id);
+    }
+    return out;
+  };
+  const std::vector<std::string> p = {"p"};
+  const std::vector<std::string> none;
+  ASSERT_TRUE(store_->Update(
+      "Patient", "p",
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:a","value":"1"},)"
+      R"({"system":"urn:b","value":"2"}],"name":[{"family":"Lee"}],"gender":"female"})"));
+  // Only a non-searchable element changes.
+  auto v2 = store_->Update(
+      "Patient", "p",
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:a","value":"1"},)"
+      R"({"system":"urn:b","value":"2"}],"name":[{"family":"Lee"}],"gender":"female",)"
+      R"("multipleBirthBoolean":false})");
+  ASSERT_TRUE(v2.has_value());
+  EXPECT_EQ(v2->version, 2);
+  EXPECT_EQ(ids("identifier=urn:a|1"), p);
+  EXPECT_EQ(ids("identifier=urn:b|2"), p);
+  EXPECT_EQ(ids("family=Lee"), p);
+  // The same identifiers in the other order.
+  ASSERT_TRUE(store_->Update(
+      "Patient", "p",
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:b","value":"2"},)"
+      R"({"system":"urn:a","value":"1"}],"name":[{"family":"Lee"}],"gender":"female"})"));
+  EXPECT_EQ(ids("identifier=urn:a|1"), p);
+  EXPECT_EQ(ids("identifier=urn:b|2"), p);
+  // A searchable value changes: the old one finds nothing, the new one the patient.
+  ASSERT_TRUE(store_->Update(
+      "Patient", "p",
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:b","value":"2"},)"
+      R"({"system":"urn:a","value":"1"}],"name":[{"family":"Lee"}],"gender":"male"})"));
+  EXPECT_EQ(ids("gender=female"), none);
+  EXPECT_EQ(ids("gender=male"), p);
+  EXPECT_EQ(ids("family=Lee"), p);
+  // One identifier fewer: only its row goes.
+  ASSERT_TRUE(store_->Update("Patient", "p",
+                             R"({"resourceType":"Patient","identifier":[{"system":"urn:b",)"
+                             R"("value":"2"}],"name":[{"family":"Lee"}],"gender":"male"})"));
+  EXPECT_EQ(ids("identifier=urn:a|1"), none);
+  EXPECT_EQ(ids("identifier=urn:b|2"), p);
+  auto report = store_->Check();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
 }
 
 }  // namespace

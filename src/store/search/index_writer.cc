@@ -1,7 +1,9 @@
 #include "store/search/index_writer.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <tuple>
 
 
 namespace carepath::store::search {
@@ -69,6 +71,37 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
     (void)ignored;
   }
   return Ok();
+}
+
+Result<bool> StoredRowsEqual(SqlTxn& txn, int64_t pk, const std::vector<IndexEntry>& rows) {
+  ASSIGN_OR_RETURN(
+      SqlRows stored,
+      txn.Exec("SELECT param, kind, s, s2, sys, lo, hi, unit FROM search_index WHERE res_pk = $1",
+               {SqlValue::Int(pk)}));
+  if (stored.size() != rows.size()) return false;
+  using Row = std::tuple<std::string, int64_t, std::optional<std::string>,
+                         std::optional<std::string>, std::optional<std::string>,
+                         std::optional<double>, std::optional<double>, std::optional<std::string>>;
+  auto text = [](const SqlValue& v) {
+    return v.is_null() ? std::nullopt : std::optional<std::string>(v.AsText());
+  };
+  auto real = [](const SqlValue& v) {
+    return v.is_null() ? std::nullopt : std::optional<double>(v.AsReal());
+  };
+  std::vector<Row> have, want;
+  have.reserve(stored.size());
+  want.reserve(rows.size());
+  for (const SqlRow& r : stored) {
+    have.emplace_back(r[0].AsText(), r[1].AsInt(), text(r[2]), text(r[3]), text(r[4]), real(r[5]),
+                      real(r[6]), text(r[7]));
+  }
+  for (const IndexEntry& e : rows) {
+    want.emplace_back(std::string(e.param), static_cast<int64_t>(e.kind), e.s, e.s2, e.sys, e.lo,
+                      e.hi, e.unit);
+  }
+  std::sort(have.begin(), have.end());
+  std::sort(want.begin(), want.end());
+  return have == want;
 }
 
 }  // namespace carepath::store::search

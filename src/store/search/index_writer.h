@@ -21,4 +21,9 @@ namespace carepath::store::search {
 Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
                        const std::vector<IndexEntry>& rows);
 
+// Whether the rows stored for resource `pk` are exactly `rows`, in any order: an update
+// that changes no searchable value (a Task's note, the monitoring watermark's value) then
+// leaves them alone instead of deleting and inserting the same rows (search_bridge.cc).
+Result<bool> StoredRowsEqual(SqlTxn& txn, int64_t pk, const std::vector<IndexEntry>& rows);
+
 }  // namespace carepath::store::search
