@@ -63,6 +63,28 @@ void BatchedLineSink::Fail(int64_t line, const Error& e) {
 
 void BatchedLineSink::Flush() {
   if (batch_.empty() || fatal_) return;
+  std::vector<std::optional<Error>> refused(batch_.size());
+  if (Status admitted = Admit(batch_, refused); !admitted) {
+    fatal_ = admitted.error();
+    batch_.clear();
+    batch_lines_.clear();
+    return;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    if (refused[i]) {
+      Fail(batch_lines_[i], *refused[i]);
+      continue;
+    }
+    if (kept != i) {
+      batch_[kept] = std::move(batch_[i]);
+      batch_lines_[kept] = batch_lines_[i];
+    }
+    ++kept;
+  }
+  batch_.resize(kept);
+  batch_lines_.resize(kept);
+  if (batch_.empty()) return;
   auto results = ctx_.store().ImportBatch(batch_);
   if (!results) {
     fatal_ = results.error();

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,16 @@ class BatchedLineSink : public LineSink {
  protected:
   // The item to write for one non-blank line, or the error that fails that line alone.
   virtual Result<store::ImportItem> Item(std::string_view line) = 0;
+  // Called with each batch before it is written: sets refused[i] for the items that must
+  // not be written (each fails its line alone). An error is the database's: it stops the
+  // writing as a failed ImportBatch does. For checks that read the store, done for a whole
+  // batch at once rather than line by line.
+  virtual Status Admit(std::span<const store::ImportItem> items,
+                       std::vector<std::optional<Error>>& refused) {
+    (void)items;
+    (void)refused;
+    return Ok();
+  }
   // Called after each batch the store committed.
   virtual void Committed() {}
 

@@ -20,6 +20,7 @@
 //       The open monitoring alerts the caller may see, most urgent (Task.priority) and oldest
 //       first, as a searchset Bundle of their Tasks; `role` keeps one owner role
 //       (Task.performerType).
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -48,7 +49,7 @@ class ReadingSink final : public BatchedLineSink {
  private:
   Result<store::ImportItem> Item(std::string_view line) override {
     ASSIGN_OR_RETURN(monitor::PreparedReading p, Prepare(line));
-    RETURN_IF_ERROR(Admit(p));
+    pending_.push_back({p.patient, p.device});
     return store::ImportItem{"Observation", p.id, std::move(p.body), /*derived_id=*/true};
   }
 
@@ -73,31 +74,89 @@ class ReadingSink final : public BatchedLineSink {
   }
 
   // The patient exists (and the caller may write for them: the store is the request's
-  // guarded one) and the device is theirs; each checked once per request.
-  Status Admit(const monitor::PreparedReading& p) {
-    if (auto it = patients_.find(p.patient); it != patients_.end()) {
-      if (!it->second) return Error::Unprocessable("Observation.subject", "no such Patient");
-    } else {
-      Result<store::StoredResource> read = ctx_.store().Read("Patient", p.patient);
-      if (!read && read.error().code != ErrorCode::kNotFound &&
-          read.error().code != ErrorCode::kGone) {
-        return read.error();
+  // guarded one) and the device is theirs. The patients and devices a batch names for the
+  // first time in this request are read with one search each per 100, then remembered.
+  Status Admit(std::span<const store::ImportItem> items,
+               std::vector<std::optional<Error>>& refused) override {
+    std::vector<Pending> pending = std::move(pending_);
+    pending_.clear();
+    if (pending.size() != items.size()) return Error::Internal("ingest: lost track of a batch");
+    std::vector<std::string> patients, devices;
+    for (const Pending& p : pending) {
+      if (!patients_.count(p.patient)) patients.push_back(p.patient);
+      if (!p.device.empty() && !devices_ok_.count(p.device + "\n" + p.patient)) {
+        devices.push_back(p.device.substr(7));  // "Device/" + id
       }
-      patients_[p.patient] = read.has_value();
-      if (!read) return Error::Unprocessable("Observation.subject", "no such Patient");
     }
-    if (p.device.empty()) return Ok();
-    const std::string key = p.device + "\n" + p.patient;
-    if (devices_ok_.count(key)) return Ok();
-    RETURN_IF_ERROR(monitor::RegisterDevice(ctx_.store(), p.device, p.patient));
-    devices_ok_.insert(key);
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found, FindIds("Patient", patients));
+    for (const std::string& p : patients) patients_.emplace(p, false);
+    for (const store::StoredResource& r : found) patients_[r.id] = true;
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> known, FindIds("Device", devices));
+    std::map<std::string, std::string> owner;  // "Device/id" -> "Patient/x" or ""
+    for (const store::StoredResource& d : known) {
+      auto doc = json::Document::Parse(d.body);
+      const json::Value* patient = doc ? doc->root().Find("patient") : nullptr;
+      const json::Value* ref = patient != nullptr ? patient->Find("reference") : nullptr;
+      owner["Device/" + d.id] = ref != nullptr && ref->is_string() ? std::string(ref->str()) : "";
+    }
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const Pending& p = pending[i];
+      if (!patients_[p.patient]) {
+        refused[i] = Error::Unprocessable("Observation.subject", "no such Patient");
+        continue;
+      }
+      if (p.device.empty()) continue;
+      const std::string key = p.device + "\n" + p.patient;
+      if (devices_ok_.count(key)) continue;
+      const std::string patient_ref = "Patient/" + p.patient;
+      if (auto it = owner.find(p.device); it != owner.end()) {
+        if (!it->second.empty() && it->second != patient_ref) {
+          refused[i] = Error::Unprocessable("Observation.device",
+                                            p.device + " is registered to another patient");
+          continue;
+        }
+      } else if (Status registered = monitor::RegisterDevice(ctx_.store(), p.device, p.patient);
+                 !registered) {
+        refused[i] = registered.error();
+        continue;
+      } else {
+        owner[p.device] = patient_ref;
+      }
+      devices_ok_.insert(key);
+    }
     return Ok();
   }
 
+  // The resources of `type` among `ids` that the caller can see, by pages of `_id` lists.
+  Result<std::vector<store::StoredResource>> FindIds(const char* type,
+                                                     std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<store::StoredResource> out;
+    constexpr size_t kPage = 100;
+    for (size_t i = 0; i < ids.size(); i += kPage) {
+      std::string list;
+      for (size_t j = i; j < std::min(ids.size(), i + kPage); ++j) {
+        if (!list.empty()) list += ',';
+        list += ids[j];
+      }
+      ASSIGN_OR_RETURN(store::SearchResult page,
+                       ctx_.store().Search(type, {{"_id", list}, {"_count", std::to_string(kPage)}}));
+      for (store::StoredResource& r : page.matches) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  struct Pending {
+    std::string patient;
+    std::string device;  // "Device/<id>" or empty
+  };
   const monitor::MonitorContent* content_;
   std::string patient_, device_;
+  std::vector<Pending> pending_;            // of the items since the last batch, in order
   std::map<std::string, bool> patients_;  // patient id -> exists (for this caller)
-  std::set<std::string> devices_ok_;
+  std::set<std::string> devices_ok_;      // "Device/<id>\nPatient id" checked
+
 };
 
 }  // namespace
