@@ -63,6 +63,8 @@ Entry ParseEntry(const json::Value& e, std::string_view source) {
 Error AtEntry(Error e, size_t index) {
   const std::string prefix = "Bundle.entry[" + std::to_string(index) + "]";
   e.path = e.path.empty() ? prefix : prefix + "." + e.path;
+  for (Issue& issue : e.details)
+    issue.path = issue.path.empty() ? prefix : prefix + "." + issue.path;
   return e;
 }
 

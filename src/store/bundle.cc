@@ -49,14 +49,15 @@ Error AtEntry(Error e, const Entry& entry, std::string_view part = "resource") {
   if (IsRetryable(e) || e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kInternal) {
     return e;
   }
-  std::string prefix = "Bundle.entry[" + std::to_string(entry.index) + "]";
-  if (!entry.type.empty() && e.path.starts_with(entry.type)) {
-    e.path = prefix + "." + std::string(part) + e.path.substr(entry.type.size());
-  } else if (e.path.empty()) {
-    e.path = prefix;
-  } else {
-    e.path = prefix + "." + std::string(part) + "." + e.path;
-  }
+  const std::string prefix = "Bundle.entry[" + std::to_string(entry.index) + "]";
+  auto reroot = [&](const std::string& path) {
+    if (!entry.type.empty() && path.starts_with(entry.type)) {
+      return prefix + "." + std::string(part) + path.substr(entry.type.size());
+    }
+    return path.empty() ? prefix : prefix + "." + std::string(part) + "." + path;
+  };
+  e.path = reroot(e.path);
+  for (Issue& issue : e.details) issue.path = reroot(issue.path);
   return e;
 }
 

@@ -1,6 +1,7 @@
 #include "store/bundle_entry.h"
 
 #include "fhir/json.h"
+#include "fhir/operation_outcome.h"
 #include "store/canonical.h"
 
 namespace carepath::store {
@@ -86,16 +87,9 @@ std::string ResponseEntry(int status, std::string_view type, std::string_view id
 std::string ErrorEntry(const Error& e) {
   std::string out = R"({"response":{"status":)";
   json::AppendQuoted(EntryStatusLine(HttpStatus(e.code)), out);
-  out += R"(,"outcome":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":)";
-  json::AppendQuoted(Describe(e.code).issue_code, out);
-  out += ",\"diagnostics\":";
-  json::AppendQuoted(e.message, out);
-  if (!e.path.empty()) {
-    out += ",\"expression\":[";
-    json::AppendQuoted(e.path, out);
-    out += "]";
-  }
-  out += "}]}}}";
+  out += R"(,"outcome":)";
+  out += fhir::OperationOutcomeJson(e);
+  out += "}}";
   return out;
 }
 

@@ -21,8 +21,8 @@ std::string EntryStatusLine(int status);
 // (JSON), when given, goes before it as entry.resource.
 std::string ResponseEntry(int status, std::string_view type, std::string_view id, int64_t version,
                           int64_t last_updated_us, std::string_view resource = {});
-// entry.response of an error: its HTTP status and an OperationOutcome with one issue
-// (code, diagnostics, and the error's path as expression when it has one).
+// entry.response of an error: its HTTP status and its OperationOutcome, one issue per
+// problem (fhir::OperationOutcomeJson: every validation problem with its element path).
 std::string ErrorEntry(const Error& e);
 
 }  // namespace carepath::store

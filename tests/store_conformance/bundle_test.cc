@@ -1,5 +1,6 @@
 // Transaction and batch Bundles on every backend.
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "store_fixture.h"
@@ -72,7 +73,7 @@ TEST_P(StoreTest, FailingTransactionEntryRollsBackEverything) {
 TEST_P(StoreTest, BatchReportsEachEntrySeparately) {
   const std::string bundle = R"({"resourceType":"Bundle","type":"batch","entry":[
     {"resource":{"resourceType":"Patient","id":"ok1"},"request":{"method":"PUT","url":"Patient/ok1"}},
-    {"resource":{"resourceType":"Patient","gender":"robot"},"request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Patient","gender":"robot","birthDate":"soon"},"request":{"method":"POST","url":"Patient"}},
     {"request":{"method":"GET","url":"Patient/ok1"}},
     {"request":{"method":"GET","url":"Patient/missing"}},
     {"request":{"method":"DELETE","url":"Patient/ok1"}}]})";
@@ -83,6 +84,13 @@ TEST_P(StoreTest, BatchReportsEachEntrySeparately) {
   EXPECT_EQ(r["entry"][0]["response"]["status"], "201 Created");
   EXPECT_EQ(r["entry"][1]["response"]["status"], "400 Bad Request");
   EXPECT_EQ(r["entry"][1]["response"]["outcome"]["resourceType"], "OperationOutcome");
+  // Every problem of the entry, each at its path in the Bundle.
+  std::set<std::string> paths;
+  for (const json& issue : r["entry"][1]["response"]["outcome"]["issue"]) {
+    paths.insert(issue["expression"][0].get<std::string>());
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{"Bundle.entry[1].resource.birthDate",
+                                          "Bundle.entry[1].resource.gender"}));
   EXPECT_EQ(r["entry"][2]["response"]["status"], "200 OK");
   EXPECT_EQ(r["entry"][2]["resource"]["id"], "ok1");
   EXPECT_EQ(r["entry"][3]["response"]["status"], "404 Not Found");
