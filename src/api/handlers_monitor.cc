@@ -88,10 +88,10 @@ class ReadingSink final : public BatchedLineSink {
         devices.push_back(p.device.substr(7));  // "Device/" + id
       }
     }
-    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found, FindIds("Patient", patients));
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found, monitor::FindByIds(ctx_.store(), "Patient", patients));
     for (const std::string& p : patients) patients_.emplace(p, false);
     for (const store::StoredResource& r : found) patients_[r.id] = true;
-    ASSIGN_OR_RETURN(std::vector<store::StoredResource> known, FindIds("Device", devices));
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> known, monitor::FindByIds(ctx_.store(), "Device", devices));
     std::map<std::string, std::string> owner;  // "Device/id" -> "Patient/x" or ""
     for (const store::StoredResource& d : known) {
       auto doc = json::Document::Parse(d.body);
@@ -125,26 +125,6 @@ class ReadingSink final : public BatchedLineSink {
       devices_ok_.insert(key);
     }
     return Ok();
-  }
-
-  // The resources of `type` among `ids` that the caller can see, by pages of `_id` lists.
-  Result<std::vector<store::StoredResource>> FindIds(const char* type,
-                                                     std::vector<std::string> ids) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    std::vector<store::StoredResource> out;
-    constexpr size_t kPage = 100;
-    for (size_t i = 0; i < ids.size(); i += kPage) {
-      std::string list;
-      for (size_t j = i; j < std::min(ids.size(), i + kPage); ++j) {
-        if (!list.empty()) list += ',';
-        list += ids[j];
-      }
-      ASSIGN_OR_RETURN(store::SearchResult page,
-                       ctx_.store().Search(type, {{"_id", list}, {"_count", std::to_string(kPage)}}));
-      for (store::StoredResource& r : page.matches) out.push_back(std::move(r));
-    }
-    return out;
   }
 
   struct Pending {

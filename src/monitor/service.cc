@@ -103,15 +103,6 @@ Result<PatientRecords> ReadRecords(store::Store& store, std::string_view patient
   return rec;
 }
 
-std::string JoinIds(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const std::string& id : ids) {
-    if (!out.empty()) out += ',';
-    out += id;
-  }
-  return out;
-}
-
 store::ImportItem WatermarkItem(std::string_view patient, int64_t us) {
   const std::string id = WatermarkId(patient);
   ojson b = {
@@ -237,6 +228,25 @@ int64_t AddStored(const std::vector<store::StoredResource>& stored, int64_t wate
 
 }  // namespace
 
+Result<std::vector<store::StoredResource>> FindByIds(store::Store& store, std::string_view type,
+                                                     std::vector<std::string> ids, size_t page) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  page = std::max<size_t>(page, 1);
+  std::vector<store::StoredResource> out;
+  for (size_t i = 0; i < ids.size(); i += page) {
+    std::string list;
+    for (size_t j = i; j < std::min(ids.size(), i + page); ++j) {
+      if (!list.empty()) list += ',';
+      list += ids[j];
+    }
+    ASSIGN_OR_RETURN(store::SearchResult found,
+                     store.Search(type, {{"_id", list}, {"_count", std::to_string(page)}}));
+    for (store::StoredResource& r : found.matches) out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
     store::Store& store, std::span<const std::string> patients, size_t page) {
   std::unordered_map<std::string, PatientRecords> out;
@@ -244,29 +254,29 @@ Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
   for (size_t i = 0; i < patients.size(); i += page) {
     const std::span<const std::string> part =
         patients.subspan(i, std::min(page, patients.size() - i));
-    std::vector<std::string> ids, marks, subjects;
+    std::vector<std::string> ids, marks;
+    std::string subject_list;  // "Patient/a,Patient/b,..."
     std::unordered_map<std::string, std::string> mark_of;  // watermark id -> patient
     for (const std::string& p : part) {
       ids.push_back(p);
       marks.push_back(WatermarkId(p));
       mark_of[marks.back()] = p;
-      subjects.push_back("Patient/" + p);
+      subject_list += (subject_list.empty() ? "Patient/" : ",Patient/") + p;
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
-                     SearchAll(store, "Patient", {{"_id", JoinIds(ids)}}));
+                     FindByIds(store, "Patient", ids, page));
     for (const store::StoredResource& r : found) out[r.id];
     auto known = [&](const std::string& p) -> PatientRecords* {
       auto it = out.find(p);
       return it == out.end() ? nullptr : &it->second;
     };
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> stored_marks,
-                     SearchAll(store, "Basic", {{"_id", JoinIds(marks)}}));
+                     FindByIds(store, "Basic", marks, page));
     for (const store::StoredResource& m : stored_marks) {
       auto it = mark_of.find(m.id);
       if (it == mark_of.end()) continue;
       if (PatientRecords* rec = known(it->second)) rec->watermark = WatermarkOf(m);
     }
-    const std::string subject_list = JoinIds(subjects);
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> plans,
                      SearchAll(store, "CarePlan", {{"subject", subject_list}, {"status", "active"}}));
     for (store::StoredResource& plan : plans) {
@@ -291,7 +301,7 @@ Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
     std::unordered_map<std::string, ojson> tasks;
     if (!task_ids.empty()) {
       ASSIGN_OR_RETURN(std::vector<store::StoredResource> found_tasks,
-                       SearchAll(store, "Task", {{"_id", JoinIds(task_ids)}}));
+                       FindByIds(store, "Task", task_ids));
       for (const store::StoredResource& t : found_tasks) tasks[t.id] = ojson::parse(t.body);
     }
     for (auto& [patient, flag] : open) {

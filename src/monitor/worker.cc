@@ -81,19 +81,9 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
     for (const store::Event& e : events) {
       if (e.type == "Observation" && e.action != store::EventAction::kDelete) ids.push_back(e.id);
     }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    constexpr size_t kPage = 200;
-    for (size_t i = 0; i < ids.size(); i += kPage) {
-      std::string list;
-      for (size_t j = i; j < std::min(ids.size(), i + kPage); ++j) {
-        if (!list.empty()) list += ',';
-        list += ids[j];
-      }
-      ASSIGN_OR_RETURN(store::SearchResult page,
-                       s.Search("Observation", {{"_id", list}, {"_count", std::to_string(kPage)}}));
-      for (store::StoredResource& r : page.matches) current.emplace(r.id, std::move(r));
-    }
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
+                     FindByIds(s, "Observation", std::move(ids), 200));
+    for (store::StoredResource& r : found) current.emplace(r.id, std::move(r));
   }
 
   std::map<std::string, PatientWork> work;
