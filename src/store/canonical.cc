@@ -147,14 +147,23 @@ bool IsValidId(std::string_view id) {
 }
 
 std::string NewId() {
+  // 6 bytes of milliseconds since the epoch (big-endian), then 10 random bytes.
   unsigned char bytes[16];
-  size_t got = 0;
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  for (int i = 5; i >= 0; --i) {
+    bytes[i] = static_cast<unsigned char>(ms & 0xff);
+    ms >>= 8;
+  }
+  size_t got = 6;
   while (got < sizeof(bytes)) {
     ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
+  id.reserve(32);
   for (unsigned char b : bytes) {
     id += kHex[b >> 4];
     id += kHex[b & 15];

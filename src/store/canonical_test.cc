@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "store/search/indexer.h"
 #include "store/store.h"
@@ -74,7 +77,29 @@ TEST(Ids, ValidatesFhirIdsAndGeneratesDistinctOnes) {
   EXPECT_TRUE(IsValidId(std::string(64, 'a')));
   std::string a = NewId(), b = NewId();
   EXPECT_TRUE(IsValidId(a));
+  EXPECT_EQ(a.size(), 32u);
   EXPECT_NE(a, b);
+}
+
+TEST(Ids, StartWithTheMillisecondSoLaterIdsSortAfterEarlierOnes) {
+  auto ms_now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  int64_t before = ms_now();
+  std::string first = NewId();
+  int64_t after = ms_now();
+  int64_t stamped = std::stoll(first.substr(0, 12), nullptr, 16);
+  EXPECT_GE(stamped, before);
+  EXPECT_LE(stamped, after);
+  // The 80 bits after the stamp differ between ids of the same millisecond.
+  std::set<std::string> tails;
+  for (int i = 0; i < 1000; ++i) tails.insert(NewId().substr(12));
+  EXPECT_EQ(tails.size(), 1000u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::string later = NewId();
+  EXPECT_LT(first, later);
 }
 
 TEST(Instants, FormatAndParseRoundTrip) {
