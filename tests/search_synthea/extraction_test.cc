@@ -2,6 +2,7 @@
 // searches rely on are there, and the rate (printed) for the report.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "fhir/json.h"
@@ -26,14 +27,20 @@ TEST(SyntheaExtraction, EveryResourceExtractsWithItsSubjectRows) {
         store::search::ExtractIndex(raws[i]->type, docs[i].root(), &problems);
     rows += entries.size();
     EXPECT_TRUE(problems.empty()) << raws[i]->type << ": " << problems.front();
-    // A resource with a patient subject has a `patient` row (resolve() is Patient); bundle
+    // A resource with a patient subject has a row that `patient` reads (its own, or for
+    // an alias the subject row of the Patient reference: store::search::RowsOf); bundle
     // resources still hold urn:uuid references here (the store rewrites them).
     std::string subject = RefOf(raws[i]->body, "subject");
     const RawResource* target = Raw().Find(subject);
     if (!raws[i]->from_bundle && target != nullptr && target->type == "Patient" &&
         fhir::FindSearchParam(raws[i]->type, "patient") != nullptr) {
+      store::search::StoredRows where = store::search::RowsOf(raws[i]->type, "patient");
       bool has = false;
-      for (const auto& e : entries) has = has || e.param == "patient";
+      for (const auto& e : entries) {
+        bool read =
+            std::find(where.params.begin(), where.params.end(), e.param) != where.params.end();
+        has = has || (read && e.s && e.s->starts_with("Patient/"));
+      }
       EXPECT_TRUE(has) << raws[i]->type << " " << raws[i]->key;
     }
   }

@@ -1,6 +1,11 @@
 #include "store/search/conditions.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
+
+#include "store/search/indexer.h"
 
 namespace carepath::store::search {
 namespace {
@@ -122,11 +127,58 @@ void ConditionWriter::InList(std::span<const std::string> values) {
   b_.Append(")");
 }
 
+void AppendParamRows(SqlBuilder& b, std::string_view code, std::string_view x,
+                     std::span<const std::string> types, bool target_filter) {
+  // Types whose rows for `code` are stored alike, in order of first appearance.
+  std::vector<std::pair<StoredRows, std::vector<std::string_view>>> groups;
+  for (const std::string& t : types) {
+    StoredRows rows = RowsOf(t, code);
+    if (!target_filter) rows.target_type.clear();
+    auto it =
+        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == rows; });
+    if (it == groups.end()) {
+      groups.emplace_back(std::move(rows), std::vector<std::string_view>{t});
+    } else {
+      it->second.push_back(t);
+    }
+  }
+  auto list = [&](const std::vector<std::string_view>& values) {
+    if (values.size() == 1) {
+      b.Append(" = ").BindText(values[0]);
+      return;
+    }
+    b.Append(" IN (");
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) b.Append(", ");
+      b.BindText(values[i]);
+    }
+    b.Append(")");
+  };
+  if (groups.size() > 1) b.Append("(");
+  for (size_t g = 0; g < groups.size(); ++g) {
+    if (g > 0) b.Append(" OR ");
+    if (groups.size() > 1) b.Append("(");
+    b.Append(x).Append(".type");
+    list(groups[g].second);
+    b.Append(" AND ").Append(x).Append(".param");
+    list(groups[g].first.params);
+    const std::string& target = groups[g].first.target_type;
+    if (!target.empty()) {
+      std::string prefix = target + "/";
+      b.Append(" AND substr(").Append(x).Append(".s, 1, ");
+      b.Append(std::to_string(prefix.size())).Append(") = ").BindText(prefix);
+    }
+    if (groups.size() > 1) b.Append(")");
+  }
+  if (groups.size() > 1) b.Append(")");
+}
+
 void ConditionWriter::Like(std::string_view column, std::string pattern) {
   b_.Append(column).Append(" LIKE ").BindText(pattern).Append(" ESCAPE '\\'");
 }
 
-void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r) {
+void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r,
+                                  std::span<const std::string> types) {
   if (key.param->code == "_id") {
     b_.Append(r).Append(".id");
     return;
@@ -143,8 +195,8 @@ void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r) {
   b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");
   b_.Append(") FROM search_index ").Append(x);
   if (b_.dialect() == Dialect::kSqlite) b_.Append(" INDEXED BY search_index_res_param");
-  b_.Append(" WHERE ").Append(x).Append(".res_pk = ");
-  b_.Append(r).Append(".pk AND ").Append(x).Append(".param = ").BindText(key.param->code);
+  b_.Append(" WHERE ").Append(x).Append(".res_pk = ").Append(r).Append(".pk AND ");
+  AppendParamRows(b_, key.param->code, x, types);
   b_.Append(")");
 }
 
@@ -271,9 +323,9 @@ void ConditionWriter::Rows(const ParamClause& c, std::string_view x,
 
 void ConditionWriter::ParamRows(const ParamClause& c, std::string_view x,
                                 std::span<const std::string> types) {
-  b_.Append(x).Append(".type");
-  InList(types);
-  b_.Append(" AND ").Append(x).Append(".param = ").BindText(c.param->code);
+  // `patient:identifier` matches the identifier rows of the references it reads (an
+  // identifier row does not say which type the reference has).
+  AppendParamRows(b_, c.param->code, x, types, c.modifier != Modifier::kIdentifier);
   // The backends index the rows of ranged kinds (lo set) and the others (lo NULL) in two
   // partial indexes; naming the one that holds this parameter's rows lets the database use
   // it (a partial index is used only when the query implies its predicate).

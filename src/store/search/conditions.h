@@ -38,8 +38,8 @@ class ConditionWriter {
   // Appends " = $n" or " IN ($n, ...)" for `values`.
   void InList(std::span<const std::string> values);
 
-  // The _sort key expression of `key` for resource alias `r`.
-  void SortKeyExpr(const SortKey& key, std::string_view r);
+  // The _sort key expression of `key` for resource alias `r` (of one of `types`).
+  void SortKeyExpr(const SortKey& key, std::string_view r, std::span<const std::string> types);
 
  private:
   std::string NewAlias();
@@ -62,6 +62,14 @@ class ConditionWriter {
   double now_;
   int aliases_ = 0;
 };
+
+// "x.type = .. AND x.param = .." (or IN) selecting the index rows that hold search
+// parameter `code` of `types`, which for an alias are the rows of other parameters
+// (indexer.h RowsOf), with `substr(x.s, ..) = 'T/'` for a resolve() filter unless
+// `target_filter` is false. Types whose rows are stored differently are ORed, in
+// parentheses.
+void AppendParamRows(SqlBuilder& b, std::string_view code, std::string_view x,
+                     std::span<const std::string> types, bool target_filter = true);
 
 // The clause of `q` that should drive the search (index into q.clauses), or -1 when the
 // resources table itself should (an `_id` lookup, or no clause that selects rows by

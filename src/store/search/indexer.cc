@@ -1,8 +1,10 @@
 #include "store/search/indexer.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -21,8 +23,10 @@ struct CompiledParam {
 };
 
 struct TypeTable {
-  std::vector<CompiledParam> params;
+  std::vector<CompiledParam> params;   // the parameters written as rows of their own
   std::vector<std::string> unindexed;  // "code: reason"
+  // Parameters read from the rows of others (RowsOf); keys point into the schema.
+  std::unordered_map<std::string_view, StoredRows> aliases;
 };
 
 bool Indexable(const fhir::SearchParamInfo& sp) {
@@ -88,18 +92,119 @@ std::string RepairExpression(std::string_view text) {
   return out;
 }
 
+std::vector<std::string_view> SplitAlternatives(std::string_view text);
+std::string_view Trim(std::string_view s);
+
+// A parameter of one type as the alias detection sees it.
+struct Candidate {
+  const fhir::SearchParamInfo* info = nullptr;
+  std::shared_ptr<const fhirpath::Expression> expr;
+  std::vector<std::string> alternatives;  // trimmed, sorted, unique
+  std::optional<StoredRows> alias;
+};
+
+bool Includes(const std::vector<std::string>& big, const std::vector<std::string>& small) {
+  return std::includes(big.begin(), big.end(), small.begin(), small.end());
+}
+
+// `X.where(resolve() is T)` -> {X, T}.
+std::optional<std::pair<std::string, std::string>> ResolveFilter(std::string_view alt) {
+  constexpr std::string_view kOpen = ".where(resolve() is ";
+  if (!alt.ends_with(')')) return std::nullopt;
+  size_t at = alt.rfind(kOpen);
+  if (at == std::string_view::npos || at == 0) return std::nullopt;
+  std::string_view t = alt.substr(at + kOpen.size());
+  t.remove_suffix(1);
+  if (!fhir::IsResourceType(t)) return std::nullopt;
+  return std::make_pair(std::string(alt.substr(0, at)), std::string(t));
+}
+
+// Decides which parameters are aliases (see RowsOf in indexer.h).
+//   1. resolve() filters: `X.where(resolve() is T)` where another parameter of the same
+//      kind is exactly `X`.
+//   2. unions, smaller alternative sets first, so that an alias is always expressed by
+//      parameters written as themselves; of two parameters with the same alternatives the
+//      first in schema order is written.
+void FindAliases(std::vector<Candidate>& cands) {
+  std::vector<size_t> base_of(cands.size(), cands.size());
+  for (size_t i = 0; i < cands.size(); ++i) {
+    Candidate& p = cands[i];
+    if (p.alternatives.size() != 1 || p.info->type != fhir::SearchParamType::kReference) continue;
+    std::optional<std::pair<std::string, std::string>> filter = ResolveFilter(p.alternatives[0]);
+    if (!filter) continue;
+    for (size_t j = 0; j < cands.size(); ++j) {
+      const Candidate& q = cands[j];
+      if (j != i && q.info->type == p.info->type && q.alternatives.size() == 1 &&
+          q.alternatives[0] == filter->first) {
+        base_of[i] = j;
+        StoredRows rows;
+        rows.params.push_back(q.info->code);
+        rows.target_type = filter->second;
+        p.alias = std::move(rows);
+        break;
+      }
+    }
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (!cands[i].alias) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return cands[a].alternatives.size() < cands[b].alternatives.size();
+  });
+  std::vector<size_t> stored;
+  for (size_t i : order) {
+    Candidate& p = cands[i];
+    std::vector<std::string> covered;
+    StoredRows rows;
+    for (size_t j : stored) {
+      const Candidate& q = cands[j];
+      if (q.info->type != p.info->type || !Includes(p.alternatives, q.alternatives)) continue;
+      rows.params.push_back(q.info->code);
+      covered.insert(covered.end(), q.alternatives.begin(), q.alternatives.end());
+    }
+    std::sort(covered.begin(), covered.end());
+    covered.erase(std::unique(covered.begin(), covered.end()), covered.end());
+    if (!rows.params.empty() && covered == p.alternatives) {
+      p.alias = std::move(rows);
+    } else {
+      stored.push_back(i);
+    }
+  }
+  // A filter whose base turned out to be a copy of another parameter reads that one.
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (base_of[i] == cands.size() || !cands[base_of[i]].alias) continue;
+    cands[i].alias->params = cands[base_of[i]].alias->params;
+  }
+}
+
 std::shared_ptr<const TypeTable> BuildTable(std::string_view type) {
   auto table = std::make_shared<TypeTable>();
+  std::vector<Candidate> cands;
   for (const fhir::SearchParamInfo* sp : fhir::SearchParamsFor(type)) {
     if (!Indexable(*sp)) continue;
-    std::string text = RepairExpression(ExpressionForType(sp->expression, type));
+    std::string for_type = ExpressionForType(sp->expression, type);
+    std::string text = RepairExpression(for_type);
     if (text.empty()) continue;
     Result<std::shared_ptr<const fhirpath::Expression>> expr = fhirpath::Compile(text);
     if (!expr) {
       table->unindexed.push_back(std::string(sp->code) + ": " + expr.error().message);
       continue;
     }
-    table->params.push_back({sp, std::move(*expr)});
+    Candidate c{sp, std::move(*expr), {}, std::nullopt};
+    for (std::string_view alt : SplitAlternatives(for_type)) c.alternatives.emplace_back(Trim(alt));
+    std::sort(c.alternatives.begin(), c.alternatives.end());
+    c.alternatives.erase(std::unique(c.alternatives.begin(), c.alternatives.end()),
+                         c.alternatives.end());
+    cands.push_back(std::move(c));
+  }
+  FindAliases(cands);
+  for (Candidate& c : cands) {
+    if (c.alias) {
+      table->aliases.emplace(c.info->code, std::move(*c.alias));
+    } else {
+      table->params.push_back({c.info, std::move(c.expr)});
+    }
   }
   return table;
 }
@@ -239,6 +344,15 @@ std::vector<IndexEntry> ExtractIndex(std::string_view type, const json::Value& r
 
 std::vector<std::string> UnindexedParams(std::string_view type) {
   return TableFor(type)->unindexed;
+}
+
+StoredRows RowsOf(std::string_view type, std::string_view code) {
+  std::shared_ptr<const TypeTable> table = TableFor(type);
+  auto it = table->aliases.find(code);
+  if (it != table->aliases.end()) return it->second;
+  StoredRows self;
+  self.params.push_back(code);
+  return self;
 }
 
 }  // namespace carepath::store::search

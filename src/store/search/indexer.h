@@ -37,6 +37,24 @@ std::vector<IndexEntry> ExtractIndex(std::string_view type, const json::Value& r
 // (with the reason), for diagnostics and tests. Composite/special ones are not listed.
 std::vector<std::string> UnindexedParams(std::string_view type);
 
+// Where the rows of search parameter `code` of `type` are. Most parameters are written as
+// rows under their own code. A parameter whose values are exactly those of other
+// parameters of the type is not written again (every row is an entry in three b-trees,
+// search/README.md) and is read from their rows instead:
+//   - a union: `combo-code` of Observation is `Observation.code | Observation.component.code`,
+//     which are the alternatives of `code` and of `component-code`;
+//   - a resolve() filter: `patient` of Observation is `Observation.subject.where(resolve() is
+//     Patient)`: the rows of `subject` whose reference is "Patient/..." (`s` starts with
+//     target_type + "/").
+// Found by comparing the expressions cut to the type (same parameter kind, same
+// alternatives), not listed by hand. ExtractIndex writes no rows for these parameters.
+struct StoredRows {
+  std::vector<std::string_view> params;  // codes whose rows are read; {code} if written as itself
+  std::string target_type;               // non-empty: only rows whose s is "target_type/..."
+  friend bool operator==(const StoredRows&, const StoredRows&) = default;
+};
+StoredRows RowsOf(std::string_view type, std::string_view code);
+
 // The part of a search parameter expression that applies to `type`: the '|'-separated
 // alternatives whose leading resource type is `type` or one of its bases (or that have no
 // leading type), joined again. Empty when none applies.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "store/search/values.h"
@@ -99,8 +100,10 @@ TEST(SearchIndexer, ObservationExampleCodesQuantityAndResolvedPatient) {
   EXPECT_TRUE(Has(Column(rows, "code", &IndexEntry::s2), "body weight measured"));
   EXPECT_EQ(Column(rows, "category", &IndexEntry::s), (Strings{"vital-signs"}));
   EXPECT_EQ(Column(rows, "subject", &IndexEntry::s), (Strings{"Patient/example"}));
-  // Observation.subject.where(resolve() is Patient), answered from the reference text.
-  EXPECT_EQ(Column(rows, "patient", &IndexEntry::s), (Strings{"Patient/example"}));
+  // `patient` (Observation.subject.where(resolve() is Patient)) and `combo-code` are read
+  // from the rows of subject and of code + component-code: none of their own.
+  EXPECT_EQ(Find(rows, "patient"), nullptr);
+  EXPECT_EQ(Find(rows, "combo-code"), nullptr);
   EXPECT_EQ(Column(rows, "encounter", &IndexEntry::s), (Strings{"Encounter/example"}));
 
   const IndexEntry* qty = Find(rows, "value-quantity");
@@ -125,6 +128,56 @@ TEST(SearchIndexer, ResolveIsTypedByTheReferenceText) {
   // A text-only CodeableConcept gives a row for :text only.
   EXPECT_EQ(Column(rows, "code", &IndexEntry::s), (Strings{"<null>"}));
   EXPECT_EQ(Column(rows, "code", &IndexEntry::s2), (Strings{"x"}));
+}
+
+// Parameters whose values are those of other parameters of the type are read from their
+// rows (RowsOf); which ones is derived from the expressions.
+TEST(SearchIndexer, AliasesAreFoundFromTheExpressions) {
+  auto rows_of = [](std::string_view type, std::string_view code) {
+    StoredRows r = RowsOf(type, code);
+    std::string out;
+    for (std::string_view p : r.params) out += (out.empty() ? "" : "+") + std::string(p);
+    if (!r.target_type.empty()) out += " of " + r.target_type;
+    return out;
+  };
+  EXPECT_EQ(rows_of("Observation", "patient"), "subject of Patient");
+  EXPECT_EQ(rows_of("Condition", "patient"), "subject of Patient");
+  EXPECT_EQ(rows_of("Observation", "combo-code"), "code+component-code");
+  EXPECT_EQ(rows_of("Observation", "combo-value-quantity"),
+            "component-value-quantity+value-quantity");
+  EXPECT_EQ(rows_of("Observation", "combo-value-concept"), "component-value-concept+value-concept");
+  // Written as themselves: AllergyIntolerance.patient is its own element; a parameter
+  // that only overlaps another (value-string takes CodeableConcept.text too) is no alias.
+  EXPECT_EQ(rows_of("AllergyIntolerance", "patient"), "patient");
+  EXPECT_EQ(rows_of("Observation", "subject"), "subject");
+  EXPECT_EQ(rows_of("Observation", "value-string"), "value-string");
+  EXPECT_EQ(rows_of("Patient", "name"), "name");
+
+  // Over all R4 types: every alias reads parameters that are written, of the same kind,
+  // and a resource's rows hold none of the aliases.
+  int aliases = 0;
+  for (const fhir::TypeInfo& t : fhir::AllTypes()) {
+    if (t.kind != fhir::TypeKind::kResource || t.is_abstract) continue;
+    for (const fhir::SearchParamInfo* sp : fhir::SearchParamsFor(t.name)) {
+      StoredRows r = RowsOf(t.name, sp->code);
+      if (r.params.size() == 1 && r.params[0] == sp->code && r.target_type.empty()) continue;
+      ++aliases;
+      if (std::getenv("CAREPATH_PRINT_ALIASES")) {
+        std::cout << t.name << "." << sp->code << " <-";
+        for (std::string_view p : r.params) std::cout << " " << p;
+        std::cout << (r.target_type.empty() ? "" : " of ") << r.target_type << "\n";
+      }
+      for (std::string_view p : r.params) {
+        SCOPED_TRACE(std::string(t.name) + "." + std::string(sp->code) + " -> " + std::string(p));
+        StoredRows base = RowsOf(t.name, p);
+        EXPECT_EQ(base.params, std::vector<std::string_view>{p});
+        EXPECT_TRUE(base.target_type.empty());
+        EXPECT_EQ(fhir::FindSearchParam(t.name, p)->type, sp->type);
+      }
+    }
+  }
+  std::cout << "[ aliases  ] " << aliases << " search parameters read from others' rows\n";
+  EXPECT_GT(aliases, 30);
 }
 
 TEST(SearchIndexer, OpenPeriodAndReferenceIdentifier) {

@@ -116,7 +116,7 @@ Result<SqlStatement> PlanSearch(const SearchQuery& q, Dialect dialect) {
   b.Append(" FROM (SELECT r.pk AS pk, r.type AS type, r.id AS id, r.body AS body");
   for (size_t i = 0; i < q.sort.size(); ++i) {
     b.Append(", ");
-    w.SortKeyExpr(q.sort[i], "r");
+    w.SortKeyExpr(q.sort[i], "r", std::span<const std::string>(&q.type, 1));
     b.Append(" AS k" + std::to_string(i));
   }
   RETURN_IF_ERROR(AppendFilter(w, b, q));
@@ -173,7 +173,7 @@ Result<SqlStatement> PlanInclude(const SearchQuery& q, const std::vector<int64_t
     if (specs[i]->param == "*") {
       b.Append("1 = 1");
     } else {
-      b.Append("x.param = ").BindText(specs[i]->param);
+      AppendParamRows(b, specs[i]->param, "x", std::span<const std::string>(&q.type, 1));
     }
     if (!specs[i]->target_type.empty()) b.Append(" AND t.type = ").BindText(specs[i]->target_type);
     b.Append(")");
@@ -203,16 +203,17 @@ Result<SqlStatement> PlanRevInclude(const SearchQuery& q, const std::vector<int6
   b.Append("(SELECT x.res_pk FROM search_index x WHERE ");
   for (size_t i = 0; i < params.size(); ++i) {
     if (i > 0) b.Append(" OR ");
-    b.Append("(x.param = ").BindText(params[i]).Append(" AND x.type IN (");
-    bool first = true;
+    std::vector<std::string> sources;
     for (const IncludeSpec& s : q.revincludes) {
-      if (s.param != params[i]) continue;
-      if (!first) b.Append(", ");
-      first = false;
-      b.BindText(s.source_type);
+      if (s.param == params[i] &&
+          std::find(sources.begin(), sources.end(), s.source_type) == sources.end()) {
+        sources.push_back(s.source_type);
+      }
     }
+    b.Append("(");
+    AppendParamRows(b, params[i], "x", sources);
     // Reference rows: lo is NULL, which names the partial index that holds them.
-    b.Append(") AND x.lo IS NULL AND x.s IN (SELECT ref FROM m))");
+    b.Append(" AND x.lo IS NULL AND x.s IN (SELECT ref FROM m))");
   }
   b.Append(") AND ");
   w.NotDeleted("t");

@@ -131,6 +131,29 @@ TEST(SearchPlanner, IncludeAndRevIncludeFollowReferences) {
   q = ParseSearch("Patient", {{"_revinclude", "Observation:encounter"}}, false);
   ASSERT_TRUE(q);
   EXPECT_TRUE(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 100).value()).empty());
+
+  // `patient` reads subject rows of Patient references only: a Group's Observations are
+  // its subject's, never its patient's.
+  q = ParseSearch("Group", {{"_revinclude", "Observation:patient"}}, false);
+  ASSERT_TRUE(q);
+  pks.clear();
+  for (const auto& row : f.db.Run(PlanSearch(*q, Dialect::kSqlite).value())) {
+    pks.push_back(row[0].i);
+  }
+  ASSERT_EQ(pks.size(), 1u);
+  EXPECT_TRUE(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 100).value()).empty());
+  q = ParseSearch("Group", {{"_revinclude", "Observation:subject"}}, false);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(f.db.Ids(PlanRevInclude(*q, pks, Dialect::kSqlite, 100).value()),
+            (std::vector<std::string>{"o5"}));
+  q = ParseSearch("Observation", {{"_include", "Observation:patient"}}, false);
+  ASSERT_TRUE(q);
+  pks.clear();
+  for (const auto& row : f.db.Run(PlanSearch(*q, Dialect::kSqlite).value())) {
+    pks.push_back(row[0].i);
+  }
+  EXPECT_EQ(f.db.Ids(PlanInclude(*q, pks, Dialect::kSqlite, 100).value()),
+            (std::vector<std::string>{"p1", "p2"}));
 }
 
 TEST(SearchPlanner, PostgresPlansUseDollarPlaceholdersAndBooleans) {

@@ -92,28 +92,35 @@ void PopulateSearchCases(Db& db) {
   const std::string loinc = "http://loinc.org";
   const std::string ucum = "http://unitsofmeasure.org";
   int64_t o1 = db.AddResource("Observation", "o1");
-  db.AddIndex(
-      o1, "Observation",
-      {RefRow("subject", "Patient/p1"), RefRow("patient", "Patient/p1"),
-       TokenRow("code", loinc, "2339-0", "Glucose"), DateRow("date", "2020-03-04T10:00:00Z"),
-       QuantityRow("value-quantity", "5.4", ucum, "mg/dL")});
+  db.AddIndex(o1, "Observation",
+              {RefRow("subject", "Patient/p1"), TokenRow("code", loinc, "2339-0", "Glucose"),
+               DateRow("date", "2020-03-04T10:00:00Z"),
+               QuantityRow("value-quantity", "5.4", ucum, "mg/dL")});
   int64_t o2 = db.AddResource("Observation", "o2");
   db.AddIndex(o2, "Observation",
-              {RefRow("subject", "Patient/p2"), RefRow("patient", "Patient/p2"),
-               RefRow("encounter", "Encounter/e1"), TokenRow("code", loinc, "2339-0", "Glucose"),
+              {RefRow("subject", "Patient/p2"), RefRow("encounter", "Encounter/e1"),
+               TokenRow("code", loinc, "2339-0", "Glucose"),
                TokenRow("code", std::nullopt, std::nullopt, "Blood glucose"),
                DateRow("date", "2020-03-05"), QuantityRow("value-quantity", "6.1", ucum, "mg/dL")});
   int64_t o3 = db.AddResource("Observation", "o3");
-  db.AddIndex(o3, "Observation",
-              {RefRow("subject", "Patient/p1"), RefRow("patient", "Patient/p1"),
-               TokenRow("code", loinc, "8867-4", "Heart rate"), PeriodRow("date", "2020-01", ""),
-               QuantityRow("value-quantity", "70", ucum, "/min")});
+  db.AddIndex(
+      o3, "Observation",
+      {RefRow("subject", "Patient/p1"), TokenRow("code", loinc, "8867-4", "Heart rate"),
+       PeriodRow("date", "2020-01", ""), QuantityRow("value-quantity", "70", ucum, "/min")});
   int64_t o4 = db.AddResource("Observation", "o4");
   IndexEntry by_identifier = Row("subject", fhir::SearchParamType::kReference);
   by_identifier.s2 = "111";
   by_identifier.sys = mrn;
   db.AddIndex(o4, "Observation",
               {by_identifier, TokenRow("code", "http://snomed.info/sct", "12345")});
+  // A blood pressure panel about a Group: `patient` (an alias of subject filtered to
+  // Patient references) must not see it; combo-* read code + component-code rows.
+  db.AddResource("Group", "g1");
+  int64_t o5 = db.AddResource("Observation", "o5");
+  db.AddIndex(o5, "Observation",
+              {RefRow("subject", "Group/g1"), TokenRow("code", loinc, "85354-9", "Blood pressure"),
+               TokenRow("component-code", loinc, "8480-6", "Systolic"),
+               QuantityRow("component-value-quantity", "120", ucum, "mm[Hg]")});
 }
 
 }  // namespace carepath::store::search::testing
