@@ -134,7 +134,7 @@ Result<store::WriteResult> AssessingStore::WriteAssessed(const Instrument& instr
   int64_t before = 0;
   if (auto current = inner().Read(kResponse, id)) before = current->version;
   std::vector<std::string> entries;
-  entries.push_back(PutEntry(kResponse, id, body, {}, expected_version.value_or(0)));
+  entries.push_back(PutEntry(kResponse, id, body, {}, expected_version));
   entries.insert(entries.end(), derived.entries.begin(), derived.entries.end());
   auto written = door->ProcessBundle(TransactionBundle(entries));
   if (!written) return Unexpected(UnprefixError(std::move(written).error()));

@@ -173,7 +173,8 @@ Result<ojson> CareManagerOf(store::Store& door, std::string_view patient_ref) {
 
 Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json::Value& response,
                                         store::Store& door, const WiringOptions& options,
-                                        const InstrumentLibrary* library) {
+                                        const InstrumentLibrary* library,
+                                        bool versioned_follow_ups) {
   ScoreOptions score_options;
   score_options.crisis_message = options.crisis_message;
   std::optional<MappedResponse> mapped;
@@ -212,6 +213,22 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
     }
   }
   std::vector<ojson> resources = out.assessment.resources;
+  // The re-assessment Task as it was before the scores are read (versioned_follow_ups).
+  std::string reassessment_id;
+  std::optional<store::StoredResource> reassessment_before;
+  bool reassessment_gone = false;
+  if (versioned_follow_ups && patient_subject && instrument.reassessment) {
+    reassessment_id = ReassessmentTaskId(instrument, subject_ref);
+    auto before = door.Read("Task", reassessment_id);
+    if (before) {
+      reassessment_before = std::move(*before);
+    } else if (before.error().code == ErrorCode::kGone) {
+      reassessment_gone = true;
+    } else if (before.error().code != ErrorCode::kNotFound &&
+               before.error().code != ErrorCode::kGone) {
+      return Unexpected(std::move(before).error());
+    }
+  }
   if (patient_subject) {
     ASSIGN_OR_RETURN(std::vector<ojson> follow_ups,
                      FollowUps(door, instrument, out.assessment, subject_ref,
@@ -222,7 +239,19 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
     const std::string type = r.value("resourceType", "");
     const std::string id = r.value("id", "");
     if (type == "Task" && !owner.is_null()) r["owner"] = owner;
-    auto current = door.Read(type, id);
+    const bool versioned = versioned_follow_ups && IsFollowUpTask(r);
+    Result<store::StoredResource> current =
+        versioned && id == reassessment_id
+            ? (reassessment_before ? Result<store::StoredResource>(*reassessment_before)
+               : reassessment_gone ? Result<store::StoredResource>(Error::Gone("deleted"))
+                                   : Result<store::StoredResource>(Error::NotFound("absent")))
+            : door.Read(type, id);
+    // ifMatch for a versioned follow-up: the version reconciled against, 0 when absent (a
+    // deleted one, whose version a read does not give, is written without).
+    std::optional<int64_t> if_match;
+    if (versioned && (current || current.error().code == ErrorCode::kNotFound)) {
+      if_match = current ? current->version : 0;
+    }
     if (current) {
       nlohmann::json stored = nlohmann::json::parse(current->body, nullptr, false);
       if (IsFollowUpTask(r)) {
@@ -238,13 +267,13 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
       return Unexpected(std::move(current).error());
     }
     if (type == "Flag") ++out.critical_written;
-    out.entries.push_back(PutEntry(type, id, r.dump()));
+    out.entries.push_back(PutEntry(type, id, r.dump(), {}, if_match));
   }
   return out;
 }
 
 std::string PutEntry(std::string_view type, std::string_view id, std::string_view resource_text,
-                     std::string_view full_url, int64_t if_match_version) {
+                     std::string_view full_url, std::optional<int64_t> if_match_version) {
   std::string out = "{";
   if (!full_url.empty()) {
     out += "\"fullUrl\":";
@@ -255,9 +284,9 @@ std::string PutEntry(std::string_view type, std::string_view id, std::string_vie
   out += resource_text;
   out += ",\"request\":{\"method\":\"PUT\",\"url\":";
   json::AppendQuoted(std::string(type) + "/" + std::string(id), out);
-  if (if_match_version > 0) {
+  if (if_match_version) {
     out += ",\"ifMatch\":";
-    json::AppendQuoted("W/\"" + std::to_string(if_match_version) + "\"", out);
+    json::AppendQuoted("W/\"" + std::to_string(*if_match_version) + "\"", out);
   }
   out += "}}";
   return out;

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,16 +71,25 @@ struct DerivedWrites {
 // With `library`, a response to an outside Questionnaire (ScorableInstrument gave
 // `instrument` for it) is mapped onto the instrument and scored like ours; the derived
 // resources still refer to the response as it was stored.
+//
+// `versioned_follow_ups`: the follow-up Tasks are written with ifMatch, the re-assessment
+// Task's version read BEFORE the scores (W/"0" when absent), so that the transaction fails
+// with kConflict, instead of writing a due date from scores read before another writer's
+// newer score, when that writer changed the Task in between. The outbox worker uses it: it
+// re-derives old events while new responses are being scored (outbox_worker.h).
 Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json::Value& response,
                                         store::Store& door, const WiringOptions& options,
-                                        const InstrumentLibrary* library = nullptr);
+                                        const InstrumentLibrary* library = nullptr,
+                                        bool versioned_follow_ups = false);
 
 // The care manager of `patient_ref` ("Patient/x"), as a Reference, or null json.
 Result<nlohmann::ordered_json> CareManagerOf(store::Store& door, std::string_view patient_ref);
 
-// A PUT entry for `resource_text` (JSON text of a resource with type and id).
+// A PUT entry for `resource_text` (JSON text of a resource with type and id); with
+// `if_match_version`, ifMatch W/"N" (W/"0": only if the resource does not exist yet).
 std::string PutEntry(std::string_view type, std::string_view id, std::string_view resource_text,
-                     std::string_view full_url = {}, int64_t if_match_version = 0);
+                     std::string_view full_url = {},
+                     std::optional<int64_t> if_match_version = std::nullopt);
 // A transaction Bundle of `entries` (JSON text each).
 std::string TransactionBundle(const std::vector<std::string>& entries);
 

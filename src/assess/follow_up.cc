@@ -47,8 +47,8 @@ ojson ReassessmentTask(const Instrument& ins, const Trajectory& at_data, const T
                        std::string_view patient_ref, const ojson& owner) {
   // No reasonReference: the Task must be the same whichever response of the history is
   // (re-)scored, or re-deliveries would rewrite it back and forth.
-  ojson task = TaskBase(internal::DerivedId(PatientId(patient_ref), ins.id + "-reassessment"),
-                        kReassessmentCode, "Re-assessment due", patient_ref, owner, "");
+  ojson task = TaskBase(ReassessmentTaskId(ins, patient_ref), kReassessmentCode,
+                        "Re-assessment due", patient_ref, owner, "");
   task["priority"] = now.overdue ? std::string(kOverduePriority) : "routine";
   if (now.overdue) {
     task["businessStatus"] = {{"coding", ojson::array({{{"system", std::string(kLocalCodeSystem)},
@@ -171,6 +171,10 @@ Result<std::vector<ojson>> FollowUpTasks(const Instrument& ins, std::vector<Scor
     }
   }
   return out;
+}
+
+std::string ReassessmentTaskId(const Instrument& ins, std::string_view patient_ref) {
+  return internal::DerivedId(PatientId(patient_ref), ins.id + "-reassessment");
 }
 
 bool IsFollowUpTask(const ojson& r) {

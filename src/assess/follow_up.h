@@ -63,6 +63,9 @@ Result<std::vector<nlohmann::ordered_json>> FollowUpTasks(
     const Instrument& instrument, std::vector<ScorePoint> points, std::string_view as_of,
     std::string_view patient_ref, const nlohmann::ordered_json& owner, std::string_view score_id);
 
+// The id of the re-assessment Task of `patient_ref` ("Patient/x") on `ins`.
+std::string ReassessmentTaskId(const Instrument& ins, std::string_view patient_ref);
+
 // True for the Tasks FollowUpTasks makes (by Task.code).
 bool IsFollowUpTask(const nlohmann::ordered_json& resource);
 

@@ -56,6 +56,10 @@ OutboxWorker::OutboxWorker(store::Store& store, LibraryHandle library,
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
+namespace {
+constexpr int kConflictAttempts = 4;
+}  // namespace
+
 Result<bool> OutboxWorker::Handle(store::Store& door, const store::Event& event, WorkerPass& pass) {
   if (event.type != kResponse || event.action == store::EventAction::kDelete) return false;
   auto current = door.Read(kResponse, event.id);
@@ -76,7 +80,7 @@ Result<bool> OutboxWorker::Handle(store::Store& door, const store::Event& event,
   // An outside response that does not map onto its instrument is reviewed like one that
   // fails its Questionnaire.
   Result<DerivedWrites> planned =
-      scorable ? PlanDerivedWrites(**scorable, doc.root(), door, options, &**library_)
+      scorable ? PlanDerivedWrites(**scorable, doc.root(), door, options, &**library_, true)
                : Result<DerivedWrites>(Unexpected(std::move(scorable).error()));
   std::vector<std::string> entries;
   if (!planned) {
@@ -114,7 +118,21 @@ Result<WorkerPass> OutboxWorker::RunOnce(int max) {
   int64_t done = 0;  // the seq up to which every event has been handled
   Status failed;
   for (const store::Event& e : events) {
-    auto handled = Handle(*door, e, pass);
+    // A follow-up Task another writer changed since this event's plan read it (kConflict,
+    // PlanDerivedWrites versioned_follow_ups): plan again from what is stored now.
+    WorkerPass counted;  // this event's counts, kept once its writes have committed
+    Result<bool> handled = Handle(*door, e, counted);
+    for (int attempt = 1;
+         !handled && handled.error().code == ErrorCode::kConflict && attempt < kConflictAttempts;
+         ++attempt) {
+      counted = WorkerPass();
+      handled = Handle(*door, e, counted);
+    }
+    if (handled) {
+      pass.scored += counted.scored;
+      pass.unscorable += counted.unscorable;
+      pass.critical += counted.critical;
+    }
     if (!handled) {
       failed = Unexpected(std::move(handled).error());
       break;

@@ -15,6 +15,12 @@
 // stops the pass and the same events come back on the next one, so no critical finding is
 // lost.
 //
+// Re-deriving an old event while newer responses are scored: the follow-up Tasks are
+// written with ifMatch (PlanDerivedWrites versioned_follow_ups), so a due date planned from
+// scores read before a newer response was stored never overwrites the one that response's
+// write set; on kConflict the event is planned again (up to 4 times, then the pass stops
+// and the event comes back).
+//
 // A stored response that fails its Questionnaire (imports are not checked on the way in)
 // cannot be scored. Rather than drop it silently, the worker raises one Task
 // (code assessment-review, owner as for safety Tasks) asking a person to review it; the

@@ -245,7 +245,8 @@ Status ReassessmentSweep::SweepPatients(store::Store& door, const WiringOptions&
     }
     std::vector<std::string> entries;
     for (const Put& p : puts) {
-      entries.push_back(PutEntry("Task", p.task.value("id", ""), p.task.dump(), {}, p.version));
+      entries.push_back(PutEntry("Task", p.task.value("id", ""), p.task.dump(), {},
+                                 p.version > 0 ? std::optional<int64_t>(p.version) : std::nullopt));
     }
     auto written = door.ProcessBundle(TransactionBundle(entries));
     if (!written) {

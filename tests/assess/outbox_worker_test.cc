@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,11 +30,25 @@ class FaultyStore : public store::ForwardingStore {
     if (fail_ack) return Error::Unavailable("injected: database lost");
     return inner().Ack(consumer, upto_seq);
   }
+  // Runs `after_observation_search` once, right after the first Observation search has
+  // read its answer: another writer commits between the worker's reads.
+  Result<store::SearchResult> Search(std::string_view type, const store::SearchParams& params,
+                                     const store::SearchOptions& options) override {
+    Result<store::SearchResult> out = inner().Search(type, params, options);
+    if (type == "Observation" && after_observation_search) {
+      auto hook = std::move(after_observation_search);
+      after_observation_search = nullptr;
+      hook();
+    }
+    return out;
+  }
   bool fail_writes = false;
   bool fail_ack = false;
+  std::function<void()> after_observation_search;
 };
 
-std::string Phq9ItemNine(const std::string& id, const std::string& patient) {
+std::string Phq9ItemNine(const std::string& id, const std::string& patient,
+                         const std::string& authored = "2026-01-05T23:00:00Z") {
   std::string items;
   for (int k = 1; k <= 9; ++k) {
     if (k > 1) items += ",";
@@ -44,7 +59,7 @@ std::string Phq9ItemNine(const std::string& id, const std::string& patient) {
   return R"({"resourceType":"QuestionnaireResponse","id":")" + id +
          R"(","questionnaire":"https://carepath.example/fhir/Questionnaire/phq-9",)"
          R"("status":"completed","subject":{"reference":"Patient/)" +
-         patient + R"("},"authored":"2026-01-05T23:00:00Z","item":[)" + items + "]}";
+         patient + R"("},"authored":")" + authored + R"(","item":[)" + items + "]}";
 }
 
 class OutboxWorkerFaults : public ::testing::Test {
@@ -141,6 +156,41 @@ TEST_F(OutboxWorkerFaults, LostAcknowledgementRedeliversButAddsNothing) {
   auto third = Worker().RunOnce();
   ASSERT_TRUE(third.has_value());
   EXPECT_EQ(third->scored, 0);
+}
+
+// The race behind a flaky HTTP test: the worker re-derives an imported response's
+// follow-ups from the scores it has read while a newer response is scored and stored on
+// the write path. The re-assessment Task must end up due after the NEWEST response, not
+// after the older one the worker was planning from.
+TEST_F(OutboxWorkerFaults, ReDerivingAnOldResponseNeverMovesTheDueDateBackPastANewerOne) {
+  auto first = Worker().RunOnce();
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  std::vector<store::ImportItem> march = {
+      {"QuestionnaireResponse", "q-march", Phq9ItemNine("q-march", "p1", "2026-03-02T10:00:00Z")}};
+  auto imported = db_->ImportBatch(march);
+  ASSERT_TRUE(imported.has_value() && (*imported)[0].has_value());
+
+  AssessingStore write_path(
+      *db_, library_, [] { return WiringOptions{}; },
+      [](store::Store& s) { return std::make_unique<store::ForwardingStore>(s); });
+  bool raced = false;
+  faulty_->after_observation_search = [&] {
+    auto april =
+        write_path.Create("QuestionnaireResponse", Phq9ItemNine("", "p1", "2026-04-06T10:00:00Z"));
+    ASSERT_TRUE(april.has_value()) << april.error().ToString();
+    raced = true;
+  };
+  auto pass = Worker().RunOnce();
+  ASSERT_TRUE(pass.has_value()) << pass.error().ToString();
+  ASSERT_TRUE(raced);
+
+  auto due = db_->Search("Task", {{"subject", "Patient/p1"},
+                                  {"code", std::string(kLocalCodeSystem) + "|reassessment-due"}});
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->matches.size(), 1u);
+  auto task = nlohmann::json::parse(due->matches[0].body);
+  // 2026-04-06 + the PHQ-9's 4-week re-assessment interval.
+  EXPECT_EQ(task["restriction"]["period"]["end"], "2026-05-04");
 }
 
 TEST_F(OutboxWorkerFaults, MissingContentReadsNothing) {
