@@ -406,6 +406,7 @@ Result<std::vector<Result<store::WriteResult>>> GuardedStore::ImportBatch(
       continue;
     }
     allowed.push_back({item.type, item.id, std::move(*labelled)});
+    allowed.back().expected_version = item.expected_version;
     index.push_back(i);
   }
   std::vector<Result<store::WriteResult>> results(items.size(), Error::Internal("unset"));

@@ -1,8 +1,10 @@
 #include "monitor/service.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -375,11 +377,29 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
   // the two re-evaluates the same readings, which rewrites the same alerts (deterministic
   // ids, evidence already recorded): at least once, never doubled.
   if (!run.result.writes.empty()) {
+    // An alert this evaluation read is rewritten only if it is still the version read: a
+    // care team member acknowledging or closing the Task in between makes the item fail
+    // with kConflict (the worker evaluates the patient again) instead of being undone.
+    std::map<std::string, int64_t, std::less<>> read_versions;  // "Type/id" -> version
+    for (const auto& [flag, task] : records->alerts) {
+      for (const ojson* r : {&flag, &task}) {
+        const ojson* meta = r->contains("meta") ? &(*r)["meta"] : nullptr;
+        if (meta == nullptr || !meta->contains("versionId") || !(*meta)["versionId"].is_string()) {
+          continue;
+        }
+        const std::string& v = (*meta)["versionId"].get_ref<const std::string&>();
+        int64_t version = 0;
+        if (std::from_chars(v.data(), v.data() + v.size(), version).ec != std::errc()) continue;
+        read_versions[r->value("resourceType", "") + "/" + r->value("id", "")] = version;
+      }
+    }
     std::vector<store::ImportItem> items;
     for (const Write& w : run.result.writes) {
       ojson body = w.resource;
       body.erase("meta");
       items.push_back({w.type(), w.id(), body.dump()});
+      auto read = read_versions.find(w.type() + "/" + w.id());
+      if (read != read_versions.end()) items.back().expected_version = read->second;
     }
     ASSIGN_OR_RETURN(std::vector<Result<store::WriteResult>> written, store.ImportBatch(items));
     for (Result<store::WriteResult>& w : written) {

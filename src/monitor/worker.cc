@@ -35,6 +35,8 @@ bool IsAlertTask(const json::Value& root) {
 
 // Patients whose records (PrefetchPatients) are read with one set of searches.
 constexpr size_t kPrefetchPage = 100;
+// Evaluations of one patient in a pass when its alerts keep changing under it (kConflict).
+constexpr int kConflictAttempts = 3;
 
 bool Missing(const Error& e) { return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kGone; }
 
@@ -159,6 +161,23 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
     options.deferred_watermarks = &watermarks;
     options.records = &rec->second;
     Result<PatientRun> run = EvaluatePatient(s, *content_, *patient, now, options);
+    // An alert changed since its page was read (a care team member acknowledged or closed
+    // the Task): evaluate the patient again from what is stored now.
+    for (int attempt = 1;
+         !run && run.error().code == ErrorCode::kConflict && attempt < kConflictAttempts;
+         ++attempt) {
+      cache_.Erase(*patient);
+      const std::string one[] = {*patient};
+      Result<std::unordered_map<std::string, PatientRecords>> fresh = PrefetchPatients(s, one);
+      if (!fresh) {
+        run = Unexpected(std::move(fresh).error());
+        break;
+      }
+      auto again = fresh->find(*patient);
+      if (again == fresh->end()) break;
+      rec->second = std::move(again->second);
+      run = EvaluatePatient(s, *content_, *patient, now, options);
+    }
     if (!run) {
       if (Missing(run.error())) continue;
       failed = Unexpected(std::move(run).error());
@@ -221,6 +240,12 @@ Result<SweepPass> MonitorWorker::Sweep(const std::function<bool()>& stop) {
     Result<PatientRun> run = EvaluatePatient(s, *content_, patient, now, options);
     if (!run) {
       if (Missing(run.error())) continue;
+      if (run.error().code == ErrorCode::kConflict) {
+        // An alert changed since the page was read; that change's event brings the
+        // patient to the worker, which evaluates it from the store.
+        cache_.Erase(patient);
+        continue;
+      }
       return Unexpected(std::move(run).error());
     }
     ++pass.patients;

@@ -44,6 +44,31 @@ class FailingDoor final : public store::ForwardingStore {
   bool* fail_watermarks_;
 };
 
+// A door through which a care team member closes an alert's Task just before the engine's
+// write of that Task reaches the store (the engine read it earlier, in its page).
+class ClosingDoor final : public store::ForwardingStore {
+ public:
+  ClosingDoor(store::Store& inner, bool* armed) : ForwardingStore(inner), armed_(armed) {}
+  Result<std::vector<Result<store::WriteResult>>> ImportBatch(
+      std::span<const store::ImportItem> items) override {
+    for (const store::ImportItem& item : items) {
+      if (!*armed_ || item.type != "Task") continue;
+      auto current = inner().Read("Task", item.id);
+      if (!current) continue;
+      *armed_ = false;
+      ojson task = ojson::parse(current->body);
+      task.erase("meta");
+      task["status"] = "completed";
+      auto closed = inner().Update("Task", item.id, task.dump(), current->version);
+      EXPECT_TRUE(closed.has_value()) << closed.error().ToString();
+    }
+    return ForwardingStore::ImportBatch(items);
+  }
+
+ private:
+  bool* armed_;
+};
+
 class MonitorWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -217,6 +242,48 @@ TEST_F(MonitorWorkerTest, LostWatermarkOrAcknowledgementDoublesNothing) {
   auto task = db->Read("Task", task_id);
   ASSERT_TRUE(task.has_value());
   EXPECT_NE(task->body.find(R"("occurrences","valueInteger":3)"), std::string::npos) << task->body;
+}
+
+// The engine rewrites an open alert on a repeat; a care team member closes its Task
+// between the engine's read and its write. The closure stands (the rewrite was of the
+// version read, so it conflicts and the patient is evaluated again), and the engine then
+// closes the Flag as for any closed Task.
+TEST_F(MonitorWorkerTest, ATaskClosedWhileTheEngineEvaluatesStaysClosed) {
+  auto db = Open("closing.db");
+  ASSERT_TRUE(db->Update("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})").has_value());
+  bool armed = false;
+  auto door = [&](store::Store& inner) -> std::unique_ptr<store::Store> {
+    return std::make_unique<ClosingDoor>(inner, &armed);
+  };
+  const int64_t now = testing::Millis(ojson("2026-03-02T12:00:00Z"));
+  auto clock = [now] { return now; };
+  auto crisis = [](double sys, const std::string& when) {
+    return testing::MakeObservation(Metric::kSystolic, sys, when, "p1", "Device/cuff");
+  };
+  MonitorWorker w(*db, content_.get(), door, clock);
+  Ingest(*db, {crisis(186, "2026-03-02T07:00:00Z")});
+  auto opened = w.RunOnce();
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  std::string task_id, flag_id;
+  for (const auto& [k, v] : Alerts(*db)) {
+    if (k.starts_with("Task/")) task_id = k.substr(5);
+    if (k.starts_with("Flag/")) flag_id = k.substr(5);
+  }
+  ASSERT_FALSE(task_id.empty());
+
+  Ingest(*db, {crisis(200, "2026-03-02T09:00:00Z")});  // a repeat: the engine rewrites
+  armed = true;
+  for (int i = 0; i < 3; ++i) {
+    auto pass = w.RunOnce();
+    ASSERT_TRUE(pass.has_value()) << pass.error().ToString();
+  }
+  EXPECT_FALSE(armed);  // the Task was closed during the engine's evaluation
+  auto task = db->Read("Task", task_id);
+  ASSERT_TRUE(task.has_value());
+  EXPECT_EQ(ojson::parse(task->body)["status"], "completed") << task->body;
+  auto flag = db->Read("Flag", flag_id);
+  ASSERT_TRUE(flag.has_value());
+  EXPECT_EQ(ojson::parse(flag->body)["status"], "inactive") << flag->body;
 }
 
 TEST_F(MonitorWorkerTest, SweepRaisesMissingDataWithoutNewReadings) {

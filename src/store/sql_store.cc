@@ -129,9 +129,9 @@ class SqlStore final : public Store {
           out.push_back(docs[i].error());
           continue;
         }
-        Result<WriteResult> r = items[i].id.empty()
-                                    ? w.Create(items[i].type, *docs[i])
-                                    : w.Put(items[i].type, items[i].id, *docs[i], std::nullopt);
+        Result<WriteResult> r = items[i].id.empty() ? w.Create(items[i].type, *docs[i])
+                                                    : w.Put(items[i].type, items[i].id, *docs[i],
+                                                            items[i].expected_version);
         if (!r && (IsRetryable(r.error()) || r.error().code == ErrorCode::kUnavailable ||
                    r.error().code == ErrorCode::kInternal)) {
           return r.error();

@@ -122,6 +122,11 @@ struct ImportItem {
   // who may write the content create it even without reaching every patient: the id says
   // nothing the content does not (access/guarded_store.h: ImportBatch).
   bool derived_id = false;
+  // With a value, the item is written only if the stored version is this one (0: only if
+  // absent); otherwise the item fails alone with kConflict, like an update with If-Match.
+  // The monitoring engine rewrites the alerts it read this way, so a care team's change
+  // made in between is never overwritten (monitor/README.md).
+  std::optional<int64_t> expected_version = std::nullopt;
 };
 
 struct CheckReport {

@@ -84,6 +84,40 @@ TEST_P(StoreTest, UpdateVersionsAndVReadReturnsEachVersion) {
             ErrorCode::kInvalid);
 }
 
+// ImportItem::expected_version: an item written only over the version it names (0: only
+// when absent) fails alone with kConflict; the other items of the batch commit.
+TEST_P(StoreTest, ImportBatchItemsWithAnExpectedVersionConflictAlone) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult first, store_->Update("Patient", "iv-1", kPatient));
+  ASSERT_EQ(first.version, 1);
+  auto patient = [](std::string_view id, std::string_view family) {
+    return R"({"resourceType":"Patient","id":")" + std::string(id) + R"(","name":[{"family":")" +
+           std::string(family) + R"("}]})";
+  };
+  std::vector<ImportItem> items = {
+      {"Patient", "iv-1", patient("iv-1", "Stale")},  // expects 2, stored 1
+      {"Patient", "iv-1", patient("iv-1", "Right")},  // expects 1
+      {"Patient", "iv-2", patient("iv-2", "New")},    // expects absent
+      {"Patient", "iv-1", patient("iv-1", "Again")},  // expects absent, exists
+  };
+  items[0].expected_version = 2;
+  items[1].expected_version = 1;
+  items[2].expected_version = 0;
+  items[3].expected_version = 0;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto results, store_->ImportBatch(items));
+  ASSERT_EQ(results.size(), 4u);
+  ASSERT_FALSE(results[0].has_value());
+  EXPECT_EQ(results[0].error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(results[1].has_value()) << results[1].error().ToString();
+  EXPECT_EQ(results[1]->version, 2);
+  ASSERT_TRUE(results[2].has_value()) << results[2].error().ToString();
+  EXPECT_EQ(results[2]->version, 1);
+  ASSERT_FALSE(results[3].has_value());
+  EXPECT_EQ(results[3].error().code, ErrorCode::kConflict);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource now, store_->Read("Patient", "iv-1"));
+  EXPECT_EQ(now.version, 2);
+  EXPECT_NE(now.body.find("Right"), std::string::npos);
+}
+
 TEST_P(StoreTest, UnchangedContentWritesNoVersion) {
   CAREPATH_ASSERT_OK_AND_ASSIGN(
       WriteResult v1,
