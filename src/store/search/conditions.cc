@@ -114,18 +114,26 @@ void ConditionWriter::NotDeleted(std::string_view r) {
   if (b_.dialect() == Dialect::kSqlite) b_.Append(" = 0");
 }
 
-void ConditionWriter::InList(std::span<const std::string> values) {
+namespace {
+
+// " = $n" or " IN ($n, ...)" for `values` (strings or string_views).
+template <typename Values>
+void AppendInList(SqlBuilder& b, const Values& values) {
   if (values.size() == 1) {
-    b_.Append(" = ").BindText(values[0]);
+    b.Append(" = ").BindText(values[0]);
     return;
   }
-  b_.Append(" IN (");
+  b.Append(" IN (");
   for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) b_.Append(", ");
-    b_.BindText(values[i]);
+    if (i > 0) b.Append(", ");
+    b.BindText(values[i]);
   }
-  b_.Append(")");
+  b.Append(")");
 }
+
+}  // namespace
+
+void ConditionWriter::InList(std::span<const std::string> values) { AppendInList(b_, values); }
 
 void AppendParamRows(SqlBuilder& b, std::string_view code, std::string_view x,
                      std::span<const std::string> types, bool target_filter) {
@@ -142,26 +150,14 @@ void AppendParamRows(SqlBuilder& b, std::string_view code, std::string_view x,
       it->second.push_back(t);
     }
   }
-  auto list = [&](const std::vector<std::string_view>& values) {
-    if (values.size() == 1) {
-      b.Append(" = ").BindText(values[0]);
-      return;
-    }
-    b.Append(" IN (");
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) b.Append(", ");
-      b.BindText(values[i]);
-    }
-    b.Append(")");
-  };
   if (groups.size() > 1) b.Append("(");
   for (size_t g = 0; g < groups.size(); ++g) {
     if (g > 0) b.Append(" OR ");
     if (groups.size() > 1) b.Append("(");
     b.Append(x).Append(".type");
-    list(groups[g].second);
+    AppendInList(b, groups[g].second);
     b.Append(" AND ").Append(x).Append(".param");
-    list(groups[g].first.params);
+    AppendInList(b, groups[g].first.params);
     const std::string& target = groups[g].first.target_type;
     if (!target.empty()) {
       std::string prefix = target + "/";
