@@ -215,18 +215,13 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
   std::vector<ojson> resources = out.assessment.resources;
   // The re-assessment Task as it was before the scores are read (versioned_follow_ups).
   std::string reassessment_id;
-  std::optional<store::StoredResource> reassessment_before;
-  bool reassessment_gone = false;
+  Result<store::StoredResource> reassessment_before = Error::NotFound("not read");
   if (versioned_follow_ups && patient_subject && instrument.reassessment) {
     reassessment_id = ReassessmentTaskId(instrument, subject_ref);
-    auto before = door.Read("Task", reassessment_id);
-    if (before) {
-      reassessment_before = std::move(*before);
-    } else if (before.error().code == ErrorCode::kGone) {
-      reassessment_gone = true;
-    } else if (before.error().code != ErrorCode::kNotFound &&
-               before.error().code != ErrorCode::kGone) {
-      return Unexpected(std::move(before).error());
+    reassessment_before = door.Read("Task", reassessment_id);
+    if (!reassessment_before && reassessment_before.error().code != ErrorCode::kNotFound &&
+        reassessment_before.error().code != ErrorCode::kGone) {
+      return Unexpected(std::move(reassessment_before).error());
     }
   }
   if (patient_subject) {
@@ -241,11 +236,7 @@ Result<DerivedWrites> PlanDerivedWrites(const Instrument& instrument, const json
     if (type == "Task" && !owner.is_null()) r["owner"] = owner;
     const bool versioned = versioned_follow_ups && IsFollowUpTask(r);
     Result<store::StoredResource> current =
-        versioned && id == reassessment_id
-            ? (reassessment_before ? Result<store::StoredResource>(*reassessment_before)
-               : reassessment_gone ? Result<store::StoredResource>(Error::Gone("deleted"))
-                                   : Result<store::StoredResource>(Error::NotFound("absent")))
-            : door.Read(type, id);
+        versioned && id == reassessment_id ? reassessment_before : door.Read(type, id);
     // ifMatch for a versioned follow-up: the version reconciled against, 0 when absent (a
     // deleted one, whose version a read does not give, is written without).
     std::optional<int64_t> if_match;
