@@ -19,6 +19,12 @@ Status CheckId(std::string_view type, std::string_view id) {
   return Ok();
 }
 
+// The body of version row `v`: its own, or while it is the current version (written
+// without one), the resources row's. COALESCE evaluates the subquery only for those rows.
+constexpr std::string_view kVersionBody =
+    "COALESCE(v.body, (SELECT r.body FROM resources r WHERE r.type = v.type AND r.id = v.id "
+    "AND r.version = v.version))";
+
 StoredResource RowToResource(const SqlRow& r, size_t first) {
   // Columns from `first`: type, id, version, last_updated, deleted, body.
   StoredResource out;
@@ -76,6 +82,7 @@ Result<WriteResult> WriteContext::WriteVersion(std::string_view type, std::strin
   int64_t pk = 0;
   if (cur) {
     pk = cur->pk;
+    RETURN_IF_ERROR(KeepOldBody(type, id, *cur));
     RETURN_IF_ERROR(
         txn_.Exec("UPDATE resources SET version = $1, last_updated = $2, deleted = $3, body = $4 "
                   "WHERE pk = $5",
@@ -104,6 +111,23 @@ Result<WriteResult> WriteContext::WriteVersion(std::string_view type, std::strin
                       cur ? EventAction::kUpdate : EventAction::kCreate});
   if (cur && cur->deleted) pending_.back().action = EventAction::kCreate;
   return out;
+}
+
+Status WriteContext::KeepOldBody(std::string_view type, std::string_view id, const Current& cur) {
+  if (cur.deleted) return Ok();  // a delete's row has no body anyway
+  for (Pending& p : pending_) {
+    if (p.version == cur.version && p.id == id && p.type == type) {
+      p.superseded = true;  // its row is not written yet (Finish)
+      return Ok();
+    }
+  }
+  // Rows written before this store version carry their body already; they are left as is.
+  RETURN_IF_ERROR(txn_.Exec(
+      "UPDATE resource_versions SET body = $1 WHERE type = $2 AND id = $3 AND version = $4 "
+      "AND body IS NULL",
+      {SqlValue::Blob(cur.body), SqlValue::Text(type), SqlValue::Text(id),
+       SqlValue::Int(cur.version)}));
+  return Ok();
 }
 
 Result<WriteResult> WriteContext::Create(std::string_view type, const ParsedResource& res,
@@ -169,6 +193,7 @@ Result<WriteResult> WriteContext::Remove(std::string_view type, std::string_view
   }
   int64_t version = cur->version + 1;
   int64_t now = std::max(NowMicros(), cur->last_updated + 1);
+  RETURN_IF_ERROR(KeepOldBody(type, id, *cur));
   RETURN_IF_ERROR(txn_.Exec(
       "UPDATE resources SET version = $1, last_updated = $2, deleted = $3, body = NULL "
       "WHERE pk = $4",
@@ -210,7 +235,9 @@ Status WriteContext::Finish() {
     versions.insert(versions.end(),
                     {SqlArg::Text(p.type), SqlArg::Text(p.id), SqlArg::Int(p.version),
                      SqlArg::Int(p.last_updated), SqlArg::Int(p.deleted ? 1 : 0),
-                     p.deleted ? SqlArg::Null() : SqlArg::Blob(p.body), SqlArg::Int(seq)});
+                     // The current version's body is in `resources` only (ReadVersion).
+                     p.deleted || !p.superseded ? SqlArg::Null() : SqlArg::Blob(p.body),
+                     SqlArg::Int(seq)});
     events.insert(events.end(),
                   {SqlArg::Int(seq), SqlArg::Text(p.type), SqlArg::Text(p.id),
                    SqlArg::Int(p.version), SqlArg::Text(EventActionName(p.action)),
@@ -241,8 +268,10 @@ Result<StoredResource> ReadCurrent(SqlTxn& txn, std::string_view type, std::stri
 Result<StoredResource> ReadVersion(SqlTxn& txn, std::string_view type, std::string_view id,
                                    int64_t version) {
   ASSIGN_OR_RETURN(SqlRows rows,
-                   txn.Exec("SELECT type, id, version, last_updated, deleted, body "
-                            "FROM resource_versions WHERE type = $1 AND id = $2 AND version = $3",
+                   txn.Exec("SELECT v.type, v.id, v.version, v.last_updated, v.deleted, " +
+                                std::string(kVersionBody) +
+                                " FROM resource_versions v WHERE v.type = $1 AND v.id = $2 AND "
+                                "v.version = $3",
                             {SqlValue::Text(type), SqlValue::Text(id), SqlValue::Int(version)}));
   if (rows.empty()) {
     return Error::NotFound(Ref(type, id) + " has no version " + std::to_string(version));
@@ -256,9 +285,8 @@ Result<StoredResource> ReadVersion(SqlTxn& txn, std::string_view type, std::stri
 Result<HistoryPage> ReadHistory(SqlTxn& txn, const HistoryQuery& q) {
   if (!q.id.empty() && q.type.empty()) return Error::Invalid("", "history by id needs a type");
   int count = std::clamp(q.count, 1, 1000);
-  std::string sql =
-      "SELECT type, id, version, last_updated, deleted, body, tx_seq FROM resource_versions "
-      "WHERE 1 = 1";
+  std::string sql = "SELECT v.type, v.id, v.version, v.last_updated, v.deleted, " +
+                    std::string(kVersionBody) + ", v.tx_seq FROM resource_versions v WHERE 1 = 1";
   std::vector<SqlValue> params;
   auto add = [&](std::string_view clause, SqlValue v) {
     params.push_back(std::move(v));
@@ -266,11 +294,11 @@ Result<HistoryPage> ReadHistory(SqlTxn& txn, const HistoryQuery& q) {
     sql += clause;
     sql += " $" + std::to_string(params.size());
   };
-  if (!q.type.empty()) add("type =", SqlValue::Text(q.type));
-  if (!q.id.empty()) add("id =", SqlValue::Text(q.id));
-  if (q.since_us) add("last_updated >=", SqlValue::Int(*q.since_us));
-  if (q.cursor) add("tx_seq <", SqlValue::Int(*q.cursor));
-  sql += " ORDER BY tx_seq DESC LIMIT " + std::to_string(count + 1);
+  if (!q.type.empty()) add("v.type =", SqlValue::Text(q.type));
+  if (!q.id.empty()) add("v.id =", SqlValue::Text(q.id));
+  if (q.since_us) add("v.last_updated >=", SqlValue::Int(*q.since_us));
+  if (q.cursor) add("v.tx_seq <", SqlValue::Int(*q.cursor));
+  sql += " ORDER BY v.tx_seq DESC LIMIT " + std::to_string(count + 1);
   ASSIGN_OR_RETURN(SqlRows rows, txn.Exec(sql, params));
   HistoryPage page;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(count); ++i) {

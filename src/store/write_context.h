@@ -71,10 +71,15 @@ class WriteContext {
     bool deleted;
     std::string body;
     EventAction action;
+    // A later write in the same transaction made this version old: its row keeps its body.
+    bool superseded = false;
   };
   Result<std::optional<Current>> LoadCurrent(std::string_view type, std::string_view id);
   Result<WriteResult> WriteVersion(std::string_view type, std::string_view id,
                                    const ParsedResource& res, const std::optional<Current>& cur);
+  // `cur` is about to be replaced by a newer version: its version row, written without a
+  // body while it was current (README.md, "Each body stored once"), gets the body.
+  Status KeepOldBody(std::string_view type, std::string_view id, const Current& cur);
 
   SqlTxn& txn_;
   std::vector<Pending> pending_;

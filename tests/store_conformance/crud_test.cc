@@ -118,6 +118,66 @@ TEST_P(StoreTest, ImportBatchItemsWithAnExpectedVersionConflictAlone) {
   EXPECT_NE(now.body.find("Right"), std::string::npos);
 }
 
+// Each body is stored once: the current version's only in `resources`, an older one's in
+// its version row (moved there when a newer version replaces it, also when both writes
+// are in one transaction). Every version reads back with its own bytes, and rows of the
+// old layout (a body in both tables) read the same.
+TEST_P(StoreTest, EveryVersionKeepsItsBodyWhenTheNextOneReplacesIt) {
+  auto patient = [](std::string_view family) {
+    return R"({"resourceType":"Patient","id":"b1","name":[{"family":")" + std::string(family) +
+           R"("}]})";
+  };
+  std::vector<ImportItem> items = {{"Patient", "b1", patient("One")},
+                                   {"Patient", "b1", patient("Two")}};
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto in_one_batch, store_->ImportBatch(items));
+  ASSERT_EQ(in_one_batch.size(), 2u);
+  ASSERT_TRUE(in_one_batch[1].has_value()) << in_one_batch[1].error().ToString();
+  EXPECT_EQ(in_one_batch[1]->version, 2);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult v3, store_->Update("Patient", "b1", patient("Three")));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult v4, store_->Update("Patient", "b1", patient("Four")));
+  ASSERT_EQ(v4.version, 4);
+  std::vector<std::string> expected = {in_one_batch[0]->body, in_one_batch[1]->body, v3.body,
+                                       v4.body};
+  for (int v = 1; v <= 4; ++v) {
+    CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->VRead("Patient", "b1", v));
+    EXPECT_EQ(r.body, expected[v - 1]) << "version " << v;
+  }
+  // Only the current version's row is without its body.
+  EXPECT_EQ(QueryInt(url_,
+                     "SELECT COUNT(*) FROM resource_versions WHERE id = 'b1' AND body IS NULL"),
+            1);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage history,
+                                store_->History(HistoryQuery{.type = "Patient", .id = "b1", .count = 10, .since_us = std::nullopt, .cursor = std::nullopt}));
+  ASSERT_EQ(history.entries.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(history.entries[i].body, expected[3 - i]) << i;
+
+  // A delete moves the last body into its row too; vread of every version still works.
+  ASSERT_TRUE(store_->Delete("Patient", "b1"));
+  EXPECT_EQ(QueryInt(url_,
+                     "SELECT COUNT(*) FROM resource_versions WHERE id = 'b1' AND body IS NULL"),
+            1);  // the delete's own row
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r4, store_->VRead("Patient", "b1", 4));
+  EXPECT_EQ(r4.body, v4.body);
+  // Re-created after the delete: the delete's row stays without a body.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult v6, store_->Update("Patient", "b1", patient("Six")));
+  ASSERT_EQ(v6.version, 6);
+  EXPECT_EQ(store_->VRead("Patient", "b1", 5).error().code, ErrorCode::kGone);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r6, store_->VRead("Patient", "b1", 6));
+  EXPECT_EQ(r6.body, v6.body);
+
+  // A row of the old layout carries the current body too: it is read and replaced alike.
+  ExecRaw(url_,
+          "UPDATE resource_versions SET body = (SELECT body FROM resources WHERE id = 'b1') "
+          "WHERE id = 'b1' AND version = 6");
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult v7, store_->Update("Patient", "b1", patient("Seven")));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource again6, store_->VRead("Patient", "b1", 6));
+  EXPECT_EQ(again6.body, v6.body);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r7, store_->VRead("Patient", "b1", 7));
+  EXPECT_EQ(r7.body, v7.body);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(CheckReport report, store_->Check());
+  EXPECT_TRUE(report.ok()) << report.problems.front();
+}
+
 TEST_P(StoreTest, UnchangedContentWritesNoVersion) {
   CAREPATH_ASSERT_OK_AND_ASSIGN(
       WriteResult v1,

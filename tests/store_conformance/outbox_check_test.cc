@@ -71,6 +71,19 @@ TEST_P(StoreTest, CheckDetectsInjectedInconsistencies) {
   EXPECT_NE(all.find("search_index"), std::string::npos) << all;
 }
 
+TEST_P(StoreTest, CheckDetectsAnOlderVersionThatLostItsBody) {
+  ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})"));
+  ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":false})"));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(CheckReport before, store_->Check());
+  ASSERT_TRUE(before.ok()) << before.problems.front();
+  ExecRaw(url_, "UPDATE resource_versions SET body = NULL WHERE id = 'p1' AND version = 1");
+  CAREPATH_ASSERT_OK_AND_ASSIGN(CheckReport report, store_->Check());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.problems.front().find("Patient/p1 version 1: an older version without its body"),
+            std::string::npos)
+      << report.problems.front();
+}
+
 TEST_P(StoreTest, CheckDetectsABodyWhoseVersionIdDiffers) {
   ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})"));
   ExecRaw(url_, "UPDATE resources SET version = 2");

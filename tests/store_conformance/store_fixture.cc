@@ -87,6 +87,38 @@ void ExecRaw(const std::string& url, const std::string& sql) {
   PQfinish(c);
 }
 
+int64_t QueryInt(const std::string& url, const std::string& sql) {
+  int64_t out = -1;
+  if (url.starts_with("sqlite:")) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(url.substr(7).c_str(), &db) != SQLITE_OK) {
+      ADD_FAILURE() << "cannot open " << url;
+      sqlite3_close(db);
+      return out;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      out = sqlite3_column_int64(stmt, 0);
+    } else {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+  PGconn* c = PQconnectdb(url.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+    out = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+  } else {
+    ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r) << PQerrorMessage(c);
+  }
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
 int ThreadCount() {
   std::ifstream status("/proc/self/status");
   std::string line;

@@ -19,6 +19,9 @@ std::string BackendName(const ::testing::TestParamInfo<Backend>& info);
 std::string FreshDatabaseUrl(Backend backend);
 // Runs SQL directly against the database at `url`, bypassing the store (to inject faults).
 void ExecRaw(const std::string& url, const std::string& sql);
+// The first column of the first row of `sql` run directly against `url` as an integer
+// (ADD_FAILURE and -1 when it fails or returns no row).
+int64_t QueryInt(const std::string& url, const std::string& sql);
 // The threads of this process (from /proc/self/status), or -1 when unknown. A child of
 // fork() that goes on to run store code is only safe when the parent had one thread: a
 // lock another thread held at the fork (the allocator's, SQLite's) stays held in the child
