@@ -89,11 +89,11 @@ class ReadingSink final : public BatchedLineSink {
       }
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
-                     monitor::FindByIds(ctx_.store(), "Patient", patients));
+                     store::FindByIds(ctx_.store(), "Patient", patients));
     for (const std::string& p : patients) patients_.emplace(p, false);
     for (const store::StoredResource& r : found) patients_[r.id] = true;
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> known,
-                     monitor::FindByIds(ctx_.store(), "Device", devices));
+                     store::FindByIds(ctx_.store(), "Device", devices));
     std::map<std::string, std::string> owner;  // "Device/id" -> "Patient/x" or ""
     for (const store::StoredResource& d : known) {
       auto doc = json::Document::Parse(d.body);

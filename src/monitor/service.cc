@@ -230,25 +230,6 @@ int64_t AddStored(const std::vector<store::StoredResource>& stored, int64_t wate
 
 }  // namespace
 
-Result<std::vector<store::StoredResource>> FindByIds(store::Store& store, std::string_view type,
-                                                     std::vector<std::string> ids, size_t page) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  page = std::max<size_t>(page, 1);
-  std::vector<store::StoredResource> out;
-  for (size_t i = 0; i < ids.size(); i += page) {
-    std::string list;
-    for (size_t j = i; j < std::min(ids.size(), i + page); ++j) {
-      if (!list.empty()) list += ',';
-      list += ids[j];
-    }
-    ASSIGN_OR_RETURN(store::SearchResult found,
-                     store.Search(type, {{"_id", list}, {"_count", std::to_string(page)}}));
-    for (store::StoredResource& r : found.matches) out.push_back(std::move(r));
-  }
-  return out;
-}
-
 Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
     store::Store& store, std::span<const std::string> patients, size_t page) {
   std::unordered_map<std::string, PatientRecords> out;
@@ -266,7 +247,7 @@ Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
       subject_list += (subject_list.empty() ? "Patient/" : ",Patient/") + p;
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
-                     FindByIds(store, "Patient", ids, page));
+                     store::FindByIds(store, "Patient", ids, page));
     for (const store::StoredResource& r : found) out[r.id];
     auto known = [&](const std::string& p) -> PatientRecords* {
       auto it = out.find(p);

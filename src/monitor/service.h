@@ -95,12 +95,6 @@ struct PatientRecords {
   std::optional<Error> error;
 };
 
-// The resources of `type` among `ids` that `store` shows (duplicates asked once), read with
-// `_id` lists of `page` ids per search.
-Result<std::vector<store::StoredResource>> FindByIds(store::Store& store, std::string_view type,
-                                                     std::vector<std::string> ids,
-                                                     size_t page = 100);
-
 // The records of every patient in `patients` that exists (those that do not are absent
 // from the map), read in pages of `page` patients with `_id` and `subject` lists.
 Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(

@@ -84,7 +84,7 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
       if (e.type == "Observation" && e.action != store::EventAction::kDelete) ids.push_back(e.id);
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
-                     FindByIds(s, "Observation", std::move(ids), 200));
+                     store::FindByIds(s, "Observation", std::move(ids), 200));
     for (store::StoredResource& r : found) current.emplace(r.id, std::move(r));
   }
 

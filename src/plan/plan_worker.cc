@@ -2,6 +2,8 @@
 #include "plan/plan_worker.h"
 
 #include <array>
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -59,6 +61,24 @@ Result<PlanWorkerPass> PlanWorker::RunOnce(int max) {
   }
   std::unique_ptr<store::Store> door = door_(store_);
   ASSIGN_OR_RETURN(std::vector<store::Event> events, door->ReadEvents(kPlanOutboxConsumer, max));
+  // The bodies of the events' versions: the current ones of each type in pages by id (one
+  // search per type and page, not a read transaction per event); an event whose version is
+  // no longer current, and a delete, fall back to a version read below.
+  std::map<std::string, std::vector<std::string>> ids_by_type;
+  for (const store::Event& e : events) {
+    if (IsPlanInput(e.type) && e.action != store::EventAction::kDelete) {
+      ids_by_type[e.type].push_back(e.id);
+    }
+  }
+  std::map<std::pair<std::string, std::string>, store::StoredResource> current;
+  for (auto& [type, ids] : ids_by_type) {
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
+                     store::FindByIds(*door, type, std::move(ids)));
+    for (store::StoredResource& r : found) {
+      std::pair<std::string, std::string> key{r.type, r.id};
+      current.emplace(std::move(key), std::move(r));
+    }
+  }
   PlanWorkerPass pass;
   std::set<std::string> done_patients;
   int64_t done = 0;  // the seq up to which every event has been handled
@@ -66,15 +86,26 @@ Result<PlanWorkerPass> PlanWorker::RunOnce(int max) {
   for (const store::Event& e : events) {
     Status handled = [&]() -> Status {
       if (!IsPlanInput(e.type)) return Ok();
-      // A delete has no body: its patient is named by the version before it.
-      auto read = e.action == store::EventAction::kDelete ? door->VRead(e.type, e.id, e.version - 1)
-                                                          : door->VRead(e.type, e.id, e.version);
-      if (!read) {
-        const ErrorCode c = read.error().code;
-        if (c == ErrorCode::kNotFound || c == ErrorCode::kGone) return Ok();
-        return Unexpected(std::move(read).error());
+      const store::StoredResource* body = nullptr;
+      std::optional<store::StoredResource> fetched;
+      if (auto it = current.find({e.type, e.id}); it != current.end() &&
+                                                  e.action != store::EventAction::kDelete &&
+                                                  it->second.version == e.version) {
+        body = &it->second;
+      } else {
+        // A delete has no body: its patient is named by the version before it.
+        auto read = e.action == store::EventAction::kDelete
+                        ? door->VRead(e.type, e.id, e.version - 1)
+                        : door->VRead(e.type, e.id, e.version);
+        if (!read) {
+          const ErrorCode c = read.error().code;
+          if (c == ErrorCode::kNotFound || c == ErrorCode::kGone) return Ok();
+          return Unexpected(std::move(read).error());
+        }
+        fetched = std::move(read).value();
+        body = &*fetched;
       }
-      const std::string patient = PatientOf(e.type, e.id, read->body);
+      const std::string patient = PatientOf(e.type, e.id, body->body);
       if (patient.empty() || done_patients.count(patient)) return Ok();
       ASSIGN_OR_RETURN(LivingRevision r, ReviseSavedPlan(*door, *content_, patient, as_of_));
       done_patients.insert(patient);

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <algorithm>
+
 #include "store/sql_store.h"
 
 namespace carepath::store {
@@ -89,6 +91,25 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
     return NewSqlStore(std::move(backend));
   }
   return Error::Invalid("", "unknown database URL scheme (use sqlite:PATH or postgresql://...)");
+}
+
+Result<std::vector<StoredResource>> FindByIds(Store& store, std::string_view type,
+                                              std::vector<std::string> ids, size_t page) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  page = std::max<size_t>(page, 1);
+  std::vector<StoredResource> out;
+  for (size_t i = 0; i < ids.size(); i += page) {
+    std::string list;
+    for (size_t j = i; j < std::min(ids.size(), i + page); ++j) {
+      if (!list.empty()) list += ',';
+      list += ids[j];
+    }
+    ASSIGN_OR_RETURN(SearchResult found,
+                     store.Search(type, {{"_id", list}, {"_count", std::to_string(page)}}));
+    for (StoredResource& r : found.matches) out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace carepath::store

@@ -213,4 +213,10 @@ class Store {
 //   "postgresql://..." "postgres://..." a PostgreSQL database (libpq URL)
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 
+// The current resources of `type` among `ids` that `store` shows (duplicates asked once),
+// read with `_id` lists of `page` ids per search: one query per page instead of a read per
+// id. An id that is absent, deleted or withheld is simply not in the result.
+Result<std::vector<StoredResource>> FindByIds(Store& store, std::string_view type,
+                                              std::vector<std::string> ids, size_t page = 100);
+
 }  // namespace carepath::store

@@ -26,12 +26,18 @@ class FaultyStore : public store::ForwardingStore {
     if (fail_writes) return Error::Unavailable("injected: database lost");
     return inner().Update(type, id, body, expected);
   }
+  Result<store::StoredResource> VRead(std::string_view type, std::string_view id,
+                                      int64_t version) override {
+    vreads.push_back(std::string(type) + "/" + std::string(id) + "/" + std::to_string(version));
+    return inner().VRead(type, id, version);
+  }
   Status Ack(std::string_view consumer, int64_t upto_seq) override {
     if (fail_ack) return Error::Unavailable("injected: database lost");
     return inner().Ack(consumer, upto_seq);
   }
   bool fail_writes = false;
   bool fail_ack = false;
+  std::vector<std::string> vreads;  // "Type/id/version" of every VRead
 };
 
 class PlanWorkerFaults : public ::testing::Test {
@@ -143,6 +149,34 @@ TEST_F(PlanWorkerFaults, LostAcknowledgementWritesNothingTwice) {
   EXPECT_EQ(pass->patients, 1);
   EXPECT_EQ(pass->revised, 0);
   EXPECT_EQ(CarePlanVersion(), 3);
+}
+
+// The worker reads the current versions of its events' resources in one search per type and
+// page; only an event whose version is no longer current is read by version. Here an
+// Observation was first written for another patient and then moved to this one: the
+// first event names the other patient (read by version), the second this one.
+TEST_F(PlanWorkerFaults, CurrentVersionsAreReadTogetherAndOlderOnesByVersion) {
+  SavePlanWithDecision();
+  for (int i = 0; i < 5; ++i) {  // past the writes so far, its own revisions included
+    auto drained = worker_->RunOnce();
+    ASSERT_TRUE(drained.has_value()) << drained.error().ToString();
+    if (drained->events == 0) break;
+  }
+  const int64_t plan_version = CarePlanVersion();
+  auto score = nlohmann::json::parse(Vignette().Score("44261-6", 17).resources().back());
+  ASSERT_EQ(score["resourceType"], "Observation");
+  score["id"] = "moved";
+  score["subject"]["reference"] = "Patient/someone-else";
+  ASSERT_TRUE(db_->Update("Observation", "moved", score.dump()).has_value());
+  score["subject"]["reference"] = "Patient/vignette";
+  ASSERT_TRUE(db_->Update("Observation", "moved", score.dump()).has_value());
+  faulty_->vreads.clear();
+  auto pass = worker_->RunOnce();
+  ASSERT_TRUE(pass.has_value()) << pass.error().ToString();
+  EXPECT_EQ(pass->events, 2);
+  EXPECT_EQ(pass->revised, 1);  // the 17 in June: no response, a step up is proposed
+  EXPECT_EQ(faulty_->vreads, std::vector<std::string>{"Observation/moved/1"});
+  EXPECT_EQ(CarePlanVersion(), plan_version + 1);
 }
 
 TEST(PlanInputs, TypesTheContextIsBuiltFrom) {
