@@ -149,6 +149,7 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
   // ---- transaction: check everything first ----
   std::vector<std::optional<std::string>> own(entries.size());  // answered by the guard
   std::vector<bool> get(entries.size(), false);
+  std::vector<std::string> delete_target(entries.size());  // the id a DELETE entry names
   std::vector<std::string> inner_entries;
   std::vector<size_t> inner_index;  // inner position -> entry index
   std::set<std::string> put_targets;
@@ -285,6 +286,7 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
               {e.url->source_begin(), e.url->source_end(), Quoted(e.type + "/" + target)});
         }
         if (target.empty()) break;
+        delete_target[i] = target;
         auto current = inner().Read(e.type, target);
         if (!current && current.error().code != ErrorCode::kNotFound &&
             current.error().code != ErrorCode::kGone) {
@@ -323,6 +325,8 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
 
   // ---- one inner transaction for the writes ----
   std::vector<std::string> responses(entries.size());
+  // One record per resource written (an auditor finds it by entity), then the transaction's.
+  std::vector<audit::AuditRecord> records;
   if (!inner_entries.empty()) {
     auto r = inner().ProcessBundle(Bundle("transaction", inner_entries));
     if (!r) {
@@ -348,10 +352,33 @@ Result<std::string> GuardedStore::ProcessBundle(std::string_view bundle) {
       const json::Value& v = list->items()[j];
       responses[inner_index[j]] =
           std::string(out.source().substr(v.source_begin(), v.source_end() - v.source_begin()));
+      const Entry& e = entries[inner_index[j]];
+      std::string_view action = e.method == Method::kPost     ? "create"
+                                : e.method == Method::kPut    ? "update"
+                                : e.method == Method::kDelete ? "delete"
+                                                              : "";
+      const json::Value* response = v.Find("response");
+      const json::Value* status = response != nullptr ? response->Find("status") : nullptr;
+      const json::Value* location = response != nullptr ? response->Find("location") : nullptr;
+      // A conditional create that found its match (200) wrote nothing.
+      if (action.empty() || (e.method == Method::kPost && status != nullptr &&
+                             status->is_string() && status->str().starts_with("200"))) {
+        continue;
+      }
+      std::string id = delete_target[inner_index[j]];
+      if (location != nullptr && location->is_string()) {  // "Type/id/_history/N"
+        std::string_view loc = location->str();
+        size_t slash = loc.find('/');
+        size_t end = slash == std::string_view::npos ? slash : loc.find('/', slash + 1);
+        if (slash != std::string_view::npos)
+          id = std::string(loc.substr(slash + 1, end - slash - 1));
+      }
+      records.push_back(MakeRecord(action, e.type, id, "success", "transaction"));
     }
   }
-  RETURN_IF_ERROR(
-      Record("transaction", "Bundle", "", "success", "entries=" + std::to_string(entries.size())));
+  records.push_back(MakeRecord("transaction", "Bundle", "", "success",
+                               "entries=" + std::to_string(entries.size())));
+  RETURN_IF_ERROR(RecordAll(std::move(records)));
   for (size_t i = 0; i < entries.size(); ++i) {
     if (own[i]) responses[i] = std::move(*own[i]);
     if (!get[i]) continue;
@@ -421,9 +448,25 @@ Result<std::vector<Result<store::WriteResult>>> GuardedStore::ImportBatch(
     }
     for (size_t j = 0; j < index.size() && j < r->size(); ++j) results[index[j]] = (*r)[j];
   }
-  RETURN_IF_ERROR(Record("import", "", "", "success",
-                         "items=" + std::to_string(items.size()) +
-                             " refused=" + std::to_string(items.size() - allowed.size())));
+  // One record per item the store took or turned down (an auditor finds each by entity),
+  // then the batch's; the refusals above have theirs already.
+  std::vector<audit::AuditRecord> records;
+  for (size_t j = 0; j < index.size(); ++j) {
+    const Result<store::WriteResult>& w = results[index[j]];
+    if (w) {
+      records.push_back(MakeRecord(
+          w->action == store::WriteAction::kCreated ? "create" : "update", w->type, w->id,
+          "success", w->action == store::WriteAction::kUnchanged ? "import; unchanged" : "import"));
+    } else {
+      const store::ImportItem& item = items[index[j]];
+      records.push_back(MakeRecord("import", item.type, item.id, "failed",
+                                   std::string(Describe(w.error().code).name)));
+    }
+  }
+  records.push_back(MakeRecord("import", "", "", "success",
+                               "items=" + std::to_string(items.size()) +
+                                   " refused=" + std::to_string(items.size() - allowed.size())));
+  RETURN_IF_ERROR(RecordAll(std::move(records)));
   return results;
 }
 

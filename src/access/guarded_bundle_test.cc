@@ -2,6 +2,7 @@
 // withheld targets answered as absent ones.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "access/test_world.h"
@@ -54,6 +55,21 @@ class GuardedBundleTest : public ::testing::Test {
       out.push_back(e["response"].value("status", ""));
     }
     return out;
+  }
+  // "action Type/id outcome detail" of each audit record after position `after`.
+  std::vector<std::string> AuditSince(int64_t after) {
+    std::vector<std::string> out;
+    auto records = world_.audit().List(after, 1000);
+    EXPECT_TRUE(records.has_value());
+    if (!records) return out;
+    for (const audit::AuditRecord& r : *records) {
+      out.push_back(r.action + " " + r.type + "/" + r.id + " " + r.outcome + " " + r.detail);
+    }
+    return out;
+  }
+  int64_t AuditHead() {
+    auto records = world_.audit().List(0, 100000);
+    return records && !records->empty() ? records->back().seq : 0;
   }
   World world_;
 };
@@ -111,6 +127,7 @@ TEST_F(GuardedBundleTest, TransactionWithAWithheldTargetFailsAsWithAnAbsentOne) 
 
 TEST_F(GuardedBundleTest, TransactionLabelsWritesAndFiltersReads) {
   auto& dr1 = world_.Guard(World::Dr("dr1"));
+  const int64_t before = AuditHead();
   auto r = dr1.ProcessBundle(Bundle(
       "transaction",
       {Entry("POST", "Condition", Condition("x", "F10.20")), Entry("GET", "Condition/dep1"),
@@ -132,6 +149,19 @@ TEST_F(GuardedBundleTest, TransactionLabelsWritesAndFiltersReads) {
   // The conditional PUT matched only the withheld record: created anew, beside it.
   const std::string put_location = j["entry"][4]["response"].value("location", "");
   EXPECT_FALSE(put_location.starts_with("Condition/oud1/")) << put_location;
+  // Each resource written has its own audit record, found by entity; the DELETE whose
+  // only match was withheld wrote nothing and has none.
+  const std::string put_id = put_location.substr(10, put_location.find("/_history") - 10);
+  std::vector<std::string> audit = AuditSince(before);
+  auto has = [&](const std::string& line) {
+    return std::find(audit.begin(), audit.end(), line) != audit.end();
+  };
+  EXPECT_TRUE(has("create Condition/" + id + " success transaction"))
+      << ::testing::PrintToString(audit);
+  EXPECT_TRUE(has("update Condition/" + put_id + " success transaction"))
+      << ::testing::PrintToString(audit);
+  EXPECT_TRUE(has("transaction Bundle/ success entries=5")) << ::testing::PrintToString(audit);
+  for (const std::string& line : audit) EXPECT_FALSE(line.starts_with("delete")) << line;
 }
 
 TEST_F(GuardedBundleTest, ImportIsCheckedItemByItem) {
@@ -145,15 +175,31 @@ TEST_F(GuardedBundleTest, ImportIsCheckedItemByItem) {
   items[3].body = R"({"resourceType":"Condition","subject":{"reference":"Patient/p1"},)"
                   R"("code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm",)"
                   R"("code":"F11.20"}]}})";
+  // Allowed, but not a valid Observation (no status): the store turns it down.
+  items.push_back({"Observation", "",
+                   R"({"resourceType":"Observation","code":{"text":"mood"},)"
+                   R"("subject":{"reference":"Patient/p1"}})"});
+  const int64_t before = AuditHead();
   auto r = dr1.ImportBatch(items);
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
-  ASSERT_EQ(r->size(), 4u);
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_EQ((*r)[4].error().code, ErrorCode::kInvalid);
   EXPECT_EQ((*r)[0].error().code, ErrorCode::kNotFound);
   EXPECT_TRUE((*r)[1].has_value());
   EXPECT_EQ((*r)[2].error().code, ErrorCode::kForbidden);
   ASSERT_TRUE((*r)[3].has_value());
   EXPECT_NE((*r)[3]->body.find(R"("code":"SUD")"), std::string::npos);
   EXPECT_EQ(world_.store().Read("Condition", "oud1")->version, 1);
+  // A record per item, in order: refusals as they are found, then what the store did
+  // with each item it was given, then the batch.
+  EXPECT_EQ(AuditSince(before), (std::vector<std::string>{
+                                    "import Condition/oud1 withheld ",
+                                    "import Observation/ denied ",
+                                    "create Observation/" + (*r)[1]->id + " success import",
+                                    "create Condition/" + (*r)[3]->id + " success import",
+                                    "import Observation/ failed invalid",
+                                    "import / success items=5 refused=2",
+                                }));
 }
 
 }  // namespace

@@ -38,14 +38,14 @@ bool GuardedStore::PatientScoped(std::string_view type, Interaction interaction)
   return principal_.scopes.OnlyPatientContext(type, interaction);
 }
 
-Status GuardedStore::Record(std::string_view action, std::string_view type, std::string_view id,
-                            std::string_view outcome, std::string_view detail) {
+audit::AuditRecord GuardedStore::MakeRecord(std::string_view action, std::string_view type,
+                                            std::string_view id, std::string_view outcome,
+                                            std::string_view detail) {
   std::string text(detail);
   if (used_break_glass_) {
     text = text.empty() ? "break-glass" : "break-glass; " + text;
     used_break_glass_ = false;
   }
-  if (audit_ == nullptr) return Ok();
   audit::AuditRecord r;
   r.actor = principal_.Actor();
   r.action = std::string(action);
@@ -54,11 +54,23 @@ Status GuardedStore::Record(std::string_view action, std::string_view type, std:
   r.outcome = std::string(outcome);
   r.purpose = principal_.purpose;
   r.detail = std::move(text);
+  return r;
+}
+
+Status GuardedStore::Record(std::string_view action, std::string_view type, std::string_view id,
+                            std::string_view outcome, std::string_view detail) {
+  std::vector<audit::AuditRecord> one;
+  one.push_back(MakeRecord(action, type, id, outcome, detail));
+  return RecordAll(std::move(one));
+}
+
+Status GuardedStore::RecordAll(std::vector<audit::AuditRecord> records) {
+  if (audit_ == nullptr || records.empty()) return Ok();
   if (audit_group_) {
-    audit_->Enqueue(std::move(r), audit_group_);
+    for (audit::AuditRecord& r : records) audit_->Enqueue(std::move(r), audit_group_);
     return Ok();
   }
-  Status s = audit_->Append(std::move(r));
+  Status s = audit_->AppendAll(std::move(records));
   if (!s) return Error::Unavailable("the access could not be audited; nothing was disclosed");
   return Ok();
 }

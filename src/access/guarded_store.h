@@ -178,6 +178,11 @@ class GuardedStore : public store::ForwardingStore {
   Result<store::SearchResult> SearchAuditEvents(const store::SearchParams& params);
   Status Record(std::string_view action, std::string_view type, std::string_view id,
                 std::string_view outcome, std::string_view detail = {});
+  // A record of this principal's (the first after a break-glass grant says so), not yet
+  // written; RecordAll writes several with one wait for durability.
+  audit::AuditRecord MakeRecord(std::string_view action, std::string_view type, std::string_view id,
+                                std::string_view outcome, std::string_view detail = {});
+  Status RecordAll(std::vector<audit::AuditRecord> records);
   Error Forbidden(std::string_view action, std::string_view type);
 
   const AccessPolicy& policy_;

@@ -137,8 +137,14 @@ void AuditLog::Push(std::unique_ptr<Pending> p) {
 }
 
 Status AuditLog::Append(AuditRecord record) {
+  std::vector<AuditRecord> one;
+  one.push_back(std::move(record));
+  return AppendAll(std::move(one));
+}
+
+Status AuditLog::AppendAll(std::vector<AuditRecord> records) {
   auto group = std::make_shared<AuditGroup>();
-  Enqueue(std::move(record), group);
+  for (AuditRecord& r : records) Enqueue(std::move(r), group);
   std::promise<Status> written;
   group->Seal([&written](Status s) { written.set_value(std::move(s)); });
   return written.get_future().get();

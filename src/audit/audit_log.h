@@ -114,6 +114,9 @@ class AuditLog {
   // Appends `record` (seq, at_us when 0, prev_hash and hash are set here). Durable when
   // it returns.
   Status Append(AuditRecord record);
+  // Appends `records` in order, consecutive in the chain unless another thread's records
+  // fall between, and returns once all are durable (one wait, usually one commit).
+  Status AppendAll(std::vector<AuditRecord> records);
   // Queues `record` for the writer and returns at once; `group` learns when it is durable.
   // Records keep the order of their Enqueue and Append calls.
   void Enqueue(AuditRecord record, const std::shared_ptr<AuditGroup>& group);
