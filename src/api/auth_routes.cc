@@ -5,6 +5,7 @@
 #include "access/service.h"
 #include "api/context.h"
 #include "api/fhir_response.h"
+#include "audit/database.h"
 
 namespace carepath::api {
 namespace {
@@ -56,6 +57,20 @@ std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Ro
   if (!principal) {
     early = Unauthenticated(principal.error());
     return nullptr;
+  }
+  // Over its limit a principal is turned away before anything is read or written (so
+  // there is no access to audit, and a flood costs no audit commits).
+  if (const int per_minute = ctx.config()->client_requests_per_minute; per_minute > 0) {
+    const int64_t wait_s = ctx.limiter().Take(principal->Actor(), per_minute, audit::NowMicros());
+    if (wait_s > 0) {
+      early = ErrorResponse(
+          Error::Unavailable("too many requests: at most " + std::to_string(per_minute) +
+                             " a minute for each client; try again in " + std::to_string(wait_s) +
+                             " s"),
+          429);
+      early->SetHeader("Retry-After", std::to_string(wait_s));
+      return nullptr;
+    }
   }
   return std::make_shared<access::Principal>(std::move(*principal));
 }

@@ -57,15 +57,42 @@ std::vector<std::string> SplitList(std::string_view text) {
 }  // namespace
 
 const std::vector<std::string_view> kConfigKeys = {
-    "bind",           "port",           "database",          "threads",
-    "tls_cert",       "tls_key",        "base",              "access_log",
-    "log_level",      "cors_origins",   "max_body_bytes",    "max_import_bytes",
-    "max_header_bytes", "max_url_bytes", "max_query_params", "max_connections",
-    "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
-    "default_page_size", "max_page_size", "import_batch_size", "auth",
-    "assess_worker",  "assess_poll_ms", "assess_sweep_minutes", "plan_worker", "plan_poll_ms",
-    "monitor_worker", "monitor_poll_ms", "monitor_sweep_s",  "monitor_cache_patients",
-    "crisis_message", "task_fallback_owner",
+    "bind",
+    "port",
+    "database",
+    "threads",
+    "tls_cert",
+    "tls_key",
+    "base",
+    "access_log",
+    "log_level",
+    "cors_origins",
+    "max_body_bytes",
+    "max_import_bytes",
+    "max_header_bytes",
+    "max_url_bytes",
+    "max_query_params",
+    "max_connections",
+    "client_requests_per_minute",
+    "header_timeout_ms",
+    "body_timeout_ms",
+    "idle_timeout_ms",
+    "shutdown_grace_ms",
+    "default_page_size",
+    "max_page_size",
+    "import_batch_size",
+    "auth",
+    "assess_worker",
+    "assess_poll_ms",
+    "assess_sweep_minutes",
+    "plan_worker",
+    "plan_poll_ms",
+    "monitor_worker",
+    "monitor_poll_ms",
+    "monitor_sweep_s",
+    "monitor_cache_patients",
+    "crisis_message",
+    "task_fallback_owner",
 };
 
 Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_view raw_value) {
@@ -114,6 +141,8 @@ Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_vie
     return ParseInt<size_t>(key, value, c.max_query_params, 1, 1000000);
   } else if (key == "max_connections") {
     return ParseInt(key, value, c.max_connections, 1, 1000000);
+  } else if (key == "client_requests_per_minute") {
+    return ParseInt(key, value, c.client_requests_per_minute, 0, 1000000);
   } else if (key == "header_timeout_ms") {
     return ParseInt(key, value, c.header_timeout_ms, 1, 3600000);
   } else if (key == "body_timeout_ms") {
@@ -237,6 +266,7 @@ void ApplyReloadable(const ServerConfig& from, ServerConfig& to) {
   to.max_url_bytes = from.max_url_bytes;
   to.max_query_params = from.max_query_params;
   to.max_connections = from.max_connections;
+  to.client_requests_per_minute = from.client_requests_per_minute;
   to.header_timeout_ms = from.header_timeout_ms;
   to.body_timeout_ms = from.body_timeout_ms;
   to.idle_timeout_ms = from.idle_timeout_ms;

@@ -52,6 +52,7 @@ struct ServerConfig {
   size_t max_url_bytes = 16u << 10;          // 414 above this
   size_t max_query_params = 200;             // 400 above this
   int max_connections = 1000;                // 503 + close above this
+  int client_requests_per_minute = 0;        // auth on: 429 above this per client/user; 0: none
   int header_timeout_ms = 10000;             // 408 when a request's headers take longer
   int body_timeout_ms = 60000;               // 408 when a body takes longer
   int idle_timeout_ms = 60000;               // keep-alive: close an idle connection

@@ -19,11 +19,12 @@
 
 #include "api/config.h"
 #include "api/metrics.h"
+#include "api/request_limiter.h"
 #include "assess/assessing_store.h"
 #include "assess/outbox_worker.h"
+#include "assess/sweep.h"
 #include "core/background_loop.h"
 #include "monitor/worker.h"
-#include "assess/sweep.h"
 #include "plan/plan_worker.h"
 #include "store/store.h"
 
@@ -92,6 +93,8 @@ class ApiContext {
   access::AccessService* access() { return access_.get(); }
   const std::string& access_error() const { return access_error_; }
   Metrics& metrics() { return metrics_; }
+  // Config `client_requests_per_minute`, per authenticated principal (auth_routes.cc).
+  RequestLimiter& limiter() { return limiter_; }
 
   std::shared_ptr<const ServerConfig> config() const {
     std::lock_guard lock(mu_);
@@ -143,6 +146,7 @@ class ApiContext {
   std::shared_ptr<access::AccessService> access_;
   std::string access_error_;
   Metrics metrics_;
+  RequestLimiter limiter_;
   mutable std::mutex mu_;
   std::shared_ptr<const ServerConfig> config_;
   assess::LibraryHandle instruments_;

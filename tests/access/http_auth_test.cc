@@ -271,6 +271,43 @@ TEST_F(HttpAuthTest, ClientCredentialsUntilRevoked) {
   EXPECT_EQ(again.status, 401);
 }
 
+// client_requests_per_minute: each principal its own bucket; over it 429 with Retry-After
+// and an OperationOutcome, and the request does nothing (not even a read of what it names).
+TEST_F(HttpAuthTest, EachClientIsHeldToItsRequestsPerMinute) {
+  api::ServerConfig config;
+  config.port = 0;
+  config.threads = 1;
+  config.auth = true;
+  config.database = world_->url();
+  config.access_log = world_->dir() + "/access-limited.log";
+  config.assess_worker = false;
+  config.plan_worker = false;
+  config.monitor_worker = false;
+  config.client_requests_per_minute = 3;
+  auto started = api::Server::Start(world_->store(), config);
+  ASSERT_TRUE(started.has_value()) << started.error().ToString();
+  std::unique_ptr<api::Server> limited = std::move(*started);
+  const std::string dr1 = Login("dr1"), dr2 = Login("dr2");
+  auto get = [&](const std::string& token, const std::string& target) {
+    return Call(limited->port(), "GET", target, "", Headers{{"Authorization", "Bearer " + token}});
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get(dr1, "/fhir/r4/Patient/p1").status, 200) << i;
+  auto audit_before = world_->audit().Head();
+  ASSERT_TRUE(audit_before.has_value());
+  HttpResponse over = get(dr1, "/fhir/r4/Patient/p1");
+  EXPECT_EQ(over.status, 429) << over.body;
+  EXPECT_TRUE(IsOutcome(over)) << over.body;
+  EXPECT_EQ(over.Header("retry-after"), "20");  // 3 a minute: one every 20 s
+  EXPECT_EQ(world_->audit().Head().value(), *audit_before) << "nothing was accessed";
+  // Another user has a bucket of their own; unauthenticated requests are still 401.
+  EXPECT_EQ(get(dr2, "/fhir/r4/Patient/p1").status, 404);  // dr2 does not reach p1
+  EXPECT_EQ(Call(limited->port(), "GET", "/fhir/r4/Patient/p1", "", {}).status, 401);
+  // Public routes are not limited.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Call(limited->port(), "GET", "/fhir/r4/metadata", "", {}).status, 200);
+  }
+}
+
 TEST_F(HttpAuthTest, BreakGlassEndToEnd) {
   std::string token = Login("dr2");
   EXPECT_EQ(Do("GET", "/fhir/r4/Condition/oud1", token).status, 404);
