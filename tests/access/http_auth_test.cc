@@ -19,6 +19,7 @@
 #include "access/service.h"
 #include "access/test_world.h"
 #include "api/server.h"
+#include "auth_server.h"
 
 namespace carepath::access {
 namespace {
@@ -60,13 +61,7 @@ class HttpAuthTest : public ::testing::Test {
     ASSERT_TRUE(ids.AddUser("dr2", kPassword, "Practitioner/dr2", "clinician", "").has_value());
     ASSERT_TRUE(ids.AddUser("coach", kPassword, "Practitioner/dr1", "coach", "").has_value());
     ASSERT_TRUE(ids.AddUser("pat1", kPassword, "Patient/p1", "patient", "").has_value());
-    api::ServerConfig config;
-    config.port = 0;
-    config.threads = 2;
-    config.auth = true;
-    config.database = world_->url();
-    config.access_log = world_->dir() + "/access.log";
-    auto server = api::Server::Start(world_->store(), config);
+    auto server = api::Server::Start(world_->store(), testing::AuthOnConfig(*world_));
     ASSERT_TRUE(server.has_value()) << server.error().ToString();
     server_ = server->release();
   }
@@ -274,12 +269,8 @@ TEST_F(HttpAuthTest, ClientCredentialsUntilRevoked) {
 // client_requests_per_minute: each principal its own bucket; over it 429 with Retry-After
 // and an OperationOutcome, and the request does nothing (not even a read of what it names).
 TEST_F(HttpAuthTest, EachClientIsHeldToItsRequestsPerMinute) {
-  api::ServerConfig config;
-  config.port = 0;
+  api::ServerConfig config = testing::AuthOnConfig(*world_, "access-limited.log");
   config.threads = 1;
-  config.auth = true;
-  config.database = world_->url();
-  config.access_log = world_->dir() + "/access-limited.log";
   config.assess_worker = false;
   config.plan_worker = false;
   config.monitor_worker = false;

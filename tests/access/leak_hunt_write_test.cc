@@ -13,6 +13,7 @@
 #include "access/service.h"
 #include "access/test_world.h"
 #include "api/server.h"
+#include "auth_server.h"
 
 namespace carepath::access {
 namespace {
@@ -53,13 +54,7 @@ class LeakHuntWriteTest : public ::testing::Test {
                          condition + R"("}}]})";
       ASSERT_TRUE(db.Update("Encounter", id, body).has_value());
     }
-    api::ServerConfig config;
-    config.port = 0;
-    config.threads = 2;
-    config.auth = true;
-    config.database = world_->url();
-    config.access_log = world_->dir() + "/access.log";
-    auto server = api::Server::Start(world_->store(), config);
+    auto server = api::Server::Start(world_->store(), testing::AuthOnConfig(*world_));
     ASSERT_TRUE(server.has_value()) << server.error().ToString();
     server_ = server->release();
     TokenResponse t = service_->Token(
