@@ -21,6 +21,10 @@ constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS access_clients (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
     "secret_hash TEXT NOT NULL, role TEXT NOT NULL, scopes TEXT NOT NULL, revoked INTEGER NOT "
     "NULL, created_us BIGINT NOT NULL)",
+    // A client's own request limit (Client::requests_per_minute); no row: the server's.
+    // A table of its own, so that databases made before it need no ALTER.
+    "CREATE TABLE IF NOT EXISTS access_client_limits (client_id TEXT PRIMARY KEY, "
+    "requests_per_minute BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS access_tokens (hash TEXT PRIMARY KEY, kind TEXT NOT NULL, "
     "subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, scopes TEXT NOT NULL, purpose TEXT "
     "NOT NULL, expires_us BIGINT NOT NULL, revoked INTEGER NOT NULL, created_us BIGINT NOT "
@@ -46,15 +50,40 @@ Status BumpGeneration(SqlTxn& txn) {
 }
 
 constexpr const char* kUserColumns = "id, username, fhir_ref, role, scopes, disabled, created_us";
-constexpr const char* kClientColumns = "id, name, role, scopes, revoked, created_us";
+// Selected FROM kClientTables.
+constexpr const char* kClientColumns =
+    "c.id, c.name, c.role, c.scopes, c.revoked, c.created_us, "
+    "COALESCE(l.requests_per_minute, 0)";
+constexpr const char* kClientTables =
+    " FROM access_clients c LEFT JOIN access_client_limits l ON l.client_id = c.id";
 
 User UserFromRow(const store::SqlRow& r) {
   return User{r[0].AsText(), r[1].AsText(),     r[2].AsText(), r[3].AsText(),
               r[4].AsText(), r[5].AsInt() != 0, r[6].AsInt()};
 }
 Client ClientFromRow(const store::SqlRow& r) {
-  return Client{r[0].AsText(), r[1].AsText(),     r[2].AsText(),
-                r[3].AsText(), r[4].AsInt() != 0, r[5].AsInt()};
+  return Client{r[0].AsText(),
+                r[1].AsText(),
+                r[2].AsText(),
+                r[3].AsText(),
+                r[4].AsInt() != 0,
+                r[5].AsInt(),
+                static_cast<int>(r[6].AsInt())};
+}
+
+bool ValidRequestLimit(int n) {
+  return n == kServerRequestLimit || n == kNoRequestLimit || (n >= 1 && n <= kMaxRequestsPerMinute);
+}
+
+// Stores `n` as the client's limit (no row for the server's).
+Status WriteRequestLimit(SqlTxn& txn, std::string_view id, int n) {
+  RETURN_IF_ERROR(
+      txn.Exec("DELETE FROM access_client_limits WHERE client_id = $1", {SqlValue::Text(id)}));
+  if (n == kServerRequestLimit) return Ok();
+  RETURN_IF_ERROR(
+      txn.Exec("INSERT INTO access_client_limits (client_id, requests_per_minute) VALUES ($1, $2)",
+               {SqlValue::Text(id), SqlValue::Int(n)}));
+  return Ok();
 }
 
 std::string_view KindName(TokenKind k) { return k == TokenKind::kAccess ? "access" : "refresh"; }
@@ -67,6 +96,32 @@ bool ValidReference(std::string_view ref) {
 }
 
 }  // namespace
+
+Result<int> ParseRequestLimit(std::string_view text, std::string_view field) {
+  if (text == "server") return kServerRequestLimit;
+  if (text == "none") return kNoRequestLimit;
+  int n = 0;
+  bool digits = !text.empty() && text.size() <= 7;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') digits = false;
+    if (digits) n = n * 10 + (ch - '0');
+  }
+  if (!digits || n < 1 || n > kMaxRequestsPerMinute) {
+    return Error::Invalid(std::string(field),
+                          "expected requests a minute (1 to " +
+                              std::to_string(kMaxRequestsPerMinute) +
+                              "), \"server\" (the server's client_requests_per_minute) or "
+                              "\"none\", got \"" +
+                              std::string(text) + "\"");
+  }
+  return n;
+}
+
+std::string RequestLimitText(int requests_per_minute) {
+  if (requests_per_minute == kServerRequestLimit) return "server";
+  if (requests_per_minute == kNoRequestLimit) return "none";
+  return std::to_string(requests_per_minute);
+}
 
 PasswordCost PasswordCost::Interactive() {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
@@ -224,10 +279,14 @@ Result<User> IdentityStore::CheckPassword(std::string_view username, std::string
 
 Result<std::pair<Client, std::string>> IdentityStore::AddClient(std::string_view name,
                                                                 std::string_view role,
-                                                                std::string_view scopes) {
+                                                                std::string_view scopes,
+                                                                int requests_per_minute) {
   if (name.empty()) return Error::Invalid("name", "a client name is required");
-  Client c{store::NewId(), std::string(name), std::string(role), std::string(scopes),
-           false,          audit::NowMicros()};
+  if (!ValidRequestLimit(requests_per_minute)) {
+    return Error::Invalid("requests_per_minute", "out of range");
+  }
+  Client c{store::NewId(), std::string(name),  std::string(role),  std::string(scopes),
+           false,          audit::NowMicros(), requests_per_minute};
   std::string secret = NewSecret();
   RETURN_IF_ERROR(db_.Write([&](SqlTxn& txn) -> Status {
     RETURN_IF_ERROR(txn.Exec(
@@ -235,7 +294,7 @@ Result<std::pair<Client, std::string>> IdentityStore::AddClient(std::string_view
         "VALUES ($1, $2, $3, $4, $5, 0, $6)",
         {SqlValue::Text(c.id), SqlValue::Text(c.name), SqlValue::Text(SecretHash(secret)),
          SqlValue::Text(c.role), SqlValue::Text(c.scopes), SqlValue::Int(c.created_us)}));
-    return Ok();
+    return WriteRequestLimit(txn, c.id, c.requests_per_minute);
   }));
   return std::make_pair(std::move(c), std::move(secret));
 }
@@ -244,7 +303,7 @@ Result<std::vector<Client>> IdentityStore::ListClients() {
   std::vector<Client> out;
   RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
     ASSIGN_OR_RETURN(SqlRows rows, txn.Exec(std::string("SELECT ") + kClientColumns +
-                                                " FROM access_clients ORDER BY created_us, id",
+                                                kClientTables + " ORDER BY c.created_us, c.id",
                                             {}));
     out.clear();
     for (const auto& r : rows) out.push_back(ClientFromRow(r));
@@ -257,7 +316,7 @@ Result<Client> IdentityStore::FindClient(std::string_view id) {
   std::optional<Client> client;
   RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
     ASSIGN_OR_RETURN(SqlRows rows, txn.Exec(std::string("SELECT ") + kClientColumns +
-                                                " FROM access_clients WHERE id = $1",
+                                                kClientTables + " WHERE c.id = $1",
                                             {SqlValue::Text(id)}));
     if (!rows.empty()) client = ClientFromRow(rows[0]);
     return Ok();
@@ -278,16 +337,30 @@ Status IdentityStore::RevokeClient(std::string_view id) {
   });
 }
 
+Status IdentityStore::SetClientRequestLimit(std::string_view id, int requests_per_minute) {
+  if (!ValidRequestLimit(requests_per_minute)) {
+    return Error::Invalid("requests_per_minute", "out of range");
+  }
+  return db_.Write([&](SqlTxn& txn) -> Status {
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec("SELECT id FROM access_clients WHERE id = $1", {SqlValue::Text(id)}));
+    if (rows.empty()) return Error::NotFound("no such client");
+    RETURN_IF_ERROR(WriteRequestLimit(txn, id, requests_per_minute));
+    return BumpGeneration(txn);
+  });
+}
+
 Result<Client> IdentityStore::CheckClientSecret(std::string_view id, std::string_view secret) {
   std::optional<Client> client;
   std::string hash;
   RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
-    ASSIGN_OR_RETURN(SqlRows rows, txn.Exec(std::string("SELECT ") + kClientColumns +
-                                                ", secret_hash FROM access_clients WHERE id = $1",
-                                            {SqlValue::Text(id)}));
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     txn.Exec(std::string("SELECT ") + kClientColumns + ", c.secret_hash" +
+                                  kClientTables + " WHERE c.id = $1",
+                              {SqlValue::Text(id)}));
     if (!rows.empty()) {
       client = ClientFromRow(rows[0]);
-      hash = rows[0][6].AsText();
+      hash = rows[0][7].AsText();
     }
     return Ok();
   }));

@@ -13,7 +13,8 @@
 //
 // The identity generation (table access_generation, one row) moves on in the same
 // transaction as every change that can take access away or grant it beyond a token:
-// revoking an access token, disabling a user, revoking a client, granting break-glass.
+// revoking an access token, disabling a user, revoking a client, granting break-glass,
+// changing a client's request limit.
 // A server that remembers authenticated tokens (token_cache.h) reads it on every request
 // and trusts what it remembered only under the generation it was computed with, so such
 // a change made by any server on the database takes effect at that server's next request.
@@ -63,6 +64,12 @@ struct User {
   int64_t created_us = 0;
 };
 
+// A client's own request limit (`Client::requests_per_minute`): the server's
+// `client_requests_per_minute`, a figure of its own, or none at all.
+inline constexpr int kServerRequestLimit = 0;
+inline constexpr int kNoRequestLimit = -1;
+inline constexpr int kMaxRequestsPerMinute = 1000000;
+
 struct Client {
   std::string id;
   std::string name;
@@ -70,7 +77,15 @@ struct Client {
   std::string scopes;
   bool revoked = false;
   int64_t created_us = 0;
+  // kServerRequestLimit, kNoRequestLimit or 1..kMaxRequestsPerMinute.
+  int requests_per_minute = kServerRequestLimit;
 };
+
+// Parses a request limit as `carepath client` takes it: "server", "none" or a whole
+// number 1..kMaxRequestsPerMinute. kInvalid (naming `field`) otherwise.
+Result<int> ParseRequestLimit(std::string_view text, std::string_view field);
+// The inverse: "server", "none" or the number.
+std::string RequestLimitText(int requests_per_minute);
 
 enum class TokenKind { kAccess, kRefresh };
 
@@ -99,13 +114,17 @@ class IdentityStore {
   // (the same message whichever was wrong).
   Result<User> CheckPassword(std::string_view username, std::string_view password);
 
-  // Returns the client and its secret (shown once).
+  // Returns the client and its secret (shown once). `requests_per_minute` as in Client.
   Result<std::pair<Client, std::string>> AddClient(std::string_view name, std::string_view role,
-                                                   std::string_view scopes);
+                                                   std::string_view scopes,
+                                                   int requests_per_minute = kServerRequestLimit);
   Result<std::vector<Client>> ListClients();
   Result<Client> FindClient(std::string_view id);
   // Revokes the client and its tokens. kNotFound when unknown.
   Status RevokeClient(std::string_view id);
+  // Sets the client's request limit (as in Client); servers apply it from their next
+  // request. kNotFound when unknown, kInvalid when out of range.
+  Status SetClientRequestLimit(std::string_view id, int requests_per_minute);
   Result<Client> CheckClientSecret(std::string_view id, std::string_view secret);
 
   // Issues a token for `grant`; returns the token text (only its hash is kept).

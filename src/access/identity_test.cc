@@ -101,6 +101,53 @@ TEST_F(IdentityTest, RevokingAClientRevokesItsSecretAndTokens) {
   EXPECT_FALSE(ids_->LookupToken(*t, TokenKind::kAccess, now).has_value());
 }
 
+TEST(RequestLimits, ParsedAsTheCommandTakesThem) {
+  EXPECT_EQ(ParseRequestLimit("server", "--rate").value(), kServerRequestLimit);
+  EXPECT_EQ(ParseRequestLimit("none", "--rate").value(), kNoRequestLimit);
+  EXPECT_EQ(ParseRequestLimit("600", "--rate").value(), 600);
+  EXPECT_EQ(ParseRequestLimit("1000000", "--rate").value(), kMaxRequestsPerMinute);
+  for (const char* bad : {"", "0", "-5", "1000001", "12x", "99999999999", " 6"}) {
+    auto r = ParseRequestLimit(bad, "--rate");
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalid) << bad;
+    EXPECT_NE(r.error().ToString().find("--rate"), std::string::npos) << r.error().ToString();
+  }
+  EXPECT_EQ(RequestLimitText(kServerRequestLimit), "server");
+  EXPECT_EQ(RequestLimitText(kNoRequestLimit), "none");
+  EXPECT_EQ(RequestLimitText(42), "42");
+}
+
+TEST_F(IdentityTest, AClientKeepsItsOwnRequestLimitAndAChangeMovesTheGeneration) {
+  auto plain = ids_->AddClient("app", "clinician", "");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->first.requests_per_minute, kServerRequestLimit);
+  auto etl = ids_->AddClient("etl", "admin", "system/*.rs", 1200);
+  ASSERT_TRUE(etl.has_value());
+  const std::string id = etl->first.id;
+  EXPECT_EQ(ids_->FindClient(id)->requests_per_minute, 1200);
+  EXPECT_EQ(ids_->FindClient(plain->first.id)->requests_per_minute, kServerRequestLimit);
+  EXPECT_EQ(ids_->CheckClientSecret(id, etl->second)->requests_per_minute, 1200);
+  EXPECT_FALSE(ids_->AddClient("bad", "admin", "", -7).has_value());
+
+  const int64_t before = ids_->Generation().value();
+  ASSERT_TRUE(ids_->SetClientRequestLimit(id, kNoRequestLimit).has_value());
+  EXPECT_GT(ids_->Generation().value(), before) << "servers must drop the remembered figure";
+  EXPECT_EQ(ids_->FindClient(id)->requests_per_minute, kNoRequestLimit);
+  ASSERT_TRUE(ids_->SetClientRequestLimit(id, kServerRequestLimit).has_value());
+  EXPECT_EQ(ids_->FindClient(id)->requests_per_minute, kServerRequestLimit);
+  ASSERT_TRUE(ids_->SetClientRequestLimit(id, 30).has_value());
+  auto listed = ids_->ListClients();
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 2u);
+  for (const Client& c : *listed) {
+    EXPECT_EQ(c.requests_per_minute, c.id == id ? 30 : kServerRequestLimit) << c.name;
+  }
+  EXPECT_EQ(ids_->SetClientRequestLimit("nobody", 5).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ids_->SetClientRequestLimit(id, kMaxRequestsPerMinute + 1).error().code,
+            ErrorCode::kInvalid);
+  EXPECT_EQ(ids_->FindClient(id)->requests_per_minute, 30) << "a refused change changes nothing";
+}
+
 TEST_F(IdentityTest, BreakGlassGrantsExpire) {
   const int64_t now = audit::NowMicros();
   ASSERT_TRUE(

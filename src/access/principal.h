@@ -26,6 +26,9 @@ struct Principal {
   ScopeSet scopes;
   std::string purpose = "TREAT";             // purpose of use (v3-ActReason)
   std::vector<BreakGlassGrant> break_glass;  // in force when the token was presented
+  // A client's own request limit (identity.h, Client::requests_per_minute): 0 the
+  // server's `client_requests_per_minute`, -1 none, else requests a minute. Users: 0.
+  int requests_per_minute = 0;
 
   // "user:ID" / "client:ID" for audit records.
   std::string Actor() const { return kind + ":" + id; }

@@ -119,6 +119,7 @@ Result<Principal> AccessService::Authenticate(store::Store& store, std::string_v
       auto client = identities_->FindClient(p.id);
       if (!client || client->revoked) return fail("the token is invalid, expired or revoked");
       p.role = client->role;
+      p.requests_per_minute = client->requests_per_minute;
     }
     ASSIGN_OR_RETURN(entry.grants, identities_->UnexpiredBreakGlass(p.Actor(), now));
     entry.generation = *generation;

@@ -60,12 +60,15 @@ std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Ro
   }
   // Over its limit a principal is turned away before anything is read or written (so
   // there is no access to audit, and a flood costs no audit commits).
-  if (const int per_minute = ctx.config()->client_requests_per_minute; per_minute > 0) {
+  // A client's own figure (`carepath client add --rate`) wins over the server's.
+  const int own = principal->requests_per_minute;
+  if (const int per_minute = own != 0 ? own : ctx.config()->client_requests_per_minute;
+      per_minute > 0) {
     const int64_t wait_s = ctx.limiter().Take(principal->Actor(), per_minute, audit::NowMicros());
     if (wait_s > 0) {
       early = ErrorResponse(
           Error::Unavailable("too many requests: at most " + std::to_string(per_minute) +
-                             " a minute for each client; try again in " + std::to_string(wait_s) +
+                             " a minute for this client; try again in " + std::to_string(wait_s) +
                              " s"),
           429);
       early->SetHeader("Retry-After", std::to_string(wait_s));

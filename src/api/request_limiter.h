@@ -22,7 +22,8 @@ namespace carepath::api {
 class RequestLimiter {
  public:
   // Takes one request from `actor`'s bucket at `now_us` with `per_minute` (> 0) as its
-  // rate and size. Returns 0 when it was there, else the whole seconds (>= 1) until it
+  // rate and size (a changed figure applies from this call; the bucket keeps at most
+  // a minute of the new rate). Returns 0 when it was there, else the whole seconds (>= 1) until it
   // will be.
   int64_t Take(std::string_view actor, int per_minute, int64_t now_us);
   // Actors with a bucket (full buckets of idle actors are dropped as the map grows).
@@ -35,6 +36,7 @@ class RequestLimiter {
   struct Bucket {
     int64_t units = 0;
     int64_t at_us = 0;
+    int64_t rate = 1;  // the actor's per_minute at its last Take
   };
   static constexpr size_t kPruneAbove = 10000;
   mutable std::mutex mu_;

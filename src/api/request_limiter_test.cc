@@ -30,6 +30,27 @@ TEST(RequestLimiter, BurstsUpToTheLimitThenGoesOnAtTheRate) {
   EXPECT_GT(limiter.Take("client:slow", 6, later), 0);
 }
 
+TEST(RequestLimiter, EachActorAtItsOwnRateAndAChangedRateAppliesAtOnce) {
+  RequestLimiter limiter;
+  const int64_t t0 = 1000 * kSecond;
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(limiter.Take("client:small", 2, t0), 0) << i;
+  EXPECT_EQ(limiter.Take("client:small", 2, t0), 30);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(limiter.Take("client:big", 100, t0), 0) << i;
+  EXPECT_GT(limiter.Take("client:big", 100, t0), 0);
+  // Lowered from 100 to 10 with 90 left: the bucket keeps at most the new minute's worth.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.Take("client:cut", 100, t0), 0) << i;
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.Take("client:cut", 10, t0), 0) << i;
+  EXPECT_EQ(limiter.Take("client:cut", 10, t0), 6);
+  // Pruning judges each bucket by its own size: a half-empty big bucket stays.
+  RequestLimiter pruned;
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(pruned.Take("client:big", 100, t0), 0);
+  for (int i = 0; i < 10001; ++i) pruned.Take("user:" + std::to_string(i), 1, t0 - 61 * kSecond);
+  pruned.Take("user:new", 1, t0);
+  EXPECT_EQ(pruned.size(), 2u);  // client:big and user:new
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(pruned.Take("client:big", 100, t0), 0) << i;
+  EXPECT_GT(pruned.Take("client:big", 100, t0), 0);
+}
+
 TEST(RequestLimiter, IdleActorsAreDroppedAsTheMapGrows) {
   RequestLimiter limiter;
   const int64_t t0 = 1000 * kSecond;

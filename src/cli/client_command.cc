@@ -1,10 +1,13 @@
-// `carepath client add|list|revoke [--db URL]`: API clients of access control
+// `carepath client add|list|rate|revoke [--db URL]`: API clients of access control
 // (OAuth2 client credentials), kept in the store's database.
 //
-//   carepath client add etl --role admin --scope "system/*.cruds"
+//   carepath client add etl --role admin --scope "system/*.cruds" [--rate 6000]
 //       prints `client_id: ...` and `client_secret: ...` (the secret is shown only once;
 //       only its hash is stored)
-//   carepath client list
+//   carepath client list     (id, name, role, active|revoked, requests a minute, scopes)
+//   carepath client rate CLIENT_ID 600|none|server
+//       the client's own request limit; `server` gives it back the server's
+//       `client_requests_per_minute`. Running servers apply it from their next request.
 //   carepath client revoke CLIENT_ID   (also revokes its tokens)
 //
 // Exit status 0 on success, 1 when refused, 2 when the database cannot be opened.
@@ -26,6 +29,7 @@ struct ClientArgs {
   std::string name;  // or client id for revoke
   std::string role;
   std::string scope;
+  std::string rate = "server";  // add: --rate; rate: the LIMIT argument
 };
 
 int Fail(const char* what, const Error& e, int code) {
@@ -50,7 +54,9 @@ int RunClient(const std::string& sub, const ClientArgs& a) {
     if (!scopes.rejected().empty()) {
       return Fail("add", Error::Invalid("--scope", "unsupported scope " + scopes.rejected()[0]), 1);
     }
-    auto client = (*ids)->AddClient(a.name, a.role, a.scope);
+    auto rate = access::ParseRequestLimit(a.rate, "--rate");
+    if (!rate) return Fail("add", rate.error(), 1);
+    auto client = (*ids)->AddClient(a.name, a.role, a.scope, *rate);
     if (!client) return Fail("add", client.error(), 1);
     std::printf("client_id: %s\nclient_secret: %s\n", client->first.id.c_str(),
                 client->second.c_str());
@@ -60,10 +66,19 @@ int RunClient(const std::string& sub, const ClientArgs& a) {
     auto clients = (*ids)->ListClients();
     if (!clients) return Fail("list", clients.error(), 2);
     for (const access::Client& c : *clients) {
-      std::printf("%s\t%s\t%s\t%s\t%s\n", c.id.c_str(), c.name.c_str(), c.role.c_str(),
+      std::printf("%s\t%s\t%s\t%s\t%s\t%s\n", c.id.c_str(), c.name.c_str(), c.role.c_str(),
                   c.revoked ? "revoked" : "active",
+                  access::RequestLimitText(c.requests_per_minute).c_str(),
                   c.scopes.empty() ? access::DefaultScopes(c.role).c_str() : c.scopes.c_str());
     }
+    return 0;
+  }
+  if (sub == "rate") {
+    auto rate = access::ParseRequestLimit(a.rate, "limit");
+    if (!rate) return Fail("rate", rate.error(), 1);
+    Status s = (*ids)->SetClientRequestLimit(a.name, *rate);
+    if (!s) return Fail("rate", s.error(), 1);
+    std::printf("%s: %s\n", a.name.c_str(), access::RequestLimitText(*rate).c_str());
     return 0;
   }
   Status s = (*ids)->RevokeClient(a.name);
@@ -83,11 +98,19 @@ void AddClientCommand(CLI::App& app, int& exit_code) {
   add->add_option("name", args->name, "Client name")->required();
   add->add_option("--role", args->role, "Role (content/access/roles.json)")->required();
   add->add_option("--scope", args->scope, "SMART scopes, space-separated (default: by role)");
+  add->add_option("--rate", args->rate,
+                  "Requests a minute for this client: a number, none, or server (default: "
+                  "the server's client_requests_per_minute)");
   add->add_option("--db", args->db, "Database URL");
   add->callback([args, &exit_code] { exit_code = RunClient("add", *args); });
   CLI::App* list = cmd->add_subcommand("list", "List clients");
   list->add_option("--db", args->db, "Database URL");
   list->callback([args, &exit_code] { exit_code = RunClient("list", *args); });
+  CLI::App* rate = cmd->add_subcommand("rate", "Set a client's requests a minute");
+  rate->add_option("client_id", args->name, "Client id")->required();
+  rate->add_option("limit", args->rate, "A number, none, or server")->required();
+  rate->add_option("--db", args->db, "Database URL");
+  rate->callback([args, &exit_code] { exit_code = RunClient("rate", *args); });
   CLI::App* revoke = cmd->add_subcommand("revoke", "Revoke a client and its tokens");
   revoke->add_option("client_id", args->name, "Client id")->required();
   revoke->add_option("--db", args->db, "Database URL");

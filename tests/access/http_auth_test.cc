@@ -297,6 +297,30 @@ TEST_F(HttpAuthTest, EachClientIsHeldToItsRequestsPerMinute) {
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(Call(limited->port(), "GET", "/fhir/r4/metadata", "", {}).status, 200);
   }
+
+  // A client's own figure wins over the server's: 2 a minute, or none at all.
+  auto client_token = [&](int rate) {
+    auto c = service_->identities().AddClient("feed", "admin", "system/*.rs", rate);
+    EXPECT_TRUE(c.has_value());
+    HttpResponse t = TokenRequest("grant_type=client_credentials&client_id=" + c->first.id +
+                                  "&client_secret=" + c->second);
+    EXPECT_EQ(t.status, 200) << t.body;
+    return std::make_pair(c->first.id, t.Json().value("access_token", ""));
+  };
+  const auto [own_id, own] = client_token(2);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(get(own, "/fhir/r4/Patient/p1").status, 200) << i;
+  HttpResponse own_over = get(own, "/fhir/r4/Patient/p1");
+  EXPECT_EQ(own_over.status, 429) << own_over.body;
+  EXPECT_EQ(own_over.Header("retry-after"), "30");  // 2 a minute: one every 30 s
+  EXPECT_NE(own_over.body.find("at most 2 a minute"), std::string::npos) << own_over.body;
+  const auto [free_id, free] = client_token(kNoRequestLimit);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 200) << i;
+  // A change (`carepath client rate`) applies at the running server's next request.
+  ASSERT_TRUE(service_->identities().SetClientRequestLimit(free_id, 1).has_value());
+  EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 200);
+  EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 429);
+  ASSERT_TRUE(service_->identities().SetClientRequestLimit(own_id, kNoRequestLimit).has_value());
+  EXPECT_EQ(get(own, "/fhir/r4/Patient/p1").status, 200);
 }
 
 TEST_F(HttpAuthTest, BreakGlassEndToEnd) {
@@ -351,7 +375,24 @@ TEST_F(HttpAuthTest, CommandLineClientAndAuditVerifyCatchSqliteTampering) {
       TokenRequest("grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret);
   EXPECT_EQ(t.status, 200) << t.body;
   out = RunCommand(std::string(CAREPATH_BINARY) + " client list --db " + db, status);
-  EXPECT_NE(out.find("cli-etl"), std::string::npos);
+  EXPECT_NE(out.find(id + "\tcli-etl\tadmin\tactive\tserver\tsystem/*.rs"), std::string::npos)
+      << out;
+  // Its own request limit; a bad figure is refused and changes nothing.
+  out =
+      RunCommand(std::string(CAREPATH_BINARY) + " client rate " + id + " 1200 --db " + db, status);
+  EXPECT_EQ(status, 0) << out;
+  out = RunCommand(
+      std::string(CAREPATH_BINARY) + " client rate " + id + " lots --db " + db + " 2>&1", status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("limit"), std::string::npos) << out;
+  out = RunCommand(std::string(CAREPATH_BINARY) + " client rate nobody 5 --db " + db, status);
+  EXPECT_EQ(status, 1) << out;
+  out = RunCommand(
+      std::string(CAREPATH_BINARY) + " client add slow --role admin --rate 0 --db " + db, status);
+  EXPECT_EQ(status, 1) << out;
+  out = RunCommand(std::string(CAREPATH_BINARY) + " client list --db " + db, status);
+  EXPECT_NE(out.find(id + "\tcli-etl\tadmin\tactive\t1200\t"), std::string::npos) << out;
+  EXPECT_EQ(out.find("slow"), std::string::npos) << out;
 
   out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + db, status);
   EXPECT_EQ(status, 0) << out;
