@@ -62,7 +62,7 @@ class BatchedLineSink : public LineSink {
   // not be written (each fails its line alone). An error is the database's: it stops the
   // writing as a failed ImportBatch does. For checks that read the store, done for a whole
   // batch at once rather than line by line.
-  virtual Status Admit(std::span<const store::ImportItem> items,
+  virtual Status Admit(std::span<store::ImportItem> items,
                        std::vector<std::optional<Error>>& refused) {
     (void)items;
     (void)refused;

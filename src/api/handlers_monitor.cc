@@ -74,32 +74,41 @@ class ReadingSink final : public BatchedLineSink {
   }
 
   // The patient exists (and the caller may write for them: the store is the request's
-  // guarded one) and the device is theirs. The patients and devices a batch names for the
-  // first time in this request are read with one search each per 100, then remembered.
-  Status Admit(std::span<const store::ImportItem> items,
+  // guarded one) and the device is theirs (monitor::ResolveDevices: a new device is
+  // registered under an id derived from patient and name, and the reading's body then
+  // refers to it). The patients and devices a batch names for the first time in this
+  // request are read with one search each per 100, then remembered.
+  Status Admit(std::span<store::ImportItem> items,
                std::vector<std::optional<Error>>& refused) override {
     std::vector<Pending> pending = std::move(pending_);
     pending_.clear();
     if (pending.size() != items.size()) return Error::Internal("ingest: lost track of a batch");
-    std::vector<std::string> patients, devices;
+    std::vector<std::string> patients;
+    std::vector<monitor::DeviceUse> uses;
+    std::set<std::string> asked;
     for (const Pending& p : pending) {
       if (!patients_.count(p.patient)) patients.push_back(p.patient);
-      if (!p.device.empty() && !devices_ok_.count(p.device + "\n" + p.patient)) {
-        devices.push_back(p.device.substr(7));  // "Device/" + id
-      }
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
                      store::FindByIds(ctx_.store(), "Patient", patients));
     for (const std::string& p : patients) patients_.emplace(p, false);
     for (const store::StoredResource& r : found) patients_[r.id] = true;
-    ASSIGN_OR_RETURN(std::vector<store::StoredResource> known,
-                     store::FindByIds(ctx_.store(), "Device", devices));
-    std::map<std::string, std::string> owner;  // "Device/id" -> "Patient/x" or ""
-    for (const store::StoredResource& d : known) {
-      auto doc = json::Document::Parse(d.body);
-      const json::Value* patient = doc ? doc->root().Find("patient") : nullptr;
-      const json::Value* ref = patient != nullptr ? patient->Find("reference") : nullptr;
-      owner["Device/" + d.id] = ref != nullptr && ref->is_string() ? std::string(ref->str()) : "";
+    for (const Pending& p : pending) {
+      if (p.device.empty() || !patients_[p.patient]) continue;
+      const std::string key = p.device + "\n" + p.patient;
+      if (!devices_.count(key) && asked.insert(key).second) uses.push_back({p.device, p.patient});
+    }
+    if (!uses.empty()) {
+      ASSIGN_OR_RETURN(std::vector<Result<std::string>> resolved,
+                       monitor::ResolveDevices(ctx_.store(), uses));
+      for (size_t k = 0; k < uses.size(); ++k) {
+        const std::string key = uses[k].device + "\n" + uses[k].patient_id;
+        if (resolved[k]) {
+          devices_[key] = *resolved[k];
+        } else {
+          failed_[key] = resolved[k].error();  // for this batch only: a retry may succeed
+        }
+      }
     }
     for (size_t i = 0; i < pending.size(); ++i) {
       const Pending& p = pending[i];
@@ -109,23 +118,20 @@ class ReadingSink final : public BatchedLineSink {
       }
       if (p.device.empty()) continue;
       const std::string key = p.device + "\n" + p.patient;
-      if (devices_ok_.count(key)) continue;
-      const std::string patient_ref = "Patient/" + p.patient;
-      if (auto it = owner.find(p.device); it != owner.end()) {
-        if (!it->second.empty() && it->second != patient_ref) {
-          refused[i] = Error::Unprocessable("Observation.device",
-                                            p.device + " is registered to another patient");
-          continue;
-        }
-      } else if (Status registered = monitor::RegisterDevice(ctx_.store(), p.device, p.patient);
-                 !registered) {
-        refused[i] = registered.error();
+      if (auto f = failed_.find(key); f != failed_.end()) {
+        refused[i] = f->second;
         continue;
-      } else {
-        owner[p.device] = patient_ref;
       }
-      devices_ok_.insert(key);
+      const std::string& device = devices_[key];
+      if (device == p.device) continue;
+      auto body = monitor::WithDevice(items[i].body, device);
+      if (!body) {
+        refused[i] = body.error();
+        continue;
+      }
+      items[i].body = std::move(*body);
     }
+    failed_.clear();
     return Ok();
   }
 
@@ -137,8 +143,9 @@ class ReadingSink final : public BatchedLineSink {
   std::string patient_, device_;
   std::vector<Pending> pending_;            // of the items since the last batch, in order
   std::map<std::string, bool> patients_;  // patient id -> exists (for this caller)
-  std::set<std::string> devices_ok_;      // "Device/<id>\nPatient id" checked
-
+  // "Device/<id>\nPatient id" -> the Device reference the patient's readings store.
+  std::map<std::string, std::string> devices_;
+  std::map<std::string, Error> failed_;  // the same, refused (in the batch being admitted)
 };
 
 }  // namespace

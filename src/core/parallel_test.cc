@@ -26,19 +26,18 @@ TEST(ParallelFor, UsesASecondThreadForLargeWork) {
   std::mutex mu;
   std::condition_variable cv;
   std::set<std::thread::id> threads;
-  bool other_seen = false;
+  bool other_seen = false, caller_seen = false;
   ParallelFor(
       256,
       [&](size_t) {
         std::unique_lock<std::mutex> lock(mu);
         threads.insert(std::this_thread::get_id());
-        if (std::this_thread::get_id() != caller) {
-          other_seen = true;
-          cv.notify_all();
-        } else {
-          // The caller waits for the helper to take work: fails (after 10 s) without one.
-          cv.wait_for(lock, std::chrono::seconds(10), [&] { return other_seen; });
-        }
+        // Each thread waits for the other to take work (the helper starts first and could
+        // otherwise finish everything alone): fails (after 10 s) without a second thread.
+        const bool is_caller = std::this_thread::get_id() == caller;
+        (is_caller ? caller_seen : other_seen) = true;
+        cv.notify_all();
+        cv.wait_for(lock, std::chrono::seconds(10), [&] { return other_seen && caller_seen; });
       },
       32, 1);
   EXPECT_TRUE(other_seen);

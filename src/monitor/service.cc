@@ -134,30 +134,107 @@ Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_d
   return c;
 }
 
-Status RegisterDevice(store::Store& store, std::string_view device, std::string_view patient_id) {
-  if (!device.starts_with("Device/")) return Ok();
-  const std::string id(device.substr(7));
-  const std::string patient = "Patient/" + std::string(patient_id);
-  Result<store::StoredResource> d = store.Read("Device", id);
-  if (d) {
-    ojson stored = ojson::parse(d->body, nullptr, false);
-    const std::string owner =
-        stored.contains("patient") ? stored["patient"].value("reference", "") : "";
-    if (!owner.empty() && owner != patient) {
-      return Error::Unprocessable("Observation.device",
-                                  std::string(device) + " is registered to another patient");
+std::string DerivedDeviceId(std::string_view patient_id, std::string_view device) {
+  std::string key(patient_id);
+  key += '|';
+  key += device;
+  return HashId("dev-", key);
+}
+
+Result<std::vector<Result<std::string>>> ResolveDevices(store::Store& store,
+                                                        std::span<const DeviceUse> uses) {
+  std::vector<Result<std::string>> out(uses.size(), Error::Internal("unresolved"));
+  // The Patient a Device is linked to ("" when none), by "Device/<id>", for what is visible.
+  auto owners =
+      [&store](std::vector<std::string> ids) -> Result<std::map<std::string, std::string>> {
+    ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
+                     store::FindByIds(store, "Device", std::move(ids)));
+    std::map<std::string, std::string> owner;
+    for (const store::StoredResource& d : found) {
+      auto doc = json::Document::Parse(d.body);
+      const json::Value* patient = doc ? doc->root().Find("patient") : nullptr;
+      const json::Value* ref = patient != nullptr ? patient->Find("reference") : nullptr;
+      owner["Device/" + d.id] = ref != nullptr && ref->is_string() ? std::string(ref->str()) : "";
     }
-    return Ok();
+    return owner;
+  };
+  auto judge = [](const std::string& owner, const DeviceUse& use) -> Result<std::string> {
+    if (!owner.empty() && owner != "Patient/" + use.patient_id) {
+      return Error::Unprocessable("Observation.device",
+                                  use.device + " is registered to another patient");
+    }
+    return use.device;
+  };
+  std::vector<std::string> named;
+  for (const DeviceUse& u : uses) {
+    if (!u.device.starts_with("Device/")) return Error::Invalid("device", "expected Device/<id>");
+    named.push_back(u.device.substr(7));
   }
-  if (d.error().code != ErrorCode::kNotFound && d.error().code != ErrorCode::kGone)
-    return d.error();
-  ojson created = {{"resourceType", "Device"},
-                   {"id", id},
-                   {"status", "active"},
-                   {"patient", {{"reference", patient}}}};
-  Result<store::WriteResult> w = store.Update("Device", id, created.dump());
-  if (!w) return w.error();
-  return Ok();
+  auto visible = owners(std::move(named));
+  if (!visible && visible.error().code == ErrorCode::kForbidden) {
+    // The writer may not read Devices (role or token scopes): each reading that names
+    // one fails alone, as a write of the Device would.
+    Error e = visible.error();
+    e.path = "Observation.device";
+    for (auto& o : out) o = e;
+    return out;
+  }
+  if (!visible) return visible.error();
+  std::vector<size_t> unseen;
+  std::vector<std::string> derived;
+  for (size_t i = 0; i < uses.size(); ++i) {
+    if (auto it = visible->find(uses[i].device); it != visible->end()) {
+      out[i] = judge(it->second, uses[i]);
+    } else {
+      unseen.push_back(i);
+      derived.push_back(DerivedDeviceId(uses[i].patient_id, uses[i].device));
+    }
+  }
+  if (unseen.empty()) return out;
+  ASSIGN_OR_RETURN(auto registered, owners(derived));
+  std::vector<store::ImportItem> items;
+  std::map<std::string, std::vector<size_t>> waiting;  // derived id -> uses
+  for (size_t k = 0; k < unseen.size(); ++k) {
+    const size_t i = unseen[k];
+    const std::string ref = "Device/" + derived[k];
+    if (auto it = registered.find(ref); it != registered.end()) {
+      DeviceUse as{ref, uses[i].patient_id};
+      out[i] = judge(it->second, as);
+      continue;
+    }
+    auto [at, first] = waiting.try_emplace(derived[k]);
+    at->second.push_back(i);
+    if (!first) continue;
+    ojson device = {
+        {"resourceType", "Device"},
+        {"id", derived[k]},
+        {"identifier",
+         ojson::array({{{"system", kDeviceReferenceSystem}, {"value", uses[i].device}}})},
+        {"status", "active"},
+        {"patient", {{"reference", "Patient/" + uses[i].patient_id}}}};
+    items.push_back({"Device", derived[k], device.dump(), /*derived_id=*/true});
+  }
+  if (items.empty()) return out;
+  ASSIGN_OR_RETURN(std::vector<Result<store::WriteResult>> written, store.ImportBatch(items));
+  for (size_t j = 0; j < items.size(); ++j) {
+    for (size_t i : waiting[items[j].id]) {
+      if (written[j]) {
+        out[i] = std::string("Device/") + items[j].id;
+      } else {
+        Error e = written[j].error();
+        if (e.path.empty()) e.path = "Observation.device";
+        out[i] = e;
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::string> WithDevice(std::string_view observation_json, std::string_view device) {
+  ojson obs = ojson::parse(observation_json, nullptr, false);
+  if (obs.is_discarded() || !obs.is_object()) return Error::Invalid("", "not a JSON object");
+  obs["device"]["reference"] = device;
+  return obs.dump();
 }
 
 Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
@@ -185,11 +262,28 @@ Result<PreparedReading> PrepareDataPoint(const MonitorContent& content,
   return PrepareObservation(obs.dump());
 }
 
+namespace {
+
+// Resolves the reading's Device (ResolveDevices) and stores it.
+Result<store::WriteResult> StorePrepared(store::Store& store, PreparedReading p) {
+  if (!p.device.empty()) {
+    const DeviceUse use{p.device, p.patient};
+    ASSIGN_OR_RETURN(std::vector<Result<std::string>> resolved,
+                     ResolveDevices(store, std::span<const DeviceUse>(&use, 1)));
+    if (!resolved[0]) return resolved[0].error();
+    if (*resolved[0] != p.device) {
+      ASSIGN_OR_RETURN(p.body, WithDevice(p.body, *resolved[0]));
+    }
+  }
+  return store.Update("Observation", p.id, p.body);
+}
+
+}  // namespace
+
 Result<store::WriteResult> IngestObservation(store::Store& store, const MonitorContent&,
                                              std::string_view observation_json) {
   ASSIGN_OR_RETURN(PreparedReading p, PrepareObservation(observation_json));
-  RETURN_IF_ERROR(RegisterDevice(store, p.device, p.patient));
-  return store.Update("Observation", p.id, p.body);
+  return StorePrepared(store, std::move(p));
 }
 
 Result<store::WriteResult> IngestDataPoint(store::Store& store, const MonitorContent& content,
@@ -197,8 +291,7 @@ Result<store::WriteResult> IngestDataPoint(store::Store& store, const MonitorCon
                                            std::string_view patient_id, std::string_view device) {
   ASSIGN_OR_RETURN(PreparedReading p,
                    PrepareDataPoint(content, data_point_json, patient_id, device));
-  RETURN_IF_ERROR(RegisterDevice(store, p.device, p.patient));
-  return store.Update("Observation", p.id, p.body);
+  return StorePrepared(store, std::move(p));
 }
 
 namespace {

@@ -59,13 +59,36 @@ Result<PreparedReading> PrepareObservation(std::string_view observation_json);
 Result<PreparedReading> PrepareDataPoint(const MonitorContent& content,
                                          std::string_view data_point_json,
                                          std::string_view patient_id, std::string_view device);
-// Registers `device` ("Device/<id>"; anything else is not checked) as a Device linked to
-// the patient on first sight. kUnprocessable (Observation.device) when it is registered to
-// another patient.
-Status RegisterDevice(store::Store& store, std::string_view device, std::string_view patient_id);
+// Devices. A reading names its device as the sender knows it ("Device/<id>"). When a Device
+// of that id is visible to the writer it is used: it must be the patient's (or nobody's),
+// else kUnprocessable (Observation.device). Otherwise -- absent, or withheld from this
+// writer, which must look the same -- the device is registered on first sight under an id
+// the server derives from (patient, reference), DerivedDeviceId, as a Device of the patient
+// whose identifier (kDeviceReferenceSystem) keeps the reference the sender used, and the
+// stored Observation refers to that Device. A derived id tells nothing the reading does
+// not, so whoever may write the patient's Devices may register one without reaching every
+// patient (store::ImportItem::derived_id), and one patient's device name never collides
+// with another's.
+inline constexpr std::string_view kDeviceReferenceSystem =
+    "https://carepath.example/fhir/sid/device-reference";
+// "dev-" + 16 hex digits of (patient id, device reference).
+std::string DerivedDeviceId(std::string_view patient_id, std::string_view device);
+
+struct DeviceUse {
+  std::string device;      // "Device/<id>" as the reading names it
+  std::string patient_id;  // the reading's patient
+};
+// The Device reference each reading stores (`device`, or "Device/" + the derived id, which
+// is registered when absent: reads visible Devices with one search per 100 ids, registers
+// the new ones in one ImportBatch), or the error that refuses that reading alone. An error
+// of the call is the database's.
+Result<std::vector<Result<std::string>>> ResolveDevices(store::Store& store,
+                                                        std::span<const DeviceUse> uses);
+// The Observation JSON with `device.reference` set to `device`.
+Result<std::string> WithDevice(std::string_view observation_json, std::string_view device);
 
 // Validates (R4 and monitoring rules) and stores one Observation. Its Device (a "Device/<id>"
-// reference) is registered as a Device linked to the patient on first sight. kInvalid with the
+// reference) is resolved as ResolveDevices says. kInvalid with the
 // element path; kNotSupported when its code is not a monitored metric; kUnprocessable
 // (Observation.device) when the Device is registered to another patient.
 Result<store::WriteResult> IngestObservation(store::Store& store, const MonitorContent& content,

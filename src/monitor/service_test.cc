@@ -43,7 +43,10 @@ class MonitorService : public ::testing::Test {
   }
   int64_t At(const std::string& t) { return testing::Millis(ojson(t)); }
   int Count(const std::string& type) {
-    auto r = store_->Search(type, {{"subject", "Patient/p1"}, {"_total", "accurate"}});
+    store::SearchParams by_p1 = {{"subject", "Patient/p1"}};
+    if (type == "Device") by_p1.clear();  // every Device (it has no subject)
+    by_p1.emplace_back("_total", "accurate");
+    auto r = store_->Search(type, by_p1);
     EXPECT_TRUE(r.has_value());
     return r ? static_cast<int>(r->matches.size()) : -1;
   }
@@ -72,21 +75,63 @@ TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
 TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {
   ASSERT_TRUE(
       IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());
-  auto device = store_->Read("Device", "cuff");
+  // A device seen for the first time: registered under the id derived from (patient, name).
+  EXPECT_FALSE(store_->Read("Device", "cuff").has_value());
+  const std::string cuff_p1 = DerivedDeviceId("p1", "Device/cuff");
+  EXPECT_TRUE(cuff_p1.starts_with("dev-")) << cuff_p1;
+  auto device = store_->Read("Device", cuff_p1);
   ASSERT_TRUE(device.has_value());
   EXPECT_NE(device->body.find("\"patient\":{\"reference\":\"Patient/p1\"}"), std::string::npos)
       << device->body;
+  EXPECT_NE(
+      device->body.find(
+          R"({"system":"https://carepath.example/fhir/sid/device-reference","value":"Device/cuff"})"),
+      std::string::npos)
+      << device->body;
+  auto p1 = store_->Search("Observation", {{"subject", "Patient/p1"}});
+  ASSERT_TRUE(p1.has_value());
+  ASSERT_EQ(p1->matches.size(), 1u);
+  EXPECT_NE(p1->matches[0].body.find("\"device\":{\"reference\":\"Device/" + cuff_p1 + "\"}"),
+            std::string::npos)
+      << p1->matches[0].body;
+  // The same reading again: no second Device, the same Observation.
+  auto again = IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->action, store::WriteAction::kUnchanged);
+  EXPECT_EQ(Count("Device"), 1);
+
   ASSERT_TRUE(
       store_->Update("Patient", "p2", R"({"resourceType":"Patient","id":"p2"})").has_value());
+  // Another patient's device of the same name is a Device of its own.
   std::string other = Bp(150, 90, "2026-03-01T08:00:00Z");
   other.replace(other.find("Patient/p1"), 10, "Patient/p2");
-  auto r = IngestObservation(*store_, *content_, other);
+  ASSERT_TRUE(IngestObservation(*store_, *content_, other).has_value());
+  EXPECT_TRUE(store_->Read("Device", DerivedDeviceId("p2", "Device/cuff")).has_value());
+  EXPECT_EQ(Count("Device"), 2);
+
+  // A Device registered by hand is used as it is, and only for its own patient.
+  ASSERT_TRUE(store_
+                  ->Update("Device", "hub-1",
+                           R"({"resourceType":"Device","id":"hub-1","status":"active",)"
+                           R"("patient":{"reference":"Patient/p1"}})")
+                  .has_value());
+  std::string hub = Bp(140, 85, "2026-03-02T07:00:00Z");
+  hub.replace(hub.find("Device/cuff"), 11, "Device/hub-1");
+  auto mine = IngestObservation(*store_, *content_, hub);
+  ASSERT_TRUE(mine.has_value()) << mine.error().ToString();
+  auto stored = store_->Read("Observation", mine->id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_NE(stored->body.find("Device/hub-1"), std::string::npos) << stored->body;
+  std::string theirs = hub;
+  theirs.replace(theirs.find("Patient/p1"), 10, "Patient/p2");
+  auto r = IngestObservation(*store_, *content_, theirs);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kUnprocessable);
   EXPECT_EQ(r.error().path, "Observation.device");
+  EXPECT_EQ(Count("Device"), 3);
   auto p2 = store_->Search("Observation", {{"subject", "Patient/p2"}});
   ASSERT_TRUE(p2.has_value());
-  EXPECT_TRUE(p2->matches.empty());
+  EXPECT_EQ(p2->matches.size(), 1u) << "the hub-1 reading was refused";
 }
 
 TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {

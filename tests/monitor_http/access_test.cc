@@ -174,5 +174,64 @@ TEST_F(MonitorAccess, TheEngineWritesAlertsNudgesAndWatermarksAsItsOwnSystemActo
   EXPECT_GE(imports, 2) << "the alert and the watermark writes";
 }
 
+// A patient's app registers its own devices on their first readings: a device name that is
+// absent and one that is another patient's Device (withheld) are answered alike, each
+// becoming a Device of this patient under a derived id; the care team's readings naming
+// the same device find that Device. Nothing tells the patient the other Device exists.
+TEST_F(MonitorAccess, APatientsAppRegistersItsOwnDevicesAndLearnsNothingOfOthers) {
+  ASSERT_TRUE(world_->store()
+                  .Update("Device", "watch-x",
+                          R"({"resourceType":"Device","id":"watch-x","status":"active",)"
+                          R"("patient":{"reference":"Patient/p2"}})")
+                  .has_value());
+  const std::string pat1 = Login("pat1"), cm1 = Login("cm1");
+  const int64_t now = NowMillis();
+  auto reading = [&](const std::string& device, int minutes_ago) {
+    return MakeObservation(Metric::kSpO2, 97, monitor::FormatInstant(now - minutes_ago * 60000),
+                           "p1", device);
+  };
+  const std::string ndjson = Ndjson({reading("Device/watch-x", 30), reading("Device/ring-p1", 29)});
+  HttpResponse in =
+      Do("POST", "/fhir/r4/$ingest-readings", pat1, ndjson, "application/fhir+ndjson");
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(Count(in.Json(), "stored"), 2) << in.body;
+  EXPECT_EQ(Count(in.Json(), "errors"), 0) << in.body;
+  const std::string watch = monitor::DerivedDeviceId("p1", "Device/watch-x");
+  const std::string ring = monitor::DerivedDeviceId("p1", "Device/ring-p1");
+  for (const std::string& id : {watch, ring}) {
+    HttpResponse d = Do("GET", "/fhir/r4/Device/" + id, pat1);
+    ASSERT_EQ(d.status, 200) << id << ": " << d.body;
+    EXPECT_EQ(d.Json()["patient"]["reference"], "Patient/p1");
+  }
+  std::set<std::string> referenced;
+  for (const json& o : Find(pat1, "Observation?subject=Patient/p1&code=http://loinc.org|59408-5")) {
+    referenced.insert(o["device"].value("reference", ""));
+  }
+  EXPECT_TRUE(referenced.count("Device/" + watch)) << in.body;
+  EXPECT_TRUE(referenced.count("Device/" + ring)) << in.body;
+  EXPECT_EQ(Do("GET", "/fhir/r4/Device/watch-x", pat1).status, 404);
+  auto theirs = world_->store().Read("Device", "watch-x");
+  ASSERT_TRUE(theirs.has_value());
+  EXPECT_EQ(theirs->version, 1) << "the other patient's Device is untouched";
+
+  // Sent again: duplicates, no new Device.
+  HttpResponse again =
+      Do("POST", "/fhir/r4/$ingest-readings", pat1, ndjson, "application/fhir+ndjson");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Count(again.Json(), "duplicates"), 2) << again.body;
+  auto devices = world_->store().Search("Device", {{"patient", "Patient/p1"}});
+  ASSERT_TRUE(devices.has_value());
+  EXPECT_EQ(devices->matches.size(), 2u);
+
+  // The care manager's reading naming the ring finds the patient's Device.
+  HttpResponse cm = Do("POST", "/fhir/r4/$ingest-readings", cm1,
+                       Ndjson({reading("Device/ring-p1", 20)}), "application/fhir+ndjson");
+  ASSERT_EQ(cm.status, 200) << cm.body;
+  EXPECT_EQ(Count(cm.Json(), "stored"), 1) << cm.body;
+  devices = world_->store().Search("Device", {{"patient", "Patient/p1"}});
+  ASSERT_TRUE(devices.has_value());
+  EXPECT_EQ(devices->matches.size(), 2u);
+}
+
 }  // namespace
 }  // namespace carepath::access

@@ -92,10 +92,20 @@ TEST_F(MonitorHttp, EachReadingStoredOnceBadLinesReportedAndACrisisAlerted) {
   EXPECT_TRUE(errors.count(6));
   EXPECT_EQ(Search("Observation?subject=Patient/bp-1").size(), 2u);
   EXPECT_EQ(Search("Observation?subject=Patient/nobody").size(), 0u);
-  // The Device is registered to the patient.
-  HttpResponse device = Call(port(), "GET", "/fhir/r4/Device/cuff-bp-1");
-  ASSERT_EQ(device.status, 200);
+  // The new Device is registered to the patient under an id derived from (patient, the
+  // name the reading gave), keeping that name as an identifier; the readings refer to it.
+  const std::string cuff = monitor::DerivedDeviceId("bp-1", "Device/cuff-bp-1");
+  EXPECT_EQ(Call(port(), "GET", "/fhir/r4/Device/cuff-bp-1").status, 404);
+  HttpResponse device = Call(port(), "GET", "/fhir/r4/Device/" + cuff);
+  ASSERT_EQ(device.status, 200) << device.body;
   EXPECT_EQ(device.Json()["patient"]["reference"], "Patient/bp-1");
+  const auto by_name = Search(
+      "Device?identifier=https://carepath.example/fhir/sid/device-reference|Device/cuff-bp-1");
+  ASSERT_EQ(by_name.size(), 1u);
+  EXPECT_EQ(by_name[0]["id"], cuff);
+  for (const json& o : Search("Observation?subject=Patient/bp-1&code=http://loinc.org|8480-6")) {
+    EXPECT_EQ(o["device"]["reference"], "Device/" + cuff) << o.dump();
+  }
 
   ASSERT_TRUE(MonitorCaughtUp(*store_));
   const auto flags = Search("Flag?subject=Patient/bp-1");
@@ -147,13 +157,23 @@ TEST_F(MonitorHttp, OpenMHealthDataPointsNeedTheirPatientAndDevice) {
   const auto obs = Search("Observation?subject=Patient/omh-1");
   ASSERT_EQ(obs.size(), 1u);
   EXPECT_EQ(obs[0]["code"]["coding"][0]["code"], "8867-4");  // LOINC heart rate
-  EXPECT_EQ(obs[0]["device"]["reference"], "Device/watch-omh-1");
-  // A Device of one patient cannot send another's readings.
+  const std::string watch = "Device/" + monitor::DerivedDeviceId("omh-1", "Device/watch-omh-1");
+  EXPECT_EQ(obs[0]["device"]["reference"], watch);
+  // A registered Device of one patient cannot send another's readings.
   Patient("omh-2");
-  HttpResponse other = Ingest(port(), point + "\n", "?patient=omh-2&device=Device/watch-omh-1");
+  HttpResponse other = Ingest(port(), point + "\n", "?patient=omh-2&device=" + watch);
   ASSERT_EQ(other.status, 200);
   EXPECT_EQ(Count(other.Json(), "errors"), 1) << other.body;
+  EXPECT_NE(other.body.find("registered to another patient"), std::string::npos) << other.body;
   EXPECT_EQ(Search("Observation?subject=Patient/omh-2").size(), 0u);
+  // The same name sent for another patient is that patient's own device.
+  HttpResponse own = Ingest(port(), point + "\n", "?patient=omh-2&device=Device/watch-omh-1");
+  ASSERT_EQ(own.status, 200);
+  EXPECT_EQ(Count(own.Json(), "stored"), 1) << own.body;
+  const auto obs2 = Search("Observation?subject=Patient/omh-2");
+  ASSERT_EQ(obs2.size(), 1u);
+  EXPECT_EQ(obs2[0]["device"]["reference"],
+            "Device/" + monitor::DerivedDeviceId("omh-2", "Device/watch-omh-1"));
   // A device that is not a Device reference is refused before anything is read.
   HttpResponse bad = Ingest(port(), point + "\n", "?patient=omh-1&device=watch");
   EXPECT_EQ(bad.status, 400) << bad.body;
