@@ -1,5 +1,6 @@
 #include "api/auth_routes.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "access/service.h"
@@ -42,6 +43,41 @@ void ApiContext::InitAccess() {
     return;
   }
   access_ = std::shared_ptr<access::AccessService>(std::move(*service));
+  StartAnchors();
+}
+
+namespace {
+
+void LogAnchor(const ServerConfig& config, const std::string& anchor) {
+  if (config.log_level != "debug" && config.log_level != "info") return;
+  std::fprintf(stderr, "level=info event=audit_anchor anchor=%s\n", anchor.c_str());
+}
+
+}  // namespace
+
+void ApiContext::StartAnchors() {
+  if (config_->audit_anchor_file.empty() || access_ == nullptr) return;
+  anchor_writer_ =
+      std::make_unique<audit::AnchorWriter>(access_->audit(), config_->audit_anchor_file);
+  anchor_loop_ = std::make_unique<core::BackgroundLoop>("audit_anchor", [this]() -> Result<bool> {
+    ASSIGN_OR_RETURN(bool wrote, anchor_writer_->WriteIfMoved());
+    if (wrote) LogAnchor(*config(), anchor_writer_->last());
+    return false;  // once a period, never again at once
+  });
+  anchor_loop_->Start(config_->audit_anchor_s * 1000);
+}
+
+void ApiContext::StopAnchors() {
+  if (anchor_loop_ == nullptr) return;
+  anchor_loop_->Stop();
+  access_->audit().Flush();
+  auto wrote = anchor_writer_->WriteIfMoved();
+  if (!wrote) {
+    std::fprintf(stderr, "level=warn event=audit_anchor_error code=%s\n",
+                 std::string(Describe(wrote.error().code).name).c_str());
+  } else if (*wrote) {
+    LogAnchor(*config(), anchor_writer_->last());
+  }
 }
 
 std::shared_ptr<access::Principal> AuthenticateRequest(ApiContext& ctx, const Route& route,

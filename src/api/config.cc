@@ -74,6 +74,8 @@ const std::vector<std::string_view> kConfigKeys = {
     "max_query_params",
     "max_connections",
     "client_requests_per_minute",
+    "audit_anchor_file",
+    "audit_anchor_s",
     "header_timeout_ms",
     "body_timeout_ms",
     "idle_timeout_ms",
@@ -143,6 +145,10 @@ Status SetConfigValue(ServerConfig& c, std::string_view raw_key, std::string_vie
     return ParseInt(key, value, c.max_connections, 1, 1000000);
   } else if (key == "client_requests_per_minute") {
     return ParseInt(key, value, c.client_requests_per_minute, 0, 1000000);
+  } else if (key == "audit_anchor_file") {
+    c.audit_anchor_file = std::string(value);
+  } else if (key == "audit_anchor_s") {
+    return ParseInt(key, value, c.audit_anchor_s, 1, 86400);
   } else if (key == "header_timeout_ms") {
     return ParseInt(key, value, c.header_timeout_ms, 1, 3600000);
   } else if (key == "body_timeout_ms") {

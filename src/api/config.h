@@ -42,6 +42,8 @@ struct ServerConfig {
   int monitor_poll_ms = 200;     // the monitor worker's pause between passes while idle
   int monitor_sweep_s = 300;     // re-evaluate every monitored patient this often; 0: never
   int monitor_cache_patients = 10000;  // patients' monitoring states kept in memory
+  std::string audit_anchor_file;       // auth on: append the audit head here (audit/anchor_file.h)
+  int audit_anchor_s = 300;            // ... every this many seconds when it moved, and at shutdown
 
   // Reloadable on SIGHUP.
   std::string log_level = "info";            // debug | info | warn | error | off

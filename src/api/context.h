@@ -23,6 +23,7 @@
 #include "assess/assessing_store.h"
 #include "assess/outbox_worker.h"
 #include "assess/sweep.h"
+#include "audit/anchor_file.h"
 #include "core/background_loop.h"
 #include "monitor/worker.h"
 #include "plan/plan_worker.h"
@@ -71,6 +72,7 @@ class ApiContext {
     if (sweep_) sweep_->Stop();
     if (plan_worker_) plan_worker_->Stop();
     if (worker_) worker_->Stop();
+    StopAnchors();  // last: its final anchor covers the engines' last records
   }
 
   // The store handlers use: the request's access-controlled store (access::GuardedStore)
@@ -139,12 +141,18 @@ class ApiContext {
 
  private:
   void InitAccess();
+  // Config audit_anchor_file (auth_routes.cc): appends the audit head to it every
+  // audit_anchor_s seconds when it moved, and once more when stopped.
+  void StartAnchors();
+  void StopAnchors();
   void InitAssess(store::Store& backend);
   void InitPlan();
   void InitMonitor();
   static inline thread_local store::Store* request_store_ = nullptr;
   std::shared_ptr<access::AccessService> access_;
   std::string access_error_;
+  std::unique_ptr<audit::AnchorWriter> anchor_writer_;
+  std::unique_ptr<core::BackgroundLoop> anchor_loop_;  // runs anchor_writer_
   Metrics metrics_;
   RequestLimiter limiter_;
   mutable std::mutex mu_;

@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <future>
+#include <map>
+#include <optional>
 #include <string_view>
 
 #include "audit/database.h"
@@ -255,21 +258,39 @@ Result<std::string> AuditLog::Head() {
   return head;
 }
 
+std::optional<Anchor> ParseAnchor(std::string_view anchor) {
+  const size_t colon = anchor.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  Anchor out;
+  auto [ptr, ec] = std::from_chars(anchor.data(), anchor.data() + colon, out.seq);
+  std::string_view hash = anchor.substr(colon + 1);
+  if (ec != std::errc() || ptr != anchor.data() + colon || out.seq < 1 || hash.size() != 64) {
+    return std::nullopt;
+  }
+  for (char c : hash) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+  }
+  out.hash = std::string(hash);
+  return out;
+}
+
 Result<VerifyReport> AuditLog::Verify(std::string_view anchor) {
-  int64_t anchor_seq = 0;
-  std::string anchor_hash;
-  if (!anchor.empty()) {
-    const size_t colon = anchor.find(':');
-    bool ok = colon != std::string_view::npos;
-    if (ok) {
-      auto [ptr, ec] = std::from_chars(anchor.data(), anchor.data() + colon, anchor_seq);
-      anchor_hash = std::string(anchor.substr(colon + 1));
-      ok = ec == std::errc() && ptr == anchor.data() + colon && anchor_seq >= 1 &&
-           anchor_hash.size() == 64;
-    }
-    if (!ok) {
+  std::vector<std::string> anchors;
+  if (!anchor.empty()) anchors.emplace_back(anchor);
+  return Verify(anchors);
+}
+
+Result<VerifyReport> AuditLog::Verify(const std::vector<std::string>& anchors) {
+  // seq -> the hashes anchored for it (two different ones: one of them is forged).
+  std::map<int64_t, std::vector<std::string>> anchored;
+  int64_t anchor_seq = 0;  // the highest
+  for (const std::string& a : anchors) {
+    std::optional<Anchor> parsed = ParseAnchor(a);
+    if (!parsed) {
       return Error::Invalid("expect-head", "expected SEQ:HASH as printed by `carepath audit head`");
     }
+    anchor_seq = std::max(anchor_seq, parsed->seq);
+    anchored[parsed->seq].push_back(std::move(parsed->hash));
   }
   VerifyReport report;
   std::string prev_hash;
@@ -301,10 +322,15 @@ Result<VerifyReport> AuditLog::Verify(std::string_view anchor) {
         broken("the link to the previous record does not match");
       } else if (RecordHash(r) != r.hash) {
         broken("the record's content does not match its hash (edited)");
-      } else if (r.seq == anchor_seq && r.hash != anchor_hash) {
-        broken(
-            "the record's hash differs from the anchored head: the chain up to here was "
-            "rewritten");
+      } else if (auto it = anchored.find(r.seq); it != anchored.end()) {
+        for (const std::string& h : it->second) {
+          if (h != r.hash) {
+            broken(
+                "the record's hash differs from its anchor: the chain up to here was "
+                "rewritten");
+            break;
+          }
+        }
       }
       if (!report.ok()) return report;
       prev_hash = r.hash;
@@ -315,8 +341,8 @@ Result<VerifyReport> AuditLog::Verify(std::string_view anchor) {
   }
   if (anchor_seq > position) {
     report.broken_at = position + 1;
-    report.problem = "the anchored head (record " + std::to_string(anchor_seq) +
-                     ") is missing: the chain was truncated";
+    report.problem = "the anchored record " + std::to_string(anchor_seq) +
+                     " is missing: the chain was truncated";
   }
   return report;
 }

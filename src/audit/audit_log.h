@@ -80,6 +80,14 @@ inline constexpr const char* kAuditColumns =
 // The hash of `r` chained to r.prev_hash (hex).
 std::string RecordHash(const AuditRecord& r);
 
+// An anchor "SEQ:HASH" (SEQ >= 1, HASH 64 hex digits) as Head() prints it; nullopt when
+// `anchor` is not of that form.
+struct Anchor {
+  int64_t seq = 0;
+  std::string hash;
+};
+std::optional<Anchor> ParseAnchor(std::string_view anchor);
+
 // The records of one request, enqueued without waiting (AuditLog::Enqueue). Seal(done)
 // calls `done` once, with Ok when every record enqueued to the group is durable or with
 // the first failure, on the log's writer thread or, when nothing is outstanding, at once
@@ -128,6 +136,10 @@ class AuditLog {
   // `anchor` ("SEQ:HASH", from Head()), record SEQ must exist and have HASH; kInvalid for
   // an anchor that is not of that form.
   Result<VerifyReport> Verify(std::string_view anchor = {});
+  // The same with any number of anchors (an anchor file, anchor_file.h): each record SEQ
+  // must carry its HASH; the first that does not is reported, and a chain shorter than the
+  // highest anchor is reported as truncated. kInvalid when one is malformed.
+  Result<VerifyReport> Verify(const std::vector<std::string>& anchors);
   // "SEQ:HASH" of the newest record; empty when the log is empty.
   Result<std::string> Head();
   // Records with seq > after, oldest first, at most `max`.

@@ -5,11 +5,13 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "audit/anchor_file.h"
 #include "audit/database.h"
 #include "store/sql_store.h"
 
@@ -159,6 +161,85 @@ TEST_F(AuditChainTest, RewrittenChainIsFoundByTheAnchoredHead) {
   EXPECT_EQ(*anchored->broken_at, 4);
   EXPECT_FALSE(log_->Verify("5").has_value());
   EXPECT_FALSE(log_->Verify("x:" + std::string(64, 'a')).has_value());
+}
+
+// Anchors taken along the way (an anchor file): a rewrite from record 3 on is found at the
+// first anchor at or after it, whatever the later anchors say.
+TEST_F(AuditChainTest, EveryAnchorIsCheckedAndTheFirstRewrittenOneReported) {
+  auto records = log_->List(0, 10);
+  ASSERT_TRUE(records.has_value());
+  ASSERT_EQ(records->size(), 5u);
+  auto anchor = [&](size_t i) {
+    return std::to_string((*records)[i].seq) + ":" + (*records)[i].hash;
+  };
+  const std::vector<std::string> anchors = {anchor(1), anchor(3), anchor(4)};
+  auto ok = log_->Verify(anchors);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_TRUE(ok->ok()) << ok->problem;
+  std::string prev = (*records)[1].hash;
+  for (size_t i = 2; i < records->size(); ++i) {
+    AuditRecord r = (*records)[i];
+    if (i == 2) r.actor = "user:someone-else";
+    r.prev_hash = prev;
+    r.hash = RecordHash(r);
+    prev = r.hash;
+    Tamper("UPDATE audit_log SET actor = '" + r.actor + "', prev_hash = '" + r.prev_hash +
+           "', hash = '" + r.hash + "' WHERE seq = " + std::to_string(r.seq));
+  }
+  EXPECT_TRUE(Verify().ok());
+  auto rewritten = log_->Verify(anchors);
+  ASSERT_TRUE(rewritten.has_value());
+  ASSERT_FALSE(rewritten->ok());
+  EXPECT_EQ(*rewritten->broken_at, 4) << rewritten->problem;
+  // Anchors beyond the chain: truncated.
+  auto beyond = log_->Verify(std::vector<std::string>{"9:" + std::string(64, 'a')});
+  ASSERT_TRUE(beyond.has_value());
+  ASSERT_FALSE(beyond->ok());
+  EXPECT_EQ(*beyond->broken_at, 6);
+  EXPECT_FALSE(log_->Verify(std::vector<std::string>{anchor(1), "2:zz"}).has_value());
+}
+
+TEST_F(AuditChainTest, TheAnchorWriterAppendsTheHeadWhenItMovedAndGoesOnAfterARestart) {
+  const std::filesystem::path file = dir_ + "/anchors";
+  EXPECT_EQ(ReadAnchors(file).error().code, ErrorCode::kNotFound);
+  {
+    AnchorWriter writer(*log_, file);
+    auto wrote = writer.WriteIfMoved();
+    ASSERT_TRUE(wrote.has_value()) << wrote.error().ToString();
+    EXPECT_TRUE(*wrote);
+    EXPECT_EQ(writer.last(), log_->Head().value());
+    EXPECT_FALSE(writer.WriteIfMoved().value()) << "nothing new: no line";
+    AuditRecord r;
+    r.actor = "user:u9";
+    r.action = "search";
+    r.outcome = "success";
+    ASSERT_TRUE(log_->Append(r).has_value());
+    EXPECT_TRUE(writer.WriteIfMoved().value());
+  }
+  // A new writer (a restarted server) reads the last anchor back and does not repeat it.
+  AnchorWriter again(*log_, file);
+  EXPECT_FALSE(again.WriteIfMoved().value());
+  auto anchors = ReadAnchors(file);
+  ASSERT_TRUE(anchors.has_value()) << anchors.error().ToString();
+  ASSERT_EQ(anchors->size(), 2u);
+  EXPECT_EQ((*anchors)[0].substr(0, 2), "5:");
+  EXPECT_EQ((*anchors)[1], log_->Head().value());
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto verified = log_->Verify(*anchors);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_TRUE(verified->ok()) << verified->problem;
+  // Comments and blank lines are skipped; anything else that is not an anchor is refused
+  // with its line.
+  {
+    std::ofstream out(file, std::ios::app);
+    out << "\n# copied to the archive 2026-12-07\nnot-an-anchor\n";
+  }
+  auto bad = ReadAnchors(file);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalid);
+  EXPECT_NE(bad.error().ToString().find(file.string() + ":5"), std::string::npos)
+      << bad.error().ToString();
 }
 
 // Appends from many threads are group-committed: every record lands once, in one

@@ -8,17 +8,21 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "../http/http_client.h"
 #include "access/service.h"
 #include "access/test_world.h"
 #include "api/server.h"
+#include "audit/anchor_file.h"
 #include "auth_server.h"
 
 namespace carepath::access {
@@ -321,6 +325,66 @@ TEST_F(HttpAuthTest, EachClientIsHeldToItsRequestsPerMinute) {
   EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 429);
   ASSERT_TRUE(service_->identities().SetClientRequestLimit(own_id, kNoRequestLimit).has_value());
   EXPECT_EQ(get(own, "/fhir/r4/Patient/p1").status, 200);
+}
+
+// audit_anchor_file: the server appends the audit head when it moved, on its period and
+// at shutdown; `carepath audit verify --anchors` checks every one, and a forged one is
+// reported at its record.
+TEST_F(HttpAuthTest, TheServerAnchorsTheAuditChainInAFileOfItsOwn) {
+  api::ServerConfig config = testing::AuthOnConfig(*world_, "access-anchored.log");
+  config.assess_worker = false;
+  config.plan_worker = false;
+  config.monitor_worker = false;
+  const std::string file = world_->dir() + "/audit.anchors";
+  config.audit_anchor_file = file;
+  config.audit_anchor_s = 1;
+  auto started = api::Server::Start(world_->store(), config);
+  ASSERT_TRUE(started.has_value()) << started.error().ToString();
+  std::unique_ptr<api::Server> anchored = std::move(*started);
+  const std::string token = Login("dr1");
+  auto get = [&] {
+    return Call(anchored->port(), "GET", "/fhir/r4/Patient/p1", "",
+                Headers{{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(get().status, 200);
+  // Within a period or two the head of that read is in the file.
+  std::vector<std::string> anchors;
+  for (int i = 0; i < 60 && anchors.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (auto read = audit::ReadAnchors(file)) anchors = *read;
+  }
+  ASSERT_FALSE(anchors.empty()) << "no anchor within 6 s";
+  EXPECT_EQ(get().status, 200);
+  anchored.reset();  // shutdown writes the last head
+  auto read = audit::ReadAnchors(file);
+  ASSERT_TRUE(read.has_value()) << read.error().ToString();
+  ASSERT_GE(read->size(), 2u);
+  EXPECT_EQ(read->back(), world_->audit().Head().value());
+
+  int status = 0;
+  std::string out = RunCommand(
+      std::string(CAREPATH_BINARY) + " audit verify --db " + world_->url() + " --anchors " + file,
+      status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find(std::to_string(read->size()) + " anchors of the file match"),
+            std::string::npos)
+      << out;
+  // A forged anchor (another hash for the first anchored record) is reported there.
+  const std::string first = read->front();
+  const std::string forged_file = world_->dir() + "/forged.anchors";
+  {
+    std::ofstream forged(forged_file);
+    forged << first.substr(0, first.find(':') + 1) << std::string(64, 'f') << "\n";
+  }
+  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + world_->url() +
+                       " --anchors " + forged_file,
+                   status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("record " + first.substr(0, first.find(':'))), std::string::npos) << out;
+  out = RunCommand(std::string(CAREPATH_BINARY) + " audit verify --db " + world_->url() +
+                       " --anchors " + world_->dir() + "/none.anchors 2>&1",
+                   status);
+  EXPECT_EQ(status, 2) << out;
 }
 
 TEST_F(HttpAuthTest, BreakGlassEndToEnd) {
