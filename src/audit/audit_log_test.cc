@@ -45,6 +45,22 @@ class AuditChainTest : public ::testing::Test {
     backend_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // What someone with write access does to hide an edit: changes `column` (outcome or
+  // actor) of the third record and recomputes every hash from there on.
+  void RewriteFromThird(const std::vector<AuditRecord>& records, const std::string& column,
+                        const std::string& value) {
+    std::string prev = records[1].hash;
+    for (size_t i = 2; i < records.size(); ++i) {
+      AuditRecord r = records[i];
+      if (i == 2) (column == "actor" ? r.actor : r.outcome) = value;
+      r.prev_hash = prev;
+      r.hash = RecordHash(r);
+      prev = r.hash;
+      Tamper("UPDATE audit_log SET " + column + " = '" + (column == "actor" ? r.actor : r.outcome) +
+             "', prev_hash = '" + r.prev_hash + "', hash = '" + r.hash +
+             "' WHERE seq = " + std::to_string(r.seq));
+    }
+  }
   void Tamper(const std::string& sql) {
     Status s = backend_->Write([&](store::SqlTxn& txn) -> Status {
       auto r = txn.Exec(sql, {});
@@ -137,16 +153,7 @@ TEST_F(AuditChainTest, RewrittenChainIsFoundByTheAnchoredHead) {
 
   auto records = log_->List(0, 10);
   ASSERT_TRUE(records.has_value());
-  std::string prev = (*records)[1].hash;
-  for (size_t i = 2; i < records->size(); ++i) {
-    AuditRecord r = (*records)[i];
-    if (i == 2) r.outcome = "denied";
-    r.prev_hash = prev;
-    r.hash = RecordHash(r);
-    prev = r.hash;
-    Tamper("UPDATE audit_log SET outcome = '" + r.outcome + "', prev_hash = '" + r.prev_hash +
-           "', hash = '" + r.hash + "' WHERE seq = " + std::to_string(r.seq));
-  }
+  RewriteFromThird(*records, "outcome", "denied");
   EXPECT_TRUE(Verify().ok()) << "a full rewrite is invisible to the chain alone";
   anchored = log_->Verify(*head);
   ASSERT_TRUE(anchored.has_value());
@@ -176,16 +183,7 @@ TEST_F(AuditChainTest, EveryAnchorIsCheckedAndTheFirstRewrittenOneReported) {
   auto ok = log_->Verify(anchors);
   ASSERT_TRUE(ok.has_value());
   EXPECT_TRUE(ok->ok()) << ok->problem;
-  std::string prev = (*records)[1].hash;
-  for (size_t i = 2; i < records->size(); ++i) {
-    AuditRecord r = (*records)[i];
-    if (i == 2) r.actor = "user:someone-else";
-    r.prev_hash = prev;
-    r.hash = RecordHash(r);
-    prev = r.hash;
-    Tamper("UPDATE audit_log SET actor = '" + r.actor + "', prev_hash = '" + r.prev_hash +
-           "', hash = '" + r.hash + "' WHERE seq = " + std::to_string(r.seq));
-  }
+  RewriteFromThird(*records, "actor", "user:someone-else");
   EXPECT_TRUE(Verify().ok());
   auto rewritten = log_->Verify(anchors);
   ASSERT_TRUE(rewritten.has_value());
