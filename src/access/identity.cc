@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <mutex>
 #include <optional>
 
 #include "audit/database.h"
@@ -439,6 +440,13 @@ Status IdentityStore::GrantBreakGlass(std::string_view actor, std::string_view p
 }
 
 Result<int64_t> IdentityStore::Generation() {
+  // Read on every authenticated request; while nothing was committed since it was read
+  // (store::SqlBackend::ChangeCounter), the remembered value is current.
+  const std::optional<int64_t> counter = db_.ChangeCounter();
+  if (counter) {
+    std::lock_guard<std::mutex> lock(generation_mu_);
+    if (generation_ && generation_->first == *counter) return generation_->second;
+  }
   int64_t value = 0;
   RETURN_IF_ERROR(db_.Read([&](SqlTxn& txn) -> Status {
     ASSIGN_OR_RETURN(SqlRows rows,
@@ -447,6 +455,10 @@ Result<int64_t> IdentityStore::Generation() {
     value = rows[0][0].AsInt();
     return Ok();
   }));
+  if (counter) {
+    std::lock_guard<std::mutex> lock(generation_mu_);
+    generation_ = std::make_pair(*counter, value);
+  }
   return value;
 }
 

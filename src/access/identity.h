@@ -26,6 +26,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -156,6 +158,9 @@ class IdentityStore {
   Status RevokeTokensOf(store::SqlTxn& txn, std::string_view kind, std::string_view id);
   store::SqlBackend& db_;
   PasswordCost cost_;
+  std::mutex generation_mu_;
+  // (db_.ChangeCounter() when read, the generation); guarded by generation_mu_.
+  std::optional<std::pair<int64_t, int64_t>> generation_;
 };
 
 }  // namespace carepath::access

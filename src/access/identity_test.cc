@@ -148,6 +148,25 @@ TEST_F(IdentityTest, AClientKeepsItsOwnRequestLimitAndAChangeMovesTheGeneration)
   EXPECT_EQ(ids_->FindClient(id)->requests_per_minute, 30) << "a refused change changes nothing";
 }
 
+// The generation is remembered only while nothing was committed to the database: a
+// change made through another connection (another server process) is seen at once.
+TEST_F(IdentityTest, TheGenerationMovesForAChangeMadeByAnotherProcess) {
+  auto b = audit::OpenDatabase("sqlite:" + dir_ + "/id.db");
+  ASSERT_TRUE(b.has_value());
+  auto other = IdentityStore::Open(**b, PasswordCost::ForTests());
+  ASSERT_TRUE(other.has_value());
+  auto c = ids_->AddClient("etl", "admin", "");
+  ASSERT_TRUE(c.has_value());
+  const int64_t first = ids_->Generation().value();
+  EXPECT_EQ(ids_->Generation().value(), first);
+  ASSERT_TRUE((*other)->SetClientRequestLimit(c->first.id, 10).has_value());
+  const int64_t second = ids_->Generation().value();
+  EXPECT_GT(second, first);
+  ASSERT_TRUE((*other)->RevokeClient(c->first.id).has_value());
+  EXPECT_GT(ids_->Generation().value(), second);
+  EXPECT_EQ(ids_->Generation().value(), (*other)->Generation().value());
+}
+
 TEST_F(IdentityTest, BreakGlassGrantsExpire) {
   const int64_t now = audit::NowMicros();
   ASSERT_TRUE(

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -110,6 +111,14 @@ class SqlBackend {
   virtual Status Write(const TxnFunction& fn) = 0;
   // Runs `fn` in a read-only transaction (a consistent snapshot).
   virtual Status Read(const TxnFunction& fn) = 0;
+  // A number that moves whenever anything is committed to the database (by this backend or
+  // any other connection or process), read without a read transaction of the caller's;
+  // nullopt when the backend has no cheap one (PostgreSQL). A value read from the database
+  // after the counter answered C is still current while the counter answers C: callers
+  // remember such values under C instead of reading them again (SqlStore::NewestChange,
+  // access::IdentityStore::Generation). SQLite: PRAGMA data_version of a connection that
+  // never writes.
+  virtual std::optional<int64_t> ChangeCounter() { return std::nullopt; }
 };
 
 // An Error that the backend may retry by re-running the transaction.

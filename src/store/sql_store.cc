@@ -1,6 +1,8 @@
 #include "store/sql_store.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -97,13 +99,27 @@ class SqlStore final : public Store {
   }
 
   Result<int64_t> NewestChange(std::string_view type) override {
-    return ReadOne<int64_t>([&](SqlTxn& t) -> Result<int64_t> {
-      // The index (type, tx_seq) answers it from its last entry for the type.
-      ASSIGN_OR_RETURN(SqlRows rows, t.Exec("SELECT MAX(tx_seq) FROM resource_versions"
-                                            " WHERE type = $1",
-                                            {SqlValue::Text(type)}));
-      return rows.empty() || rows[0][0].is_null() ? int64_t{0} : rows[0][0].AsInt();
-    });
+    // Asked on every access-controlled request (the CareTeam and Consent stamps); while
+    // nothing was committed since it was read, the remembered answer is current.
+    const std::optional<int64_t> counter = backend_->ChangeCounter();
+    if (counter) {
+      std::lock_guard<std::mutex> lock(newest_mu_);
+      auto it = newest_.find(type);
+      if (it != newest_.end() && it->second.first == *counter) return it->second.second;
+    }
+    ASSIGN_OR_RETURN(
+        int64_t newest, ReadOne<int64_t>([&](SqlTxn& t) -> Result<int64_t> {
+          // The index (type, tx_seq) answers it from its last entry for the type.
+          ASSIGN_OR_RETURN(SqlRows rows, t.Exec("SELECT MAX(tx_seq) FROM resource_versions"
+                                                " WHERE type = $1",
+                                                {SqlValue::Text(type)}));
+          return rows.empty() || rows[0][0].is_null() ? int64_t{0} : rows[0][0].AsInt();
+        }));
+    if (counter) {
+      std::lock_guard<std::mutex> lock(newest_mu_);
+      newest_[std::string(type)] = {*counter, newest};  // read after the counter: current at it
+    }
+    return newest;
   }
 
   Result<SearchResult> Search(std::string_view type, const SearchParams& params,
@@ -218,6 +234,9 @@ class SqlStore final : public Store {
   }
 
   std::unique_ptr<SqlBackend> backend_;
+  std::mutex newest_mu_;
+  // type -> (ChangeCounter when read, NewestChange); guarded by newest_mu_.
+  std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> newest_;
 };
 
 }  // namespace

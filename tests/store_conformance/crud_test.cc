@@ -309,6 +309,30 @@ TEST_P(StoreTest, NewestChangeMovesWithEveryWriteOfItsTypeOnly) {
   EXPECT_GT(deleted, updated);
 }
 
+// ... also when another connection or process writes: a store remembers the answer only
+// while nothing was committed to the database (SqlBackend::ChangeCounter).
+TEST_P(StoreTest, NewestChangeSeesWritesOfAnotherStoreOnTheSameDatabase) {
+  std::unique_ptr<Store> other = OpenAgain();
+  ASSERT_NE(other, nullptr);
+  const std::string consent =
+      R"({"resourceType":"Consent","status":"active","scope":{"text":"x"},"category":[{"text":"x"}]})";
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult c, store_->Create("Consent", consent));
+  for (int round = 0; round < 3; ++round) {
+    CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t before, store_->NewestChange("Consent"));
+    CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t again, store_->NewestChange("Consent"));
+    EXPECT_EQ(again, before);
+    const std::string body =
+        round % 2 == 0
+            ? R"({"resourceType":"Consent","status":"inactive","scope":{"text":"x"},"category":[{"text":"x"}]})"
+            : consent;
+    ASSERT_TRUE(other->Update("Consent", c.id, body));
+    CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t after, store_->NewestChange("Consent"));
+    EXPECT_GT(after, before) << "round " << round;
+    CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t seen_by_other, other->NewestChange("Consent"));
+    EXPECT_EQ(seen_by_other, after);
+  }
+}
+
 TEST_P(StoreTest, DataSurvivesReopening) {
   CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult w, store_->Create("Patient", kPatient));
   store_.reset();

@@ -370,6 +370,20 @@ class SqliteBackend final : public SqlBackend {
     return Error::Unavailable("the database stayed busy; try again");
   }
 
+  std::optional<int64_t> ChangeCounter() override {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    if (watch_ == nullptr) {
+      auto opened = SqliteConn::Open(path_);
+      if (!opened) return std::nullopt;
+      watch_ = std::move(*opened);
+    }
+    // data_version moves when another connection commits; watch_ never writes, so every
+    // commit (this backend's writer's too) moves it.
+    auto rows = watch_->Exec("PRAGMA data_version", {});
+    if (!rows || rows->empty()) return std::nullopt;
+    return (*rows)[0][0].AsInt();
+  }
+
   Status Read(const TxnFunction& fn) override {
     ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> conn, TakeReader());
     Status s = conn->Control("BEGIN");
@@ -438,6 +452,8 @@ class SqliteBackend final : public SqlBackend {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConn>> idle_readers_;
   std::unique_ptr<SqliteConn> checkpoint_conn_;  // used by checkpointer_ only
+  std::mutex watch_mu_;
+  std::unique_ptr<SqliteConn> watch_;  // guarded by watch_mu_: ChangeCounter only
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
