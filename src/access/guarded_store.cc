@@ -418,7 +418,8 @@ Result<store::HistoryPage> GuardedStore::History(const store::HistoryQuery& quer
   return page;
 }
 
-// ---- the outbox and the store check: only for principals who reach every patient ----
+// ---- the outbox, engine marks and the store check: only for principals who reach every
+// patient ----
 
 Result<std::vector<store::Event>> GuardedStore::ReadEvents(std::string_view consumer, int max) {
   if (!ReachesAll()) return Forbidden("read events", "");
@@ -428,6 +429,17 @@ Result<std::vector<store::Event>> GuardedStore::ReadEvents(std::string_view cons
 Status GuardedStore::Ack(std::string_view consumer, int64_t upto_seq) {
   if (!ReachesAll()) return Forbidden("acknowledge events", "");
   return inner().Ack(consumer, upto_seq);
+}
+
+Result<std::vector<store::Mark>> GuardedStore::ReadMarks(std::string_view engine,
+                                                         std::span<const std::string> keys) {
+  if (!ReachesAll()) return Forbidden("read engine marks", "");
+  return inner().ReadMarks(engine, keys);
+}
+
+Status GuardedStore::WriteMarks(std::string_view engine, std::span<const store::Mark> marks) {
+  if (!ReachesAll()) return Forbidden("write engine marks", "");
+  return inner().WriteMarks(engine, marks);
 }
 
 Result<store::CheckReport> GuardedStore::Check() {

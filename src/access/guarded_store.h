@@ -17,8 +17,8 @@
 // principals who reach all patients, see guarded_write.cc, except an ImportBatch item whose
 // id the server derived from its content, store::ImportItem::derived_id: whoever may write
 // the content may create it, since its id tells nothing the content does not -- readings
-// of the monitoring ingest, whose id hashes patient, device, time and code); a deleted resource answers
-// kGone only to whoever would have seen its last content; search and history drop the
+// of the monitoring ingest, whose id hashes patient, device, time and code); a deleted resource
+// answers kGone only to whoever would have seen its last content; search and history drop the
 // entry, count only what is visible (`_total`, `_summary=count`), resolve chained
 // parameters and `_has` through the guard (no match through a hidden chain target), and
 // carry the same constant notice (as a search warning) whether or not anything was
@@ -29,8 +29,8 @@
 //
 // Bundles (batch/transaction) and bulk import are checked entry by entry with the same
 // rules (guarded_bundle.cc); a transaction stays all-or-nothing and a withheld target
-// fails it as an absent one would. The outbox and Check are open only to principals who
-// reach all patients (admin).
+// fails it as an absent one would. The outbox, engine marks and Check are open only to
+// principals who reach all patients (admin, the engines).
 //
 // AuditEvent is not stored: reads and searches are served from the audit chain
 // (audit/audit_event.h) to roles that may read AuditEvent (auditor), newest first, with
@@ -91,6 +91,9 @@ class GuardedStore : public store::ForwardingStore {
       std::span<const store::ImportItem> items) override;
   Result<std::vector<store::Event>> ReadEvents(std::string_view consumer, int max) override;
   Status Ack(std::string_view consumer, int64_t upto_seq) override;
+  Result<std::vector<store::Mark>> ReadMarks(std::string_view engine,
+                                             std::span<const std::string> keys) override;
+  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks) override;
   Result<store::CheckReport> Check() override;
 
   // From now on this instance's audit records are enqueued into `group`

@@ -152,6 +152,21 @@ TEST_F(GuardedStoreTest, RoleWithoutWritePermissionIsForbidden) {
   EXPECT_EQ(w.error().code, ErrorCode::kForbidden);
 }
 
+TEST_F(GuardedStoreTest, EngineMarksAreOnlyForWhoeverReachesEveryPatient) {
+  const store::Mark mark[] = {{"p1", 5}};
+  auto& dr = world_.Guard(World::Dr("dr1"));
+  EXPECT_EQ(dr.WriteMarks("monitor", mark).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(dr.ReadMarks("monitor", {}).error().code, ErrorCode::kForbidden);
+  auto& patient = world_.Guard(MakePrincipal("u-p1", "patient", "Patient/p1"));
+  EXPECT_EQ(patient.ReadMarks("monitor", {}).error().code, ErrorCode::kForbidden);
+  auto& admin = world_.Guard(World::Admin());
+  ASSERT_TRUE(admin.WriteMarks("monitor", mark));
+  auto read = admin.ReadMarks("monitor", {});
+  ASSERT_TRUE(read.has_value()) << read.error().ToString();
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0].value, 5);
+}
+
 TEST_F(GuardedStoreTest, ScopeLimitsTheTypes) {
   auto& g =
       world_.Guard(MakePrincipal("dr1", "clinician", "Practitioner/dr1", "user/Observation.read"));

@@ -175,6 +175,13 @@ class TimedStore final : public store::Store {
   Status Ack(std::string_view consumer, int64_t upto_seq) override {
     return Timed("ack", [&] { return inner_.Ack(consumer, upto_seq); });
   }
+  Result<std::vector<store::Mark>> ReadMarks(std::string_view engine,
+                                             std::span<const std::string> keys) override {
+    return Timed("read_marks", [&] { return inner_.ReadMarks(engine, keys); });
+  }
+  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks) override {
+    return Timed("write_marks", [&] { return inner_.WriteMarks(engine, marks); });
+  }
   Result<store::CheckReport> Check() override {
     return Timed("check", [&] { return inner_.Check(); });
   }

@@ -115,6 +115,11 @@ int Run(const MonitorArgs& args) {
       (w->action == store::WriteAction::kUnchanged ? unchanged : stored) += 1;
     }
   }
+  if (!args.dry_run) {
+    // Watermarks an older carepath kept as Basic resources (service.h).
+    auto adopted = monitor::AdoptStoredWatermarks(**store);
+    if (!adopted) return Fail(adopted.error().ToString());
+  }
   auto run = monitor::EvaluatePatient(**store, *content, args.patient, now, !args.dry_run);
   if (!run) return Fail(run.error().ToString());
   if (args.json) {

@@ -53,7 +53,11 @@ struct Reading {
   Instant time;                // effective time; the end of effectivePeriod for intervals
   double value = 0;            // in Info(metric).unit
   std::string dedupe_key;      // of the Observation (shared by a panel's components)
-  std::string observation_id;  // ObservationIdFor(dedupe_key)
+  // ObservationIdFor(dedupe_key); a reading read from the store takes the stored id
+  // (service.cc AddStored), which hashes the device name as the reading was sent, while the
+  // stored Observation refers to the Device registered for it (DerivedDeviceId). Alerts
+  // name it as their evidence (alert.h AlertId).
+  std::string observation_id;
   // "Observation/<id>" when the reading was read from the store under another id (set by
   // the caller; explanations then point at it). Empty: "Observation/" + observation_id.
   std::string stored_reference;

@@ -15,13 +15,13 @@
 namespace carepath::monitor {
 namespace {
 
+// Before engine marks, the watermark was a Basic resource per patient (id "monitor-" + a
+// hash of the patient id, the value in this extension), a new version at every evaluation.
+// AdoptStoredWatermarks moves them to marks.
 constexpr std::string_view kWatermarkUrl =
     "https://carepath.example/fhir/StructureDefinition/monitoring-watermark";
-
 constexpr std::string_view kMonitorSystem = "https://carepath.example/fhir/CodeSystem/monitoring";
 constexpr std::string_view kWatermarkCode = "evaluation-watermark";
-
-std::string WatermarkId(std::string_view patient) { return HashId("monitor-", patient); }
 
 // Every current match of a search, following page tokens.
 Result<std::vector<store::StoredResource>> SearchAll(store::Store& store, std::string_view type,
@@ -39,27 +39,24 @@ Result<std::vector<store::StoredResource>> SearchAll(store::Store& store, std::s
   }
 }
 
-int64_t WatermarkOf(const store::StoredResource& basic) {
-  ojson b = ojson::parse(basic.body, nullptr, false);
-  if (b.is_discarded()) return 0;
-  for (const ojson& e : b.value("extension", ojson::array())) {
-    if (e.value("url", "") != kWatermarkUrl) continue;
-    const std::string v = e.value("valueString", "0");
-    char* end = nullptr;
-    const long long us = std::strtoll(v.c_str(), &end, 10);
-    return end != nullptr && *end == '\0' ? us : 0;
+// The value of a stored Basic watermark; nullopt when it does not hold one.
+std::optional<int64_t> StoredWatermarkOf(const ojson& basic) {
+  for (const ojson& e : basic.value("extension", ojson::array())) {
+    if (!e.is_object() || e.value("url", "") != kWatermarkUrl) continue;
+    const std::string v = e.value("valueString", "");
+    int64_t us = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), us);
+    if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+    return us;
   }
-  return 0;
+  return std::nullopt;
 }
 
 Result<int64_t> ReadWatermark(store::Store& store, std::string_view patient) {
-  Result<store::StoredResource> basic = store.Read("Basic", WatermarkId(patient));
-  if (!basic) {
-    if (basic.error().code == ErrorCode::kNotFound || basic.error().code == ErrorCode::kGone)
-      return 0;
-    return basic.error();
-  }
-  return WatermarkOf(*basic);
+  const std::string key(patient);
+  ASSIGN_OR_RETURN(std::vector<store::Mark> marks,
+                   store.ReadMarks(kMonitorMarks, std::span<const std::string>(&key, 1)));
+  return marks.empty() ? 0 : marks[0].value;
 }
 
 // An active Flag with a monitoring-rule code (anything else a patient's Flags hold is not
@@ -103,18 +100,6 @@ Result<PatientRecords> ReadRecords(store::Store& store, std::string_view patient
     rec.alerts.emplace_back(std::move(flag), ojson::parse(task.body));
   }
   return rec;
-}
-
-store::ImportItem WatermarkItem(std::string_view patient, int64_t us) {
-  const std::string id = WatermarkId(patient);
-  ojson b = {
-      {"resourceType", "Basic"},
-      {"id", id},
-      {"extension", ojson::array({{{"url", kWatermarkUrl}, {"valueString", std::to_string(us)}}})},
-      {"code",
-       {{"coding", ojson::array({{{"system", std::string(kMonitorSystem)}, {"code", std::string(kWatermarkCode)}}})}}},
-      {"subject", {{"reference", "Patient/" + std::string(patient)}}}};
-  return {"Basic", id, b.dump()};
 }
 
 }  // namespace
@@ -314,6 +299,7 @@ int64_t AddStored(const std::vector<store::StoredResource>& stored, int64_t wate
     newest = std::max(newest, r.last_updated_us);
     for (Reading& x : *readings) {
       if (x.patient != in.state.patient()) continue;
+      x.observation_id = r.id;
       x.stored_reference = "Observation/" + r.id;
       (old ? in.history : in.readings).push_back(std::move(x));
     }
@@ -330,13 +316,10 @@ Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
   for (size_t i = 0; i < patients.size(); i += page) {
     const std::span<const std::string> part =
         patients.subspan(i, std::min(page, patients.size() - i));
-    std::vector<std::string> ids, marks;
+    std::vector<std::string> ids;
     std::string subject_list;  // "Patient/a,Patient/b,..."
-    std::unordered_map<std::string, std::string> mark_of;  // watermark id -> patient
     for (const std::string& p : part) {
       ids.push_back(p);
-      marks.push_back(WatermarkId(p));
-      mark_of[marks.back()] = p;
       subject_list += (subject_list.empty() ? "Patient/" : ",Patient/") + p;
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
@@ -346,12 +329,9 @@ Result<std::unordered_map<std::string, PatientRecords>> PrefetchPatients(
       auto it = out.find(p);
       return it == out.end() ? nullptr : &it->second;
     };
-    ASSIGN_OR_RETURN(std::vector<store::StoredResource> stored_marks,
-                     FindByIds(store, "Basic", marks, page));
-    for (const store::StoredResource& m : stored_marks) {
-      auto it = mark_of.find(m.id);
-      if (it == mark_of.end()) continue;
-      if (PatientRecords* rec = known(it->second)) rec->watermark = WatermarkOf(m);
+    ASSIGN_OR_RETURN(std::vector<store::Mark> marks, store.ReadMarks(kMonitorMarks, ids));
+    for (const store::Mark& m : marks) {
+      if (PatientRecords* rec = known(m.key)) rec->watermark = m.value;
     }
     ASSIGN_OR_RETURN(std::vector<store::StoredResource> plans,
                      SearchAll(store, "CarePlan", {{"subject", subject_list}, {"status", "active"}}));
@@ -482,11 +462,11 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
     }
   }
   if (newest != watermark) {
+    store::Mark mark{std::string(patient_id), newest};
     if (options.deferred_watermarks != nullptr) {
-      options.deferred_watermarks->push_back(WatermarkItem(patient_id, newest));
+      options.deferred_watermarks->push_back(std::move(mark));
     } else {
-      RETURN_IF_ERROR(store.Update("Basic", WatermarkId(patient_id),
-                                   WatermarkItem(patient_id, newest).body));
+      RETURN_IF_ERROR(store.WriteMarks(kMonitorMarks, std::span<const store::Mark>(&mark, 1)));
     }
   }
   if (options.cache != nullptr) options.cache->Put(patient_id, newest, run.result.state);
@@ -494,18 +474,52 @@ Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorContent& co
 }
 
 Result<std::vector<std::string>> MonitoredPatients(store::Store& store) {
-  ASSIGN_OR_RETURN(std::vector<store::StoredResource> marks,
-                   SearchAll(store, "Basic", {{"code", std::string(kMonitorSystem) + "|" +
-                                                           std::string(kWatermarkCode)}}));
+  ASSIGN_OR_RETURN(std::vector<store::Mark> marks, store.ReadMarks(kMonitorMarks, {}));
   std::vector<std::string> out;
-  for (const store::StoredResource& m : marks) {
-    ojson b = ojson::parse(m.body, nullptr, false);
-    if (b.is_discarded() || !b.contains("subject")) continue;
-    const std::string ref = b["subject"].value("reference", "");
-    if (ref.starts_with("Patient/") && ref.size() > 8) out.push_back(ref.substr(8));
-  }
+  out.reserve(marks.size());
+  for (store::Mark& m : marks) out.push_back(std::move(m.key));
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Result<int64_t> AdoptStoredWatermarks(store::Store& store) {
+  ASSIGN_OR_RETURN(
+      std::vector<store::StoredResource> stored,
+      SearchAll(store, "Basic",
+                {{"code", std::string(kMonitorSystem) + "|" + std::string(kWatermarkCode)}}));
+  if (stored.empty()) return 0;
+  std::map<std::string, int64_t> legacy;  // patient -> watermark
+  for (const store::StoredResource& r : stored) {
+    ojson b = ojson::parse(r.body, nullptr, false);
+    if (b.is_discarded() || !b.contains("subject") || !b["subject"].is_object()) continue;
+    const std::string patient = PatientOfReference(b["subject"].value("reference", ""));
+    const std::optional<int64_t> value = StoredWatermarkOf(b);
+    if (patient.empty() || !value) continue;
+    int64_t& v = legacy[patient];
+    v = std::max(v, *value);
+  }
+  std::vector<std::string> keys;
+  for (const auto& [patient, value] : legacy) keys.push_back(patient);
+  ASSIGN_OR_RETURN(std::vector<store::Mark> current, store.ReadMarks(kMonitorMarks, keys));
+  for (const store::Mark& m : current) {
+    int64_t& v = legacy[m.key];
+    v = std::max(v, m.value);  // a mark already written is never moved back
+  }
+  std::vector<store::Mark> marks;
+  for (auto& [patient, value] : legacy) marks.push_back({patient, value});
+  RETURN_IF_ERROR(store.WriteMarks(kMonitorMarks, marks));
+  // Only once the marks are committed: a crash in between finds the Basics again.
+  constexpr size_t kPerBundle = 200;
+  for (size_t at = 0; at < stored.size(); at += kPerBundle) {
+    ojson entries = ojson::array();
+    for (size_t i = at; i < std::min(stored.size(), at + kPerBundle); ++i) {
+      entries.push_back({{"request", {{"method", "DELETE"}, {"url", "Basic/" + stored[i].id}}}});
+    }
+    ojson bundle = {{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", entries}};
+    ASSIGN_OR_RETURN(std::string response, store.ProcessBundle(bundle.dump()));
+    (void)response;
+  }
+  return static_cast<int64_t>(stored.size());
 }
 
 Result<std::vector<WorklistEntry>> Worklist(store::Store& store, std::string_view role) {

@@ -13,10 +13,12 @@
 // Observations of the retained days, their active CarePlans (personal thresholds) and open
 // alerts (active Flags with their Tasks), rebuilds the state, runs Evaluate and writes the
 // resulting Flags, Tasks and CommunicationRequests. Which readings were already evaluated is
-// kept in Basic/monitor-<patient> (the store's lastUpdated of the newest evaluated
-// Observation), so a re-run does not count old readings as new; a crash between the alert
-// writes and that watermark re-evaluates the same readings, which rewrites the same alerts
-// (deterministic ids, evidence already recorded): at least once, never doubled.
+// kept as the patient's watermark, the store's lastUpdated of the newest evaluated
+// Observation, in an engine mark (Store::ReadMarks: engine kMonitorMarks, key the patient
+// id; not a resource, so it adds no version to the record at every evaluation), so a re-run
+// does not count old readings as new; a crash between the alert writes and that watermark
+// re-evaluates the same readings, which rewrites the same alerts (deterministic ids,
+// evidence already recorded): at least once, never doubled.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,9 @@
 #include "store/store.h"
 
 namespace carepath::monitor {
+
+// The engine name of the monitoring watermarks among the store's engine marks.
+inline constexpr std::string_view kMonitorMarks = "monitor";
 
 struct MonitorContent {
   RuleSet rules;
@@ -132,10 +137,10 @@ struct EvaluateOptions {
   // The Observations that arrived since the last run (from the outbox). Only read with a
   // cache hit; without one the retained days are searched and these are among them.
   const std::vector<store::StoredResource>* arrived = nullptr;
-  // When set, the watermark write is appended here instead of written, for the caller to
+  // When set, the new watermark is appended here instead of written, for the caller to
   // commit with others (the worker writes a pass's watermarks in one transaction, after the
   // alerts; a watermark lost in a crash only re-evaluates readings, which is idempotent).
-  std::vector<store::ImportItem>* deferred_watermarks = nullptr;
+  std::vector<store::Mark>* deferred_watermarks = nullptr;
   // The patient's records as PrefetchPatients read them (the patient exists); null: read
   // here.
   const PatientRecords* records = nullptr;
@@ -154,6 +159,13 @@ inline Result<PatientRun> EvaluatePatient(store::Store& store, const MonitorCont
 // The patients evaluated before (those with a watermark), sorted: whom a clock-driven sweep
 // re-evaluates for what happens without new readings.
 Result<std::vector<std::string>> MonitoredPatients(store::Store& store);
+
+// Databases written before engine marks hold each patient's watermark as a Basic resource
+// (code evaluation-watermark). Moves them into marks (keeping the higher of the two when a
+// mark exists), then deletes the Basics, in transactions of 200; returns how many were
+// moved (0: none left). The worker calls it before its first pass and `carepath monitor`
+// before it evaluates. A crash before the deletes commit finds them again: idempotent.
+Result<int64_t> AdoptStoredWatermarks(store::Store& store);
 
 // The open monitoring alerts of every patient (Tasks with a monitoring-rule code that are not
 // closed), for one care-team role or all when `role` is empty, sorted by SortWorklist.

@@ -213,6 +213,70 @@ TEST_F(MonitorService, EvaluatesWritesAndIsIdempotent) {
       << RenderWorklist(*list, At("2026-03-01T10:00:00Z"));
 }
 
+TEST_F(MonitorService, TheWatermarkIsAnEngineMarkNotAResource) {
+  ASSERT_TRUE(
+      IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());
+  ASSERT_TRUE(EvaluatePatient(*store_, *content_, "p1", At("2026-03-01T08:00:00Z")).has_value());
+  auto marks = store_->ReadMarks(kMonitorMarks, {});
+  ASSERT_TRUE(marks.has_value()) << marks.error().ToString();
+  ASSERT_EQ(marks->size(), 1u);
+  EXPECT_EQ((*marks)[0].key, "p1");
+  auto obs = store_->Search("Observation", {{"subject", "Patient/p1"}});
+  ASSERT_TRUE(obs.has_value());
+  ASSERT_EQ(obs->matches.size(), 1u);
+  EXPECT_EQ((*marks)[0].value, obs->matches[0].last_updated_us);
+  // Evaluations write no resource of their own (the record does not grow with them).
+  auto newest = store_->NewestChange("Basic");
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(*newest, 0);
+  EXPECT_EQ(Count("Basic"), 0);
+  auto patients = MonitoredPatients(*store_);
+  ASSERT_TRUE(patients.has_value());
+  EXPECT_EQ(*patients, std::vector<std::string>{"p1"});
+}
+
+TEST_F(MonitorService, WatermarksKeptAsBasicAreAdopted) {
+  // What an older carepath wrote: Basic/monitor-<hash> with the watermark in an extension,
+  // for p1 (newer than p1's mark) and p2 (no mark); and an unrelated Basic.
+  auto legacy = [](const std::string& id, const std::string& patient, const std::string& us) {
+    return R"({"resourceType":"Basic","id":")" + id +
+           R"(","extension":[{"url":"https://carepath.example/fhir/StructureDefinition/monitoring-watermark","valueString":")" +
+           us +
+           R"("}],"code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/monitoring","code":"evaluation-watermark"}]},"subject":{"reference":"Patient/)" +
+           patient + R"("}})";
+  };
+  ASSERT_TRUE(store_->Update("Patient", "p2", R"({"resourceType":"Patient","id":"p2"})"));
+  ASSERT_TRUE(store_->Update("Basic", "monitor-a", legacy("monitor-a", "p1", "500")));
+  ASSERT_TRUE(store_->Update("Basic", "monitor-b", legacy("monitor-b", "p2", "700")));
+  ASSERT_TRUE(store_->Update(
+      "Basic", "note",
+      R"({"resourceType":"Basic","code":{"text":"other"},"subject":{"reference":"Patient/p1"}})"));
+  const store::Mark p1_mark[] = {{"p1", 400}};
+  ASSERT_TRUE(store_->WriteMarks(kMonitorMarks, p1_mark));
+  auto moved = AdoptStoredWatermarks(*store_);
+  ASSERT_TRUE(moved.has_value()) << moved.error().ToString();
+  EXPECT_EQ(*moved, 2);
+  auto marks = store_->ReadMarks(kMonitorMarks, {});
+  ASSERT_TRUE(marks.has_value());
+  ASSERT_EQ(marks->size(), 2u);
+  EXPECT_EQ((*marks)[0].key, "p1");
+  EXPECT_EQ((*marks)[0].value, 500);
+  EXPECT_EQ((*marks)[1].key, "p2");
+  EXPECT_EQ((*marks)[1].value, 700);
+  EXPECT_FALSE(store_->Read("Basic", "monitor-a").has_value());
+  EXPECT_FALSE(store_->Read("Basic", "monitor-b").has_value());
+  EXPECT_TRUE(store_->Read("Basic", "note").has_value());
+  // Done once: nothing left to move, and a newer mark is never moved back.
+  const store::Mark newer[] = {{"p2", 900}};
+  ASSERT_TRUE(store_->WriteMarks(kMonitorMarks, newer));
+  auto again = AdoptStoredWatermarks(*store_);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, 0);
+  marks = store_->ReadMarks(kMonitorMarks, {});
+  ASSERT_TRUE(marks.has_value());
+  EXPECT_EQ((*marks)[1].value, 900);
+}
+
 TEST(WorklistOrder, PriorityThenAgeThenId) {
   std::vector<WorklistEntry> e(4);
   e[0] = {"t1", "p1", "r", "", "requested", "routine", "coach", 100, 1};

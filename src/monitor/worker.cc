@@ -65,12 +65,20 @@ int64_t MonitorWorker::Now() const {
       .count();
 }
 
+Status MonitorWorker::AdoptOnce(store::Store& s) {
+  if (adopted_) return Ok();
+  RETURN_IF_ERROR(AdoptStoredWatermarks(s));
+  adopted_ = true;
+  return Ok();
+}
+
 Result<MonitorPass> MonitorWorker::RunOnce(int max) {
   if (content_ == nullptr) {
     return Error::Unavailable("monitoring content is not available; the outbox is not read");
   }
   std::unique_ptr<store::Store> door = door_ ? door_(store_) : nullptr;
   store::Store& s = door ? *door : store_;
+  RETURN_IF_ERROR(AdoptOnce(s));
   ASSIGN_OR_RETURN(std::vector<store::Event> events, s.ReadEvents(kMonitorOutboxConsumer, max));
   MonitorPass pass;
   if (events.empty()) return pass;
@@ -129,7 +137,7 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
   std::sort(order.begin(), order.end());
 
   const int64_t now = Now();
-  std::vector<store::ImportItem> watermarks;
+  std::vector<store::Mark> watermarks;
   int64_t stop_before = 0;  // the first event of the patient that failed (0: none failed)
   Status failed;
   // The patients' records are read a page at a time, just before that page is evaluated
@@ -190,15 +198,9 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
     pass.cache_hits += cache_.hits() - hits;
   }
   if (!watermarks.empty()) {
-    Result<std::vector<Result<store::WriteResult>>> written = s.ImportBatch(watermarks);
-    if (!written) {
-      // Nothing of this pass is acknowledged; the states cached with these watermarks no
-      // longer match the store, so the next pass rebuilds them.
-      return Unexpected(std::move(written).error());
-    }
-    for (Result<store::WriteResult>& r : *written) {
-      if (!r) return Unexpected(std::move(r).error());
-    }
+    // Nothing of this pass is acknowledged when this fails; the states cached with these
+    // watermarks no longer match the store, so the next pass rebuilds them.
+    RETURN_IF_ERROR(s.WriteMarks(kMonitorMarks, watermarks));
   }
   int64_t done = 0;
   for (const store::Event& e : events) {
@@ -215,6 +217,7 @@ Result<SweepPass> MonitorWorker::Sweep(const std::function<bool()>& stop) {
   if (content_ == nullptr) return Error::Unavailable("monitoring content is not available");
   std::unique_ptr<store::Store> door = door_ ? door_(store_) : nullptr;
   store::Store& s = door ? *door : store_;
+  RETURN_IF_ERROR(AdoptOnce(s));
   ASSIGN_OR_RETURN(std::vector<std::string> patients, MonitoredPatients(s));
   SweepPass pass;
   const int64_t now = Now();

@@ -16,15 +16,16 @@
 // them since, so a pass reads the arrived readings, not the retained days.
 //
 // At least once, idempotent by observation: a pass writes each patient's alerts, then the
-// pass's watermarks in one transaction, then acknowledges. A failure stops the pass before
-// the first event of the patient that failed; those events come back on the next pass,
-// when re-evaluating the same readings rewrites the same alerts (deterministic ids) and
+// pass's watermarks (engine marks, service.h) in one transaction, then acknowledges. A failure
+// stops the pass before the first event of the patient that failed; those events come back on the
+// next pass, when re-evaluating the same readings rewrites the same alerts (deterministic ids) and
 // counts duplicates once (dedupe keys). A kill -9 anywhere loses nothing acknowledged to a
 // client and doubles nothing.
 //
 // Thread-safety: RunOnce and Sweep are not reentrant and must not run concurrently with
 // each other (the server runs both on one BackgroundLoop). `content` must outlive the
-// worker.
+// worker. The first pass of either kind first moves watermarks an older carepath kept as
+// Basic resources into engine marks (AdoptStoredWatermarks).
 #pragma once
 
 #include <cstddef>
@@ -78,12 +79,15 @@ class MonitorWorker {
 
  private:
   int64_t Now() const;
+  // AdoptStoredWatermarks, until it has succeeded once.
+  Status AdoptOnce(store::Store& s);
 
   store::Store& store_;
   const MonitorContent* content_;
   Door door_;
   Clock clock_;
   StateCache cache_;
+  bool adopted_ = false;
 };
 
 }  // namespace carepath::monitor

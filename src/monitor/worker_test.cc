@@ -30,13 +30,12 @@ class FailingDoor final : public store::ForwardingStore {
     }
     return ForwardingStore::Ack(consumer, upto);
   }
-  Result<std::vector<Result<store::WriteResult>>> ImportBatch(
-      std::span<const store::ImportItem> items) override {
-    if (*fail_watermarks_ && !items.empty() && items[0].type == "Basic") {
+  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks) override {
+    if (*fail_watermarks_ && engine == kMonitorMarks) {
       *fail_watermarks_ = false;
       return Error::Unavailable("injected: the watermarks are lost");
     }
-    return ForwardingStore::ImportBatch(items);
+    return ForwardingStore::WriteMarks(engine, marks);
   }
 
  private:
@@ -311,6 +310,42 @@ TEST_F(MonitorWorkerTest, SweepRaisesMissingDataWithoutNewReadings) {
   auto again = w.Sweep();
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->written, 0);  // idempotent
+}
+
+TEST_F(MonitorWorkerTest, TheSweepCoversPatientsWhoseWatermarkAnOlderCarepathKeptAsBasic) {
+  auto db = Open("legacy.db");
+  testing::ReplayStream s(13);
+  const std::vector<testing::ReplayPatient> people = {{"quiet", {}}};
+  AddPatients(*db, people);
+  Ingest(*db, s.Day(people[0], 0));
+  auto newest = db->NewestChange("Observation");
+  ASSERT_TRUE(newest.has_value());
+  auto obs = db->Search("Observation", {{"_sort", "-_lastUpdated"}, {"_count", "1"}});
+  ASSERT_TRUE(obs.has_value());
+  ASSERT_EQ(obs->matches.size(), 1u);
+  // Evaluated by an older carepath: its watermark is a Basic, there is no mark.
+  const std::string basic =
+      R"({"resourceType":"Basic","extension":[{"url":"https://carepath.example/fhir/StructureDefinition/monitoring-watermark","valueString":")" +
+      std::to_string(obs->matches[0].last_updated_us) +
+      R"("}],"code":{"coding":[{"system":"https://carepath.example/fhir/CodeSystem/monitoring","code":"evaluation-watermark"}]},"subject":{"reference":"Patient/quiet"}})";
+  ASSERT_TRUE(db->Update("Basic", "monitor-0123456789abcdef", basic));
+  ASSERT_TRUE(db->Ack(kMonitorOutboxConsumer, *newest + 1000));
+  int64_t now = s.EveningOf(3);  // no sync for three days
+  MonitorWorker w(*db, content_.get(), nullptr, [&now] { return now; });
+  auto sweep = w.Sweep();
+  ASSERT_TRUE(sweep.has_value()) << sweep.error().ToString();
+  EXPECT_EQ(sweep->patients, 1);
+  EXPECT_GT(sweep->written, 0);
+  bool missing = false;
+  for (const auto& [k, body] : Alerts(*db)) {
+    missing |= k.starts_with("Flag/") && body.find("no-sync-48h") != std::string::npos;
+  }
+  EXPECT_TRUE(missing);
+  EXPECT_FALSE(db->Read("Basic", "monitor-0123456789abcdef").has_value());
+  auto marks = db->ReadMarks(kMonitorMarks, {});
+  ASSERT_TRUE(marks.has_value());
+  ASSERT_EQ(marks->size(), 1u);
+  EXPECT_GE((*marks)[0].value, obs->matches[0].last_updated_us);
 }
 
 TEST_F(MonitorWorkerTest, ASweepAskedToStopEndsBeforeTheNextPatient) {

@@ -60,6 +60,13 @@ class ForwardingStore : public Store {
   Status Ack(std::string_view consumer, int64_t upto_seq) override {
     return inner_.Ack(consumer, upto_seq);
   }
+  Result<std::vector<Mark>> ReadMarks(std::string_view engine,
+                                      std::span<const std::string> keys) override {
+    return inner_.ReadMarks(engine, keys);
+  }
+  Status WriteMarks(std::string_view engine, std::span<const Mark> marks) override {
+    return inner_.WriteMarks(engine, marks);
+  }
   Result<CheckReport> Check() override { return inner_.Check(); }
 
  protected:

@@ -139,10 +139,11 @@ class SqlStore final : public Store {
     std::vector<Result<WriteResult>> out;
     Status s = backend_->Write([&](SqlTxn& t) -> Status {
       out.clear();
+      out.reserve(items.size());
       WriteContext w(t);
       for (size_t i = 0; i < items.size(); ++i) {
         if (!docs[i]) {
-          out.push_back(docs[i].error());
+          out.emplace_back(docs[i].error());
           continue;
         }
         Result<WriteResult> r = items[i].id.empty() ? w.Create(items[i].type, *docs[i])
@@ -200,6 +201,60 @@ class SqlStore final : public Store {
                      .has_value()
                  ? Ok()
                  : Status(Error::Unavailable("cannot store the consumer position"));
+    });
+  }
+
+  Result<std::vector<Mark>> ReadMarks(std::string_view engine,
+                                      std::span<const std::string> keys) override {
+    if (engine.empty()) return Error::Invalid("", "engine name is empty");
+    return ReadOne<std::vector<Mark>>([&](SqlTxn& t) -> Result<std::vector<Mark>> {
+      std::vector<Mark> out;
+      auto collect = [&](const SqlRows& rows) {
+        for (const SqlRow& r : rows) out.push_back({r[0].AsText(), r[1].AsInt()});
+      };
+      if (keys.empty()) {
+        ASSIGN_OR_RETURN(SqlRows rows,
+                         t.Exec("SELECT mark_key, mark_value FROM engine_marks WHERE engine = $1 "
+                                "ORDER BY mark_key",
+                                {SqlValue::Text(engine)}));
+        collect(rows);
+        return out;
+      }
+      // Chunks of kMarkChunk keys; a short chunk repeats its last key, so every lookup is
+      // the same statement (prepared once per connection).
+      constexpr size_t kMarkChunk = 100;
+      static const std::string sql = [] {
+        std::string q =
+            "SELECT mark_key, mark_value FROM engine_marks WHERE engine = $1 AND mark_key IN (";
+        for (size_t i = 0; i < kMarkChunk; ++i) {
+          q += (i == 0 ? "$" : ", $") + std::to_string(i + 2);
+        }
+        return q + ")";
+      }();
+      for (size_t at = 0; at < keys.size(); at += kMarkChunk) {
+        std::vector<SqlValue> params{SqlValue::Text(engine)};
+        for (size_t i = 0; i < kMarkChunk; ++i) {
+          params.push_back(SqlValue::Text(keys[std::min(at + i, keys.size() - 1)]));
+        }
+        ASSIGN_OR_RETURN(SqlRows rows, t.Exec(sql, params));
+        collect(rows);
+      }
+      return out;
+    });
+  }
+
+  Status WriteMarks(std::string_view engine, std::span<const Mark> marks) override {
+    if (engine.empty()) return Error::Invalid("", "engine name is empty");
+    if (marks.empty()) return Ok();
+    return backend_->Write([&](SqlTxn& t) -> Status {
+      for (const Mark& m : marks) {
+        Result<SqlRows> r = t.Exec(
+            "INSERT INTO engine_marks (engine, mark_key, mark_value) VALUES ($1, $2, $3) "
+            "ON CONFLICT (engine, mark_key) DO UPDATE SET mark_value = excluded.mark_value",
+            {SqlValue::Text(engine), SqlValue::Text(m.key), SqlValue::Int(m.value)});
+        if (!r) return std::move(r).error();
+      }
+      return Ok();
     });
   }
 

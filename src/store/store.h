@@ -129,6 +129,14 @@ struct ImportItem {
   std::optional<int64_t> expected_version = std::nullopt;
 };
 
+// One engine progress mark (Store::ReadMarks): an integer an engine keeps about its own work
+// under a key of its choosing (the monitoring engine: per patient, the lastUpdated of the
+// newest Observation it evaluated).
+struct Mark {
+  std::string key;
+  int64_t value = 0;
+};
+
 struct CheckReport {
   int64_t resources = 0;  // rows examined in each table
   int64_t versions = 0;
@@ -201,6 +209,17 @@ class Store {
   virtual Result<std::vector<Event>> ReadEvents(std::string_view consumer, int max) = 0;
   // Moves `consumer`'s position to `upto_seq` (never backwards). Stored in the database.
   virtual Status Ack(std::string_view consumer, int64_t upto_seq) = 0;
+
+  // Engine progress marks: small integers an engine keeps about its own work, outside the
+  // versioned resources (no version, history, index row or outbox event), so that an
+  // engine's bookkeeping neither grows the record nor wakes the engines. Stored in the
+  // database like a consumer position.
+  // The marks of `engine` under `keys` that exist, in no order; every mark of `engine`,
+  // sorted by key, when `keys` is empty.
+  virtual Result<std::vector<Mark>> ReadMarks(std::string_view engine,
+                                              std::span<const std::string> keys) = 0;
+  // Sets every mark in ONE transaction (a key given twice: the last value).
+  virtual Status WriteMarks(std::string_view engine, std::span<const Mark> marks) = 0;
 
   // Consistency check for `carepath check`: current rows have their version row,
   // versions are contiguous from 1, index rows belong to live resources, the outbox is

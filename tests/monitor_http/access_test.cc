@@ -1,8 +1,8 @@
 // Monitoring with `auth = on` (the access test world, src/access/test_world.h): a patient's
 // app sends readings for the patient only; the monitoring worker, a system actor with role
 // `engine` (content/access/roles.json), writes the alert (Flag + Task), the patient's nudge
-// (CommunicationRequest) and its watermark (Basic) through its own door, which the patient
-// could not write; the care manager on the patient's CareTeam finds the alert on the
+// (CommunicationRequest) and its watermark (an engine mark) through its own door, which the
+// patient could not write; the care manager on the patient's CareTeam finds the alert on the
 // worklist, another patient sees nothing of it, and the engine's writes are in the audit
 // chain under its own name with no denial.
 #include <gtest/gtest.h>
@@ -151,9 +151,11 @@ TEST_F(MonitorAccess, TheEngineWritesAlertsNudgesAndWatermarksAsItsOwnSystemActo
   ASSERT_TRUE(p2_flags.has_value());
   EXPECT_TRUE(p2_flags->matches.empty());
 
-  auto marks = world_->store().Search("Basic", {{"subject", "Patient/p1"}});
+  const std::string p1 = "p1";
+  auto marks = world_->store().ReadMarks(monitor::kMonitorMarks, std::span(&p1, 1));
   ASSERT_TRUE(marks.has_value());
-  EXPECT_EQ(marks->matches.size(), 1u) << "the engine's watermark of p1";
+  EXPECT_EQ(marks->size(), 1u) << "the engine's watermark of p1";
+  EXPECT_TRUE(world_->store().Search("Basic", {{"subject", "Patient/p1"}})->matches.empty());
 
   // The engine's reads and writes are audited under its own name, and none was refused.
   auto records = world_->audit().List(after_seq, 1000000);
@@ -171,7 +173,7 @@ TEST_F(MonitorAccess, TheEngineWritesAlertsNudgesAndWatermarksAsItsOwnSystemActo
     imports += r.action == "import" && r.outcome == "success";
   }
   EXPECT_EQ(refused, "") << "the engine was refused something";
-  EXPECT_GE(imports, 2) << "the alert and the watermark writes";
+  EXPECT_GE(imports, 1) << "the alert writes";
 }
 
 // A patient's app registers its own devices on their first readings: a device name that is

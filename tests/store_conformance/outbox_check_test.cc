@@ -40,6 +40,47 @@ TEST_P(StoreTest, OutboxHandsOutEventsInOrderAndResumesAfterAck) {
   EXPECT_EQ(fresh.size(), 4u);
 }
 
+TEST_P(StoreTest, EngineMarksAreKeptApartFromResources) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t before, store_->NewestChange("Basic"));
+  const Mark first[] = {{"p1", 10}, {"p2", 20}, {"p1", 11}};  // a key twice: the last value
+  ASSERT_TRUE(store_->WriteMarks("monitor", first));
+  const Mark other_engine[] = {{"p1", 99}};
+  ASSERT_TRUE(store_->WriteMarks("plan", other_engine));
+  // In the database: another Store (another node) reads them.
+  std::unique_ptr<Store> other = OpenAgain();
+  ASSERT_NE(other, nullptr);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(std::vector<Mark> all, other->ReadMarks("monitor", {}));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].key, "p1");
+  EXPECT_EQ(all[0].value, 11);
+  EXPECT_EQ(all[1].key, "p2");
+  EXPECT_EQ(all[1].value, 20);
+  // By key, across more keys than one lookup takes; absent keys are left out.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 250; ++i) keys.push_back("q" + std::to_string(i));
+  keys.push_back("p2");
+  CAREPATH_ASSERT_OK_AND_ASSIGN(std::vector<Mark> some, other->ReadMarks("monitor", keys));
+  ASSERT_EQ(some.size(), 1u);
+  EXPECT_EQ(some[0].key, "p2");
+  std::vector<Mark> many;
+  for (int i = 0; i < 250; ++i) many.push_back({"q" + std::to_string(i), i});
+  ASSERT_TRUE(other->WriteMarks("monitor", many));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(some, store_->ReadMarks("monitor", keys));
+  EXPECT_EQ(some.size(), 251u);
+  int64_t sum = 0;
+  for (const Mark& m : some) sum += m.value;
+  EXPECT_EQ(sum, 249 * 250 / 2 + 20);
+  // A mark is no resource: no version, no outbox event.
+  CAREPATH_ASSERT_OK_AND_ASSIGN(int64_t after, store_->NewestChange("Basic"));
+  EXPECT_EQ(after, before);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto events, store_->ReadEvents("engine", 10));
+  EXPECT_TRUE(events.empty());
+  CAREPATH_ASSERT_OK_AND_ASSIGN(std::vector<Mark> plan, store_->ReadMarks("plan", {}));
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].value, 99);
+  EXPECT_FALSE(store_->WriteMarks("", other_engine));
+}
+
 TEST_P(StoreTest, CheckFindsAConsistentStoreConsistent) {
   ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":true})"));
   ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient","active":false})"));

@@ -90,6 +90,15 @@ DROP INDEX search_index_lo;
 CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
 CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL;
 )sql",
+    // 5: engine progress marks (Store::ReadMarks), kept apart from the versioned resources.
+    R"sql(
+CREATE TABLE engine_marks (
+  engine TEXT NOT NULL,
+  mark_key TEXT NOT NULL,
+  mark_value INTEGER NOT NULL,
+  PRIMARY KEY (engine, mark_key)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kMaxAttempts = 8;
