@@ -1,10 +1,15 @@
 // What AccessService remembers across requests (token_cache.h, guard_caches.h) never
 // outlives the change that retires it: each test makes a request that fills a cache, makes
 // the change the way another server on the same database would (a second service, or the
-// store directly), and checks that the very next request sees it.
+// store directly), and checks that the next request sees it: at once when the change was
+// committed through the same store, and for a second service (another process) from 1 ms
+// after its commit (store::SqlBackend::ChangeCounter re-reads SQLite's data_version at
+// most once a millisecond).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "access/service.h"
 #include "access/test_world.h"
@@ -52,6 +57,11 @@ class CachesTest : public ::testing::Test {
     ASSERT_TRUE(w.has_value()) << w.error().ToString();
   }
 
+  // What a request of server A that begins more than 1 ms after server B's commit sees.
+  static void LaterThanAnotherServersCommit() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+
   testing::World world_;
   int64_t now_ = kStart;
   std::unique_ptr<AccessService> a_, b_;
@@ -62,9 +72,16 @@ TEST_F(CachesTest, ARevokedTokenIsRefusedAtTheNextRequest) {
   ASSERT_TRUE(Authenticate(token).has_value());
   ASSERT_TRUE(Authenticate(token).has_value());  // remembered
   ASSERT_TRUE(b_->identities().RevokeToken(token).has_value());
+  LaterThanAnotherServersCommit();
   auto again = Authenticate(token);
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::kUnauthorized);
+  // Revoked through server A itself: refused by the very next request, without waiting.
+  const std::string second = Login("dr3", "Practitioner/dr3");
+  ASSERT_TRUE(Authenticate(second).has_value());
+  ASSERT_TRUE(Authenticate(second).has_value());
+  ASSERT_TRUE(a_->identities().RevokeToken(second).has_value());
+  EXPECT_FALSE(Authenticate(second).has_value());
 }
 
 TEST_F(CachesTest, ADisabledUserIsRefusedAtTheNextRequest) {
@@ -73,6 +90,7 @@ TEST_F(CachesTest, ADisabledUserIsRefusedAtTheNextRequest) {
   ASSERT_TRUE(Authenticate(token).has_value());
   ASSERT_TRUE(Authenticate(other).has_value());
   ASSERT_TRUE(b_->identities().DisableUser("dr1").has_value());
+  LaterThanAnotherServersCommit();
   auto again = Authenticate(token);
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::kUnauthorized);
@@ -90,6 +108,7 @@ TEST_F(CachesTest, ARevokedClientIsRefusedAtTheNextRequest) {
   const std::string token = nlohmann::json::parse(t.body).value("access_token", "");
   ASSERT_TRUE(Authenticate(token).has_value());
   ASSERT_TRUE(b_->identities().RevokeClient(client->first.id).has_value());
+  LaterThanAnotherServersCommit();
   EXPECT_FALSE(Authenticate(token).has_value());
 }
 
@@ -109,6 +128,7 @@ TEST_F(CachesTest, ABreakGlassGrantIsSeenAtTheNextRequestAndEndsOnTime) {
       b_->identities()
           .GrantBreakGlass(who->Actor(), "p1", "unconscious in the ED", now_, now_ + 60'000'000)
           .has_value());
+  LaterThanAnotherServersCommit();
   EXPECT_TRUE(Sees(token, "Condition", "dep1"));
   now_ += 61'000'000;
   EXPECT_FALSE(Sees(token, "Condition", "dep1"));

@@ -117,7 +117,9 @@ class SqlBackend {
   // after the counter answered C is still current while the counter answers C: callers
   // remember such values under C instead of reading them again (SqlStore::NewestChange,
   // access::IdentityStore::Generation). SQLite: PRAGMA data_version of a connection that
-  // never writes.
+  // never writes, read again at most once a millisecond while this backend commits
+  // nothing: a commit of this process is seen by the next call, one of another process by
+  // the calls that begin more than 1 ms after it.
   virtual std::optional<int64_t> ChangeCounter() { return std::nullopt; }
 };
 
