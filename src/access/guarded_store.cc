@@ -437,9 +437,10 @@ Result<std::vector<store::Mark>> GuardedStore::ReadMarks(std::string_view engine
   return inner().ReadMarks(engine, keys);
 }
 
-Status GuardedStore::WriteMarks(std::string_view engine, std::span<const store::Mark> marks) {
+Status GuardedStore::WriteMarks(std::string_view engine, std::span<const store::Mark> marks,
+                                const std::optional<store::OutboxAck>& ack) {
   if (!ReachesAll()) return Forbidden("write engine marks", "");
-  return inner().WriteMarks(engine, marks);
+  return inner().WriteMarks(engine, marks, ack);
 }
 
 Result<store::CheckReport> GuardedStore::Check() {

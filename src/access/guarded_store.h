@@ -93,7 +93,8 @@ class GuardedStore : public store::ForwardingStore {
   Status Ack(std::string_view consumer, int64_t upto_seq) override;
   Result<std::vector<store::Mark>> ReadMarks(std::string_view engine,
                                              std::span<const std::string> keys) override;
-  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks) override;
+  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks,
+                    const std::optional<store::OutboxAck>& ack = std::nullopt) override;
   Result<store::CheckReport> Check() override;
 
   // From now on this instance's audit records are enqueued into `group`

@@ -179,8 +179,9 @@ class TimedStore final : public store::Store {
                                              std::span<const std::string> keys) override {
     return Timed("read_marks", [&] { return inner_.ReadMarks(engine, keys); });
   }
-  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks) override {
-    return Timed("write_marks", [&] { return inner_.WriteMarks(engine, marks); });
+  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks,
+                    const std::optional<store::OutboxAck>& ack = std::nullopt) override {
+    return Timed("write_marks", [&] { return inner_.WriteMarks(engine, marks, ack); });
   }
   Result<store::CheckReport> Check() override {
     return Timed("check", [&] { return inner_.Check(); });

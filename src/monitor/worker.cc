@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -197,18 +198,19 @@ Result<MonitorPass> MonitorWorker::RunOnce(int max) {
     pass.written += static_cast<int64_t>(run->written.size());
     pass.cache_hits += cache_.hits() - hits;
   }
-  if (!watermarks.empty()) {
-    // Nothing of this pass is acknowledged when this fails; the states cached with these
-    // watermarks no longer match the store, so the next pass rebuilds them.
-    RETURN_IF_ERROR(s.WriteMarks(kMonitorMarks, watermarks));
-  }
   int64_t done = 0;
   for (const store::Event& e : events) {
     if (stop_before != 0 && e.seq >= stop_before) break;
     done = e.seq;
     ++pass.events;
   }
-  if (done > 0) RETURN_IF_ERROR(s.Ack(kMonitorOutboxConsumer, done));
+  // The watermarks and the acknowledgement in one transaction (one wait for the writer
+  // behind the ingest's transactions instead of two). Nothing of this pass is
+  // acknowledged when it fails; the states cached with these watermarks then no longer
+  // match the store, so the next pass rebuilds them.
+  std::optional<store::OutboxAck> ack;
+  if (done > 0) ack = store::OutboxAck{std::string(kMonitorOutboxConsumer), done};
+  RETURN_IF_ERROR(s.WriteMarks(kMonitorMarks, watermarks, ack));
   if (!failed) return Unexpected(failed.error());
   return pass;
 }

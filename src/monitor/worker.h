@@ -16,7 +16,7 @@
 // them since, so a pass reads the arrived readings, not the retained days.
 //
 // At least once, idempotent by observation: a pass writes each patient's alerts, then the
-// pass's watermarks (engine marks, service.h) in one transaction, then acknowledges. A failure
+// pass's watermarks (engine marks, service.h) and its acknowledgement in one transaction. A failure
 // stops the pass before the first event of the patient that failed; those events come back on the
 // next pass, when re-evaluating the same readings rewrites the same alerts (deterministic ids) and
 // counts duplicates once (dedupe keys). A kill -9 anywhere loses nothing acknowledged to a

@@ -1,7 +1,8 @@
 // The monitoring outbox worker against a SQLite store: evaluation driven by events with the
-// state kept in memory gives exactly the alerts of a rebuild from the store; a crash at
-// either commit point (before the watermark, before the acknowledgement) re-delivers and
-// doubles nothing; the sweep raises missing-data alerts without new readings.
+// state kept in memory gives exactly the alerts of a rebuild from the store; a crash after
+// the alerts committed and before the pass's watermarks and acknowledgement (one
+// transaction) re-delivers and doubles nothing, also twice in a row; the sweep raises missing-data
+// alerts without new readings.
 #include "monitor/worker.h"
 
 #include <gtest/gtest.h>
@@ -23,19 +24,18 @@ class FailingDoor final : public store::ForwardingStore {
  public:
   FailingDoor(store::Store& inner, bool* fail_ack, bool* fail_watermarks)
       : ForwardingStore(inner), fail_ack_(fail_ack), fail_watermarks_(fail_watermarks) {}
-  Status Ack(std::string_view consumer, int64_t upto) override {
-    if (*fail_ack_) {
-      *fail_ack_ = false;
-      return Error::Unavailable("injected: the acknowledgement is lost");
-    }
-    return ForwardingStore::Ack(consumer, upto);
-  }
-  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks) override {
+  // The pass's watermarks and acknowledgement are one transaction: either flag loses both.
+  Status WriteMarks(std::string_view engine, std::span<const store::Mark> marks,
+                    const std::optional<store::OutboxAck>& ack) override {
     if (*fail_watermarks_ && engine == kMonitorMarks) {
       *fail_watermarks_ = false;
       return Error::Unavailable("injected: the watermarks are lost");
     }
-    return ForwardingStore::WriteMarks(engine, marks);
+    if (*fail_ack_ && ack) {
+      *fail_ack_ = false;
+      return Error::Unavailable("injected: the acknowledgement is lost");
+    }
+    return ForwardingStore::WriteMarks(engine, marks, ack);
   }
 
  private:

@@ -64,8 +64,9 @@ class ForwardingStore : public Store {
                                       std::span<const std::string> keys) override {
     return inner_.ReadMarks(engine, keys);
   }
-  Status WriteMarks(std::string_view engine, std::span<const Mark> marks) override {
-    return inner_.WriteMarks(engine, marks);
+  Status WriteMarks(std::string_view engine, std::span<const Mark> marks,
+                    const std::optional<OutboxAck>& ack = std::nullopt) override {
+    return inner_.WriteMarks(engine, marks, ack);
   }
   Result<CheckReport> Check() override { return inner_.Check(); }
 

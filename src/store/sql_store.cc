@@ -191,17 +191,7 @@ class SqlStore final : public Store {
 
   Status Ack(std::string_view consumer, int64_t upto_seq) override {
     if (consumer.empty()) return Error::Invalid("", "consumer name is empty");
-    return backend_->Write([&](SqlTxn& t) -> Status {
-      return t.Exec(
-                  "INSERT INTO outbox_consumers (name, acked_seq) VALUES ($1, $2) "
-                  "ON CONFLICT (name) DO UPDATE SET acked_seq = CASE WHEN excluded.acked_seq > "
-                  "outbox_consumers.acked_seq THEN excluded.acked_seq ELSE "
-                  "outbox_consumers.acked_seq END",
-                  {SqlValue::Text(consumer), SqlValue::Int(upto_seq)})
-                     .has_value()
-                 ? Ok()
-                 : Status(Error::Unavailable("cannot store the consumer position"));
-    });
+    return backend_->Write([&](SqlTxn& t) { return AckIn(t, consumer, upto_seq); });
   }
 
   Result<std::vector<Mark>> ReadMarks(std::string_view engine,
@@ -243,10 +233,13 @@ class SqlStore final : public Store {
     });
   }
 
-  Status WriteMarks(std::string_view engine, std::span<const Mark> marks) override {
+  Status WriteMarks(std::string_view engine, std::span<const Mark> marks,
+                    const std::optional<OutboxAck>& ack = std::nullopt) override {
     if (engine.empty()) return Error::Invalid("", "engine name is empty");
-    if (marks.empty()) return Ok();
+    if (ack && ack->consumer.empty()) return Error::Invalid("", "consumer name is empty");
+    if (marks.empty() && !ack) return Ok();
     return backend_->Write([&](SqlTxn& t) -> Status {
+      if (ack) RETURN_IF_ERROR(AckIn(t, ack->consumer, ack->upto_seq));
       for (const Mark& m : marks) {
         Result<SqlRows> r = t.Exec(
             "INSERT INTO engine_marks (engine, mark_key, mark_value) VALUES ($1, $2, $3) "
@@ -261,6 +254,19 @@ class SqlStore final : public Store {
   Result<CheckReport> Check() override { return CheckOn(*backend_); }
 
  private:
+  // Moves `consumer`'s position to `upto_seq`, never backwards.
+  static Status AckIn(SqlTxn& t, std::string_view consumer, int64_t upto_seq) {
+    return t.Exec(
+                "INSERT INTO outbox_consumers (name, acked_seq) VALUES ($1, $2) "
+                "ON CONFLICT (name) DO UPDATE SET acked_seq = CASE WHEN excluded.acked_seq > "
+                "outbox_consumers.acked_seq THEN excluded.acked_seq ELSE "
+                "outbox_consumers.acked_seq END",
+                {SqlValue::Text(consumer), SqlValue::Int(upto_seq)})
+                   .has_value()
+               ? Ok()
+               : Status(Error::Unavailable("cannot store the consumer position"));
+  }
+
   template <typename Fn>
   Result<WriteResult> WriteOne(Fn&& fn) {
     WriteResult out;

@@ -137,6 +137,12 @@ struct Mark {
   int64_t value = 0;
 };
 
+// An outbox consumer's new position, committed with an engine's marks (Store::WriteMarks).
+struct OutboxAck {
+  std::string consumer;
+  int64_t upto_seq = 0;
+};
+
 struct CheckReport {
   int64_t resources = 0;  // rows examined in each table
   int64_t versions = 0;
@@ -218,8 +224,11 @@ class Store {
   // sorted by key, when `keys` is empty.
   virtual Result<std::vector<Mark>> ReadMarks(std::string_view engine,
                                               std::span<const std::string> keys) = 0;
-  // Sets every mark in ONE transaction (a key given twice: the last value).
-  virtual Status WriteMarks(std::string_view engine, std::span<const Mark> marks) = 0;
+  // Sets every mark in ONE transaction (a key given twice: the last value); with `ack`,
+  // that consumer's outbox position moves in the same transaction, as Ack moves it (so an
+  // engine's bookkeeping for a pass and its acknowledgement are one commit).
+  virtual Status WriteMarks(std::string_view engine, std::span<const Mark> marks,
+                            const std::optional<OutboxAck>& ack = std::nullopt) = 0;
 
   // Consistency check for `carepath check`: current rows have their version row,
   // versions are contiguous from 1, index rows belong to live resources, the outbox is

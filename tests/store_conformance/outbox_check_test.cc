@@ -79,6 +79,29 @@ TEST_P(StoreTest, EngineMarksAreKeptApartFromResources) {
   ASSERT_EQ(plan.size(), 1u);
   EXPECT_EQ(plan[0].value, 99);
   EXPECT_FALSE(store_->WriteMarks("", other_engine));
+
+  // With an acknowledgement: the marks and the consumer's position in one transaction.
+  ASSERT_TRUE(store_->Update("Patient", "p1", R"({"resourceType":"Patient"})"));
+  ASSERT_TRUE(store_->Update("Patient", "p2", R"({"resourceType":"Patient"})"));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(events, store_->ReadEvents("engine", 10));
+  ASSERT_EQ(events.size(), 2u);
+  const Mark done[] = {{"p1", 1000}};
+  EXPECT_FALSE(store_->WriteMarks("monitor", done, OutboxAck{"", events[0].seq}));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(some, store_->ReadMarks("monitor", std::vector<std::string>{"p1"}));
+  ASSERT_EQ(some.size(), 1u);
+  EXPECT_EQ(some[0].value, 11) << "a refused call writes no mark";
+  ASSERT_TRUE(store_->WriteMarks("monitor", done, OutboxAck{"engine", events[0].seq}));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(some, other->ReadMarks("monitor", std::vector<std::string>{"p1"}));
+  ASSERT_EQ(some.size(), 1u);
+  EXPECT_EQ(some[0].value, 1000);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto rest, other->ReadEvents("engine", 10));
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].seq, events[1].seq);
+  // An acknowledgement alone, and never backwards.
+  ASSERT_TRUE(store_->WriteMarks("monitor", {}, OutboxAck{"engine", events[1].seq}));
+  ASSERT_TRUE(store_->WriteMarks("monitor", {}, OutboxAck{"engine", events[0].seq}));
+  CAREPATH_ASSERT_OK_AND_ASSIGN(rest, other->ReadEvents("engine", 10));
+  EXPECT_TRUE(rest.empty());
 }
 
 TEST_P(StoreTest, CheckFindsAConsistentStoreConsistent) {
