@@ -125,6 +125,30 @@ TEST_F(GuardedBundleTest, TransactionWithAWithheldTargetFailsAsWithAnAbsentOne) 
   EXPECT_EQ(other.error().path, "Bundle.entry[0]");
 }
 
+TEST_F(GuardedBundleTest, BulkBundlesAreCheckedAsEachBundleAlone) {
+  // Store::ProcessBundles on the guard runs the guard's ProcessBundle for each Bundle; the
+  // SQL store's grouped commit underneath must not be reachable around it.
+  auto& dr1 = world_.Guard(World::Dr("dr1"));
+  const int64_t before = Count("Observation");
+  const std::vector<std::string> bundles = {
+      Bundle("transaction", {Entry("POST", "Observation", kObsP1)}),
+      Bundle("transaction", {Entry("POST", "Observation", kObsP2)}),
+      Bundle("transaction", {Entry("PUT", "Condition/oud1", Condition("oud1", "F32.1"))}),
+      Bundle("transaction", {Entry("POST", "Observation", kObsP1)})};
+  const std::vector<Result<std::string>> r = dr1.ProcessBundles(bundles);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_TRUE(r[0].has_value());
+  ASSERT_FALSE(r[1].has_value());
+  EXPECT_EQ(r[1].error().code, ErrorCode::kForbidden);
+  ASSERT_FALSE(r[2].has_value());
+  EXPECT_EQ(r[2].error().code, ErrorCode::kNotFound);  // withheld, answered as absent
+  EXPECT_TRUE(r[3].has_value());
+  EXPECT_EQ(Count("Observation"), before + 2);
+  auto oud = world_.store().Read("Condition", "oud1");
+  ASSERT_TRUE(oud.has_value());
+  EXPECT_EQ(oud->version, 1);
+}
+
 TEST_F(GuardedBundleTest, TransactionLabelsWritesAndFiltersReads) {
   auto& dr1 = world_.Guard(World::Dr("dr1"));
   const int64_t before = AuditHead();

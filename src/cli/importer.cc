@@ -242,15 +242,45 @@ class Importer::Impl {
     RETURN_IF_ERROR(ForEachUnit([&](size_t file, ImportUnit&& u) -> Status {
       if (u.kind == ImportUnit::Kind::kBundle) {
         RETURN_IF_ERROR(Flush());
-        return ProcessBundle(file, std::move(u));
+        if (u.bundle_type != "transaction") {
+          RETURN_IF_ERROR(FlushBundles());
+          return ProcessBundle(file, std::move(u));
+        }
+        // Transaction Bundles are committed together, about batch_size entries at a time
+        // (Store::ProcessBundles).
+        bundle_entries_ += u.entry_lines.size();
+        bundles_.push_back({file, std::move(u)});
+        if (bundle_entries_ >= options_.batch_size) return FlushBundles();
+        return Ok();
       }
+      RETURN_IF_ERROR(FlushBundles());
       ++summary_.resources;
       origins_.push_back({file, u.line});
       pending_.push_back(store::ImportItem{std::move(u.type), std::move(u.id), std::move(u.body)});
       if (pending_.size() >= options_.batch_size) return Flush();
       return Ok();
     }));
+    RETURN_IF_ERROR(FlushBundles());
     return Flush();
+  }
+
+  Status FlushBundles() {
+    if (bundles_.empty()) return Ok();
+    std::vector<std::string> bodies;
+    bodies.reserve(bundles_.size());
+    for (QueuedBundle& b : bundles_) bodies.push_back(std::move(b.unit.body));
+    const int64_t start_us = NowMicros() - 1000;
+    std::vector<Result<std::string>> responses = store_.ProcessBundles(bodies);
+    std::vector<QueuedBundle> done = std::move(bundles_);
+    bundles_.clear();
+    bundle_entries_ = 0;
+    for (size_t i = 0; i < done.size(); ++i) {
+      Result<std::string> r = i < responses.size()
+                                  ? std::move(responses[i])
+                                  : Result<std::string>(Error::Internal("no result"));
+      RETURN_IF_ERROR(BundleDone(done[i].file, done[i].unit, std::move(r), start_us));
+    }
+    return Ok();
   }
 
   Status Flush() {
@@ -308,10 +338,14 @@ class Importer::Impl {
   }
 
   Status ProcessBundle(size_t file, ImportUnit&& u) {
-    const auto entries = static_cast<int64_t>(u.entry_lines.size());
-    summary_.resources += entries;
     const int64_t start_us = NowMicros() - 1000;
-    Result<std::string> response = store_.ProcessBundle(u.body);
+    return BundleDone(file, u, store_.ProcessBundle(u.body), start_us);
+  }
+
+  // Counts and acknowledges one Bundle's response (its call began at `start_us`).
+  Status BundleDone(size_t file, const ImportUnit& u, Result<std::string> response,
+                    int64_t start_us) {
+    summary_.resources += static_cast<int64_t>(u.entry_lines.size());
     if (!response) {
       if (Fatal(response.error())) return std::move(response).error();
       const Error& e = response.error();
@@ -442,6 +476,12 @@ class Importer::Impl {
   ImportSummary summary_;
   std::vector<store::ImportItem> pending_;
   std::vector<Origin> origins_;
+  struct QueuedBundle {
+    size_t file;
+    ImportUnit unit;
+  };
+  std::vector<QueuedBundle> bundles_;  // transaction Bundles waiting for FlushBundles
+  size_t bundle_entries_ = 0;
   ProgressBar* bar_ = nullptr;
   int64_t bytes_done_ = 0;
 };

@@ -15,7 +15,9 @@
 // content writes nothing (the store's rule) and is counted as unchanged.
 //
 // Batching and durability: resources are committed with Store::ImportBatch in batches of
-// `batch_size` (one transaction each). After each commit, when `ack_log` is set, one line
+// `batch_size` (one transaction each); consecutive transaction Bundles with
+// Store::ProcessBundles, about `batch_size` entries a commit (each Bundle still all or
+// nothing). After each commit, when `ack_log` is set, one line
 // "Type/id version" per committed resource is appended to it and flushed: everything in the
 // ack log survives a crash of the importer.
 //

@@ -6,9 +6,19 @@
 // fullUrls can be rewritten to Type/id in every entry's references. Any failing entry
 // fails the whole Bundle and nothing is committed. A batch runs each entry in its own
 // transaction and reports failures per entry.
+//
+// ProcessBundlesOn (bulk load, `carepath import`): consecutive transaction Bundles share
+// one database transaction, each in a savepoint, and a thread of their own parses and
+// prepares the next Bundle while the current one is written.
+#include <algorithm>
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/parallel.h"
@@ -200,7 +210,7 @@ Result<ParsedResource> PrepareResource(const Entry& e,
 // ifNoneExist, no conditional PUT) has every target id and urn mapping before it starts.
 // Then the entries' resources are prepared here, on two threads, outside the database
 // transaction and its write lock. Otherwise everything happens inside the transaction.
-void PrepareOutside(std::vector<Result<Entry>>& entries) {
+void PrepareOutside(std::vector<Result<Entry>>& entries, bool parallel) {
   std::vector<Entry*> writes;
   for (Result<Entry>& r : entries) {
     Entry& e = *r;
@@ -221,8 +231,12 @@ void PrepareOutside(std::vector<Result<Entry>>& entries) {
       refs[e->full_url] = e->type + "/" + e->target_id;
     }
   }
-  core::ParallelFor(writes.size(),
-                    [&](size_t i) { writes[i]->prepared.emplace(PrepareResource(*writes[i], refs)); });
+  auto prepare = [&](size_t i) { writes[i]->prepared.emplace(PrepareResource(*writes[i], refs)); };
+  if (parallel) {
+    core::ParallelFor(writes.size(), prepare);
+  } else {
+    for (size_t i = 0; i < writes.size(); ++i) prepare(i);
+  }
 }
 
 // Runs one resolved entry; returns its Bundle.entry JSON.
@@ -301,75 +315,183 @@ std::string ResponseBundle(std::string_view type, const std::vector<std::string>
   return out;
 }
 
-}  // namespace
+// A Bundle parsed: its entries' views point into `doc`, so it is built in place and
+// never moved (held by unique_ptr).
+struct ParsedBundle {
+  json::Document doc;
+  bool transaction = false;
+  std::vector<Result<Entry>> entries;
+};
 
-Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bytes) {
+Result<std::unique_ptr<ParsedBundle>> ParseBundle(std::string_view bytes) {
   ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(bytes));
-  const json::Value& root = doc.root();
+  auto out = std::make_unique<ParsedBundle>(ParsedBundle{std::move(doc), false, {}});
+  const json::Value& root = out->doc.root();
   const json::Value* rt = root.Find("resourceType");
   if (rt == nullptr || rt->str() != "Bundle") {
     return Error::Invalid("Bundle.resourceType", "expected a Bundle");
   }
   const json::Value* type = root.Find("type");
-  bool transaction = type != nullptr && type->str() == "transaction";
-  if (!transaction && (type == nullptr || type->str() != "batch")) {
+  out->transaction = type != nullptr && type->str() == "transaction";
+  if (!out->transaction && (type == nullptr || type->str() != "batch")) {
     return Error::Invalid("Bundle.type", "expected a batch or transaction Bundle");
   }
-  std::vector<Result<Entry>> entries;
   if (const json::Value* list = root.Find("entry"); list != nullptr) {
     for (size_t i = 0; i < list->items().size(); ++i) {
-      entries.push_back(ParseEntry(list->items()[i], i, doc.source()));
+      out->entries.push_back(ParseEntry(list->items()[i], i, out->doc.source()));
     }
   }
+  return out;
+}
+
+// A transaction Bundle's entries run inside the caller's database transaction; fills
+// `responses` (one per entry). Fails at the first failing entry.
+Status RunTransaction(SqlTxn& t, std::vector<Result<Entry>>& entries,
+                      std::vector<std::string>& responses) {
+  WriteContext w(t);
+  std::map<std::string, std::string> refs;
+  auto each = [&](Method m, auto&& fn) -> Status {
+    for (Result<Entry>& r : entries) {
+      if (r->method != m) continue;
+      Status st = fn(*r);
+      if (!st) return AtEntry(std::move(st).error(), *r);
+    }
+    return Ok();
+  };
+  auto execute = [&](Entry& e) -> Status {
+    ASSIGN_OR_RETURN(responses[e.index], Execute(w, t, e, refs));
+    return Ok();
+  };
+  auto resolve = [&](Entry& e) { return Resolve(w, e, refs); };
+  RETURN_IF_ERROR(each(Method::kDelete, execute));
+  RETURN_IF_ERROR(each(Method::kPost, resolve));
+  RETURN_IF_ERROR(each(Method::kPut, resolve));
+  RETURN_IF_ERROR(each(Method::kPost, execute));
+  RETURN_IF_ERROR(each(Method::kPut, execute));
+  RETURN_IF_ERROR(each(Method::kGet, execute));
+  return w.Finish();
+}
+
+Result<std::string> RunBatch(SqlBackend& backend, std::vector<Result<Entry>>& entries) {
   std::vector<std::string> responses(entries.size());
-
-  if (!transaction) {
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (!entries[i]) {
-        responses[i] = ErrorEntry(entries[i].error());
-        continue;
-      }
-      Entry& e = *entries[i];
-      Status s = backend.Write([&](SqlTxn& t) -> Status {
-        WriteContext w(t);
-        std::map<std::string, std::string> refs;
-        RETURN_IF_ERROR(Resolve(w, e, refs));
-        ASSIGN_OR_RETURN(responses[i], Execute(w, t, e, refs));
-        return w.Finish();
-      });
-      if (!s) responses[i] = ErrorEntry(AtEntry(s.error(), e));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i]) {
+      responses[i] = ErrorEntry(entries[i].error());
+      continue;
     }
-    return ResponseBundle("batch-response", responses);
+    Entry& e = *entries[i];
+    Status s = backend.Write([&](SqlTxn& t) -> Status {
+      WriteContext w(t);
+      std::map<std::string, std::string> refs;
+      RETURN_IF_ERROR(Resolve(w, e, refs));
+      ASSIGN_OR_RETURN(responses[i], Execute(w, t, e, refs));
+      return w.Finish();
+    });
+    if (!s) responses[i] = ErrorEntry(AtEntry(s.error(), e));
   }
+  return ResponseBundle("batch-response", responses);
+}
 
+// The first entry that could not be parsed, as the transaction's error.
+Status FirstEntryError(const std::vector<Result<Entry>>& entries) {
   for (const Result<Entry>& e : entries) RETURN_IF_ERROR(e);
-  PrepareOutside(entries);
-  Status s = backend.Write([&](SqlTxn& t) -> Status {
-    WriteContext w(t);
-    std::map<std::string, std::string> refs;
-    auto each = [&](Method m, auto&& fn) -> Status {
-      for (Result<Entry>& r : entries) {
-        if (r->method != m) continue;
-        Status st = fn(*r);
-        if (!st) return AtEntry(std::move(st).error(), *r);
+  return Ok();
+}
+
+// Errors that end a whole group of Bundles (the database's, or one the backend retries by
+// running the group again) rather than the one Bundle that met them.
+bool EndsTheGroup(const Error& e) {
+  return IsRetryable(e) || e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kInternal;
+}
+
+}  // namespace
+
+Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ParsedBundle> bundle, ParseBundle(bytes));
+  if (!bundle->transaction) return RunBatch(backend, bundle->entries);
+  RETURN_IF_ERROR(FirstEntryError(bundle->entries));
+  PrepareOutside(bundle->entries, /*parallel=*/true);
+  std::vector<std::string> responses(bundle->entries.size());
+  RETURN_IF_ERROR(backend.Write(
+      [&](SqlTxn& t) -> Status { return RunTransaction(t, bundle->entries, responses); }));
+  return ResponseBundle("transaction-response", responses);
+}
+
+std::vector<Result<std::string>> ProcessBundlesOn(SqlBackend& backend,
+                                                  std::span<const std::string> bundles) {
+  const size_t n = bundles.size();
+  std::vector<Result<std::string>> results(n, Error::Internal("not run"));
+  // The preparer parses each Bundle and prepares its resources (PrepareOutside) ahead of
+  // the writer, on its own thread: Bundle i+1 is prepared while Bundle i is written.
+  std::vector<std::optional<Result<std::unique_ptr<ParsedBundle>>>> parsed(n);
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t ready = 0;
+  std::thread preparer([&] {
+    for (size_t i = 0; i < n; ++i) {
+      Result<std::unique_ptr<ParsedBundle>> b = ParseBundle(bundles[i]);
+      if (b && (*b)->transaction && FirstEntryError((*b)->entries)) {
+        PrepareOutside((*b)->entries, /*parallel=*/false);
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      parsed[i].emplace(std::move(b));
+      ++ready;
+      cv.notify_one();
+    }
+  });
+  auto wait_for = [&](size_t i) -> Result<std::unique_ptr<ParsedBundle>>& {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return ready > i; });
+    return *parsed[i];
+  };
+  // A transaction Bundle whose entries all parsed: it can join a group.
+  auto groupable = [&](size_t i) {
+    Result<std::unique_ptr<ParsedBundle>>& b = wait_for(i);
+    return b && (*b)->transaction && FirstEntryError((*b)->entries);
+  };
+
+  size_t i = 0;
+  while (i < n) {
+    if (!groupable(i)) {
+      Result<std::unique_ptr<ParsedBundle>>& b = wait_for(i);
+      if (!b) {
+        results[i] = b.error();
+      } else if (!(*b)->transaction) {
+        results[i] = RunBatch(backend, (*b)->entries);
+      } else {
+        results[i] = FirstEntryError((*b)->entries).error();
+      }
+      ++i;
+      continue;
+    }
+    // Consecutive transaction Bundles in one database transaction, each in a savepoint:
+    // one that fails is rolled back to its savepoint and the others are kept.
+    size_t end = i;
+    Status s = backend.Write([&](SqlTxn& t) -> Status {
+      for (end = i; end < n && groupable(end); ++end) {
+        ParsedBundle& b = **wait_for(end);
+        RETURN_IF_ERROR(t.Exec("SAVEPOINT carepath_bundle", {}));
+        std::vector<std::string> responses(b.entries.size());
+        Status one = RunTransaction(t, b.entries, responses);
+        if (!one) {
+          if (EndsTheGroup(one.error())) return one;
+          RETURN_IF_ERROR(t.Exec("ROLLBACK TO SAVEPOINT carepath_bundle", {}));
+          results[end] = std::move(one).error();
+        } else {
+          results[end] = ResponseBundle("transaction-response", responses);
+        }
+        RETURN_IF_ERROR(t.Exec("RELEASE SAVEPOINT carepath_bundle", {}));
       }
       return Ok();
-    };
-    auto execute = [&](Entry& e) -> Status {
-      ASSIGN_OR_RETURN(responses[e.index], Execute(w, t, e, refs));
-      return Ok();
-    };
-    auto resolve = [&](Entry& e) { return Resolve(w, e, refs); };
-    RETURN_IF_ERROR(each(Method::kDelete, execute));
-    RETURN_IF_ERROR(each(Method::kPost, resolve));
-    RETURN_IF_ERROR(each(Method::kPut, resolve));
-    RETURN_IF_ERROR(each(Method::kPost, execute));
-    RETURN_IF_ERROR(each(Method::kPut, execute));
-    RETURN_IF_ERROR(each(Method::kGet, execute));
-    return w.Finish();
-  });
-  RETURN_IF_ERROR(s);
-  return ResponseBundle("transaction-response", responses);
+    });
+    if (!s) {
+      for (size_t j = i; j < std::max(end, i + 1); ++j) results[j] = s.error();
+      end = std::max(end, i + 1);
+    }
+    i = end;
+  }
+  preparer.join();
+  return results;
 }
 
 }  // namespace carepath::store

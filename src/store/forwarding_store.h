@@ -50,6 +50,8 @@ class ForwardingStore : public Store {
   Result<std::string> ProcessBundle(std::string_view bundle) override {
     return inner_.ProcessBundle(bundle);
   }
+  // ProcessBundles is not forwarded: Store's default runs this decorator's ProcessBundle
+  // for each Bundle, so a decorator that checks or changes Bundles stays in their path.
   Result<std::vector<Result<WriteResult>>> ImportBatch(
       std::span<const ImportItem> items) override {
     return inner_.ImportBatch(items);

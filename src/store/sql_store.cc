@@ -132,6 +132,10 @@ class SqlStore final : public Store {
     return ProcessBundleOn(*backend_, bundle);
   }
 
+  std::vector<Result<std::string>> ProcessBundles(std::span<const std::string> bundles) override {
+    return ProcessBundlesOn(*backend_, bundles);
+  }
+
   Result<std::vector<Result<WriteResult>>> ImportBatch(std::span<const ImportItem> items) override {
     // Parse, validate and extract outside the transaction (invalid items fail alone),
     // on two threads when the batch is large enough to pay for one.

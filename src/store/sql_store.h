@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "store/sql.h"
@@ -24,6 +26,8 @@ Result<std::unique_ptr<SqlBackend>> OpenPostgresBackend(const std::string& url);
 
 // bundle.cc
 Result<std::string> ProcessBundleOn(SqlBackend& backend, std::string_view bundle);
+std::vector<Result<std::string>> ProcessBundlesOn(SqlBackend& backend,
+                                                  std::span<const std::string> bundles);
 // check.cc
 Result<CheckReport> CheckOn(SqlBackend& backend);
 

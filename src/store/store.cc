@@ -32,6 +32,13 @@ std::string PercentDecode(std::string_view s) {
 
 }  // namespace
 
+std::vector<Result<std::string>> Store::ProcessBundles(std::span<const std::string> bundles) {
+  std::vector<Result<std::string>> out;
+  out.reserve(bundles.size());
+  for (const std::string& b : bundles) out.push_back(ProcessBundle(b));
+  return out;
+}
+
 std::string_view WriteActionName(WriteAction a) {
   switch (a) {
     case WriteAction::kCreated:

@@ -202,6 +202,15 @@ class Store {
   // "Bundle.entry[i]". urn:uuid:/urn:oid: fullUrls are rewritten to Type/id wherever
   // they are referenced. Entries run in FHIR order (DELETE, POST, PUT, GET).
   virtual Result<std::string> ProcessBundle(std::string_view bundle) = 0;
+  // Bulk load of Bundles: runs each in order, with the result ProcessBundle would give it
+  // (a later Bundle sees what an earlier one wrote). The SQL store commits consecutive
+  // transaction Bundles together, each in its own savepoint: one that fails is undone
+  // alone, the others are kept, and the commit costs one fsync and writes each page once.
+  // When the database fails, every Bundle of that commit gets the error and none of them
+  // was written. The caller bounds one commit's work by what it passes. The default runs
+  // ProcessBundle for each, so a wrapper that checks every Bundle (access::GuardedStore)
+  // gets its own checks without overriding this.
+  virtual std::vector<Result<std::string>> ProcessBundles(std::span<const std::string> bundles);
 
   // Bulk load: creates or updates every item in ONE transaction (one fsync), with the
   // same rules as Create/Update (unchanged content writes nothing). An item that is

@@ -53,6 +53,52 @@ TEST(ImportErrors, BadLineIsReportedAsFileLineWithPathAndTheRestIsImported) {
   EXPECT_EQ(summary["errors"], 1);
 }
 
+TEST(ImportErrors, ABadTransactionBundleAmongGoodOnesIsRolledBackAloneAndReportedWithItsLine) {
+  // Consecutive transaction Bundles are committed together (Store::ProcessBundles); the
+  // bad one must still fail alone, be reported at its own file and line, and leave nothing.
+  ScratchDir dir;
+  auto write = [&](const std::string& name, const std::string& id, const std::string& birth) {
+    const std::string path = dir / name;
+    std::ofstream out(path);
+    out << R"({"resourceType":"Bundle","type":"transaction","entry":[
+{"resource":{"resourceType":"Patient","id":")"
+        << id << R"(-a"},"request":{"method":"PUT","url":"Patient/)" << id << R"(-a"}},
+{"resource":{"resourceType":"Patient","id":")"
+        << id << R"(-b","birthDate":")" << birth << R"("},
+ "request":{"method":"PUT","url":"Patient/)"
+        << id << R"(-b"}}]})"
+        << "\n";
+    return path;
+  };
+  const std::string one = write("1.json", "one", "1970-01-01");
+  const std::string two = write("2.json", "two", "the-day-before");
+  const std::string three = write("3.json", "three", "1980-02-02");
+  CommandResult r = RunCarepath({"import", "--db", dir.DbUrl(), one, two, three});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(two + ":3: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("birthDate"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("transaction rolled back"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("the-day-before"), std::string::npos) << "values must not be echoed";
+  EXPECT_EQ(r.err.find(one), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(three), std::string::npos) << r.err;
+  auto summary = ParseImportSummary(r.out);
+  EXPECT_EQ(summary["created"], 4);
+  EXPECT_EQ(summary["errors"], 1);
+
+  auto store = store::OpenStore(dir.DbUrl());
+  ASSERT_TRUE(store.has_value());
+  for (const char* id : {"one-a", "one-b", "three-a", "three-b"}) {
+    EXPECT_TRUE((*store)->Read("Patient", id).has_value()) << id;
+  }
+  for (const char* id : {"two-a", "two-b"}) {
+    EXPECT_FALSE((*store)->Read("Patient", id).has_value()) << id;
+  }
+  auto report = (*store)->Check();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->versions, 4);
+}
+
 TEST(ImportErrors, StrictImportWithOneBadLineWritesNothing) {
   ScratchDir dir;
   const std::string file = dir / "mixed.ndjson";

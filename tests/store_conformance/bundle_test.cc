@@ -159,5 +159,88 @@ TEST_P(StoreTest, TransactionIfNoneExistReusesTheExistingResource) {
   EXPECT_EQ(json::parse(obs.body)["subject"]["reference"], "Patient/" + existing.id);
 }
 
+TEST_P(StoreTest, BulkBundlesKeepEachTransactionWholeAndTheirOrder) {
+  auto tx = [](const std::string& entries) {
+    return R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries + "]}";
+  };
+  const std::vector<std::string> bundles = {
+      // 0: committed
+      tx(R"({"resource":{"resourceType":"Patient","id":"g1",
+                         "identifier":[{"system":"urn:mrn","value":"g1"}]},
+             "request":{"method":"PUT","url":"Patient/g1"}},
+            {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+                         "subject":{"reference":"Patient/g1"}},
+             "request":{"method":"POST","url":"Observation"}})"),
+      // 1: an invalid entry: nothing of it is kept
+      tx(R"({"resource":{"resourceType":"Patient","id":"g2"},
+             "request":{"method":"PUT","url":"Patient/g2"}},
+            {"resource":{"resourceType":"Patient","birthDate":"not-a-date"},
+             "request":{"method":"POST","url":"Patient"}})"),
+      // 2: sees what 0 wrote (its search and its version check)
+      tx(R"({"resource":{"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"g1"}]},
+             "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:mrn|g1"}},
+            {"resource":{"resourceType":"Patient","id":"g1","active":true,
+                         "identifier":[{"system":"urn:mrn","value":"g1"}]},
+             "request":{"method":"PUT","url":"Patient/g1","ifMatch":"W/\"1\""}})"),
+      // 3: a batch between transactions
+      R"({"resourceType":"Bundle","type":"batch","entry":[
+            {"resource":{"resourceType":"Patient","id":"g3"},
+             "request":{"method":"PUT","url":"Patient/g3"}},
+            {"resource":{"resourceType":"Patient","birthDate":"no"},
+             "request":{"method":"POST","url":"Patient"}}]})",
+      // 4: not a Bundle at all
+      "{not json",
+      // 5: a version conflict (g1 is at version 2 now): nothing of it is kept
+      tx(R"({"resource":{"resourceType":"Patient","id":"g4"},
+             "request":{"method":"PUT","url":"Patient/g4"}},
+            {"resource":{"resourceType":"Patient","id":"g1","active":false},
+             "request":{"method":"PUT","url":"Patient/g1","ifMatch":"W/\"1\""}})"),
+      // 6: committed after the failures
+      tx(R"({"resource":{"resourceType":"Patient","id":"g5"},
+             "request":{"method":"PUT","url":"Patient/g5"}})")};
+  const std::vector<Result<std::string>> r = store_->ProcessBundles(bundles);
+  ASSERT_EQ(r.size(), bundles.size());
+  ASSERT_TRUE(r[0].has_value()) << r[0].error().ToString();
+  EXPECT_EQ(json::parse(*r[0])["type"], "transaction-response");
+  ASSERT_FALSE(r[1].has_value());
+  EXPECT_EQ(r[1].error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(r[1].error().path, "Bundle.entry[1].resource.birthDate");
+  ASSERT_TRUE(r[2].has_value()) << r[2].error().ToString();
+  json second = json::parse(*r[2]);
+  EXPECT_EQ(second["entry"][0]["response"]["status"], "200 OK");
+  EXPECT_EQ(second["entry"][0]["response"]["location"], "Patient/g1/_history/1");
+  EXPECT_EQ(second["entry"][1]["response"]["etag"], "W/\"2\"");
+  ASSERT_TRUE(r[3].has_value()) << r[3].error().ToString();
+  json batch = json::parse(*r[3]);
+  EXPECT_EQ(batch["type"], "batch-response");
+  EXPECT_EQ(batch["entry"][0]["response"]["status"], "201 Created");
+  EXPECT_NE(batch["entry"][1]["response"]["status"], "201 Created");
+  ASSERT_FALSE(r[4].has_value());
+  EXPECT_EQ(r[4].error().code, ErrorCode::kInvalid);
+  ASSERT_FALSE(r[5].has_value());
+  EXPECT_EQ(r[5].error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(r[6].has_value()) << r[6].error().ToString();
+
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource g1, store_->Read("Patient", "g1"));
+  EXPECT_EQ(g1.version, 2);
+  EXPECT_TRUE(json::parse(g1.body)["active"].get<bool>());
+  for (const char* absent : {"g2", "g4"}) {
+    Result<StoredResource> read = store_->Read("Patient", absent);
+    ASSERT_FALSE(read.has_value()) << absent << " of a failed transaction was kept";
+    EXPECT_EQ(read.error().code, ErrorCode::kNotFound) << absent;
+  }
+  EXPECT_TRUE(store_->Read("Patient", "g3").has_value());
+  EXPECT_TRUE(store_->Read("Patient", "g5").has_value());
+  // One version and one outbox event for each write that was kept, none for the others.
+  HistoryQuery all;
+  CAREPATH_ASSERT_OK_AND_ASSIGN(HistoryPage h, store_->History(all));
+  EXPECT_EQ(h.entries.size(), 5u);  // g1 v1, its Observation, g1 v2, g3, g5
+  CAREPATH_ASSERT_OK_AND_ASSIGN(auto events, store_->ReadEvents("c", 100));
+  ASSERT_EQ(events.size(), 5u);
+  for (size_t i = 1; i < events.size(); ++i) EXPECT_GT(events[i].seq, events[i - 1].seq);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(CheckReport check, store_->Check());
+  EXPECT_TRUE(check.ok());
+}
+
 }  // namespace
 }  // namespace carepath::store::conformance
