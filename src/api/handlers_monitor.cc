@@ -49,7 +49,7 @@ class ReadingSink final : public BatchedLineSink {
  private:
   Result<store::ImportItem> Item(std::string_view line) override {
     ASSIGN_OR_RETURN(monitor::PreparedReading p, Prepare(line));
-    pending_.push_back({p.patient, p.device});
+    pending_.push_back({p.patient, p.device, p.legacy_id});
     return store::ImportItem{"Observation", p.id, std::move(p.body), /*derived_id=*/true};
   }
 
@@ -110,8 +110,26 @@ class ReadingSink final : public BatchedLineSink {
         }
       }
     }
+    // Readings an older carepath stored keep their id. The lookup is the server's own
+    // (the ids are derived, and the caller learns only what a duplicate would tell it).
+    std::vector<std::string> legacy_ids;
+    legacy_ids.reserve(pending.size());
+    for (const Pending& p : pending) legacy_ids.push_back(p.legacy_id);
+    ASSIGN_OR_RETURN(std::set<std::string> legacy,
+                     monitor::StoredLegacyIds(ctx_.shared_store(), legacy_ids));
+    for (size_t i = 0; i < pending.size() && !legacy.empty(); ++i) {
+      if (!legacy.count(pending[i].legacy_id)) continue;
+      items[i].id = pending[i].legacy_id;
+      auto body = monitor::WithObservationId(items[i].body, items[i].id);
+      if (!body) {
+        refused[i] = body.error();
+        continue;
+      }
+      items[i].body = std::move(*body);
+    }
     for (size_t i = 0; i < pending.size(); ++i) {
       const Pending& p = pending[i];
+      if (refused[i]) continue;
       if (!patients_[p.patient]) {
         refused[i] = Error::Unprocessable("Observation.subject", "no such Patient");
         continue;
@@ -137,7 +155,8 @@ class ReadingSink final : public BatchedLineSink {
 
   struct Pending {
     std::string patient;
-    std::string device;  // "Device/<id>" or empty
+    std::string device;     // "Device/<id>" or empty
+    std::string legacy_id;  // monitor::StoredLegacyIds
   };
   const monitor::MonitorContent* content_;
   std::string patient_, device_;

@@ -1,5 +1,6 @@
 #include "monitor/reading.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -202,7 +203,17 @@ std::string DedupeKey(std::string_view patient, std::string_view device, int64_t
   return key;
 }
 
-std::string ObservationIdFor(std::string_view dedupe_key) { return HashId("rpm-", dedupe_key); }
+std::string LegacyObservationIdFor(std::string_view dedupe_key) {
+  return HashId("rpm-", dedupe_key);
+}
+
+std::string ObservationIdFor(std::string_view dedupe_key, int64_t millis) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "rpm-%012llx%016llx",
+                static_cast<unsigned long long>(std::max<int64_t>(0, millis)),
+                static_cast<unsigned long long>(StableHash(dedupe_key)));
+  return buf;
+}
 
 Result<double> ToMetricUnit(Metric metric, double value, std::string_view unit,
                             std::string_view path, std::string_view value_path) {
@@ -274,7 +285,7 @@ Result<std::vector<Reading>> NormaliseObservation(const json::Value& obs) {
     r.value = value;
     r.dedupe_key =
         DedupeKey(r.patient, device, time.millis, is_panel ? kBloodPressurePanel : Info(m).code);
-    r.observation_id = ObservationIdFor(r.dedupe_key);
+    r.observation_id = ObservationIdFor(r.dedupe_key, time.millis);
     out.push_back(std::move(r));
   };
   if (is_panel) {

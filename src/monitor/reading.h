@@ -14,9 +14,11 @@
 //
 // Dedupe: the key is (device, effective time, code). Device is Observation.device (its
 // reference, else "display:" + its display), else the first `performer`, else "self". Two
-// Observations with one key are one reading; ObservationIdFor(key) gives the id the reading is
-// stored under, so a duplicate is stored once (the second write is an update with the same
-// content).
+// Observations with one key are one reading; ObservationIdFor(key, time) gives the id the
+// reading is stored under, so a duplicate is stored once (the second write is an update with
+// the same content). The id starts with the reading's time in hexadecimal milliseconds, then
+// the key's hash: readings arriving in time order are stored at the right edge of the
+// store's id indexes instead of on a random page each.
 //
 // Errors: kInvalid with the element path (Observation.valueQuantity.code, ...).
 #pragma once
@@ -69,7 +71,10 @@ struct Reading {
 std::string DedupeKey(std::string_view patient, std::string_view device, int64_t millis,
                       std::string_view code);
 // A FHIR id ("rpm-" + 16 hex digits of a stable 64-bit hash of the key).
-std::string ObservationIdFor(std::string_view dedupe_key);
+std::string ObservationIdFor(std::string_view dedupe_key, int64_t millis);
+// The id a carepath from before 2026-12-07 gave the same reading ("rpm-" + the key's hash):
+// readings stored then keep it (monitor::StoredLegacyIds).
+std::string LegacyObservationIdFor(std::string_view dedupe_key);
 // FNV-1a, 64 bit: stable across platforms and runs (deterministic ids). `from` continues
 // a hash: StableHash(b, StableHash(a)) == StableHash(a + b).
 inline constexpr uint64_t kStableHashStart = 1469598103934665603ull;

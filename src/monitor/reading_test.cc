@@ -145,7 +145,14 @@ TEST(Normalise, DuplicatesShareKeyAndIdWhateverTheirSpelling) {
   Result<std::vector<Reading>> c =
       Normalise(Quantity("29463-7", "80", R"("unit":"kg")", "2026-03-01T07:00:01Z"));
   EXPECT_NE((*a)[0].observation_id, (*c)[0].observation_id);
-  EXPECT_EQ((*a)[0].observation_id.size(), 20u);
+  // "rpm-", the time (12 hex digits of ms), the key's hash (16): in time order, one key's.
+  EXPECT_EQ((*a)[0].observation_id.size(), 32u);
+  EXPECT_EQ((*a)[0].observation_id.substr(0, 16), "rpm-019ca8326180");  // 2026-03-01T07:00Z
+  EXPECT_LT((*a)[0].observation_id, (*c)[0].observation_id);
+  // The id carepath gave the reading before: "rpm-" and the key's hash alone.
+  const std::string legacy = LegacyObservationIdFor((*a)[0].dedupe_key);
+  EXPECT_EQ(legacy.size(), 20u);
+  EXPECT_EQ(legacy.substr(4), (*a)[0].observation_id.substr(16));
 }
 
 TEST(Normalise, TwoPatientsSelfReportingAtOneSecondAreTwoReadings) {

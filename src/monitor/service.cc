@@ -222,6 +222,22 @@ Result<std::string> WithDevice(std::string_view observation_json, std::string_vi
   return obs.dump();
 }
 
+Result<std::set<std::string>> StoredLegacyIds(store::Store& store,
+                                              const std::vector<std::string>& legacy_ids) {
+  ASSIGN_OR_RETURN(std::vector<store::StoredResource> found,
+                   store::FindByIds(store, "Observation", legacy_ids));
+  std::set<std::string> out;
+  for (store::StoredResource& r : found) out.insert(std::move(r.id));
+  return out;
+}
+
+Result<std::string> WithObservationId(std::string_view observation_json, std::string_view id) {
+  ojson obs = ojson::parse(observation_json, nullptr, false);
+  if (obs.is_discarded() || !obs.is_object()) return Error::Invalid("", "not a JSON object");
+  obs["id"] = id;
+  return obs.dump();
+}
+
 Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
   ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(observation_json));
   RETURN_IF_ERROR(fhir::ValidateResource(doc.root(), {}));
@@ -235,6 +251,7 @@ Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
   p.body = obs.dump();
   p.patient = readings[0].patient;
   if (readings[0].device.starts_with("Device/")) p.device = readings[0].device;
+  p.legacy_id = LegacyObservationIdFor(readings[0].dedupe_key);
   return p;
 }
 
@@ -259,6 +276,11 @@ Result<store::WriteResult> StorePrepared(store::Store& store, PreparedReading p)
     if (*resolved[0] != p.device) {
       ASSIGN_OR_RETURN(p.body, WithDevice(p.body, *resolved[0]));
     }
+  }
+  ASSIGN_OR_RETURN(std::set<std::string> legacy, StoredLegacyIds(store, {p.legacy_id}));
+  if (legacy.count(p.legacy_id)) {
+    p.id = p.legacy_id;
+    ASSIGN_OR_RETURN(p.body, WithObservationId(p.body, p.id));
   }
   return store.Update("Observation", p.id, p.body);
 }

@@ -24,11 +24,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <string_view>
 #include <vector>
 
 #include "monitor/engine.h"
@@ -53,10 +54,11 @@ Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_d
 // An Observation ready to store: valid R4, a usable reading, under the id of its dedupe key
 // (reading.h) with `meta` removed, so the same reading sent twice is one resource.
 struct PreparedReading {
-  std::string id;       // Observation id
-  std::string body;     // the JSON to store
-  std::string patient;  // Patient id
-  std::string device;   // "Device/<id>", or empty (self-reported)
+  std::string id;         // Observation id
+  std::string body;       // the JSON to store
+  std::string patient;    // Patient id
+  std::string device;     // "Device/<id>", or empty (self-reported)
+  std::string legacy_id;  // the id an older carepath stored it under (StoredLegacyIds)
 };
 // kInvalid with the element path; kNotSupported when its code is not a monitored metric.
 Result<PreparedReading> PrepareObservation(std::string_view observation_json);
@@ -91,6 +93,15 @@ Result<std::vector<Result<std::string>>> ResolveDevices(store::Store& store,
                                                         std::span<const DeviceUse> uses);
 // The Observation JSON with `device.reference` set to `device`.
 Result<std::string> WithDevice(std::string_view observation_json, std::string_view device);
+// Reading ids begin with the reading's time since 2026-12-07 (reading.h); before, they were
+// the dedupe key's hash alone. Of `legacy_ids` (PreparedReading::legacy_id), those an older
+// carepath stored, with one search of `store` per 100 ids: such a reading is written under
+// its old id (WithObservationId), so that sent again it is still stored once. `store`
+// should see every patient (the ids are the server's, nothing of them is answered).
+Result<std::set<std::string>> StoredLegacyIds(store::Store& store,
+                                              const std::vector<std::string>& legacy_ids);
+// The Observation JSON with its `id` set to `id`.
+Result<std::string> WithObservationId(std::string_view observation_json, std::string_view id);
 
 // Validates (R4 and monitoring rules) and stores one Observation. Its Device (a "Device/<id>"
 // reference) is resolved as ResolveDevices says. kInvalid with the

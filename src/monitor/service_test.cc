@@ -72,6 +72,25 @@ TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
   EXPECT_EQ(Count("Observation"), 1);
 }
 
+TEST_F(MonitorService, AReadingStoredUnderItsOlderIdIsFoundThere) {
+  // An older carepath stored this reading under "rpm-" + its key's hash.
+  const std::string bp = Bp(150, 90, "2026-03-01T07:00:00Z");
+  auto prepared = PrepareObservation(bp);
+  ASSERT_TRUE(prepared.has_value()) << prepared.error().ToString();
+  auto old_body = WithObservationId(prepared->body, prepared->legacy_id);
+  ASSERT_TRUE(old_body.has_value());
+  ASSERT_TRUE(store_->Update("Observation", prepared->legacy_id, *old_body).has_value());
+  auto again = IngestObservation(*store_, *content_, bp);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->id, prepared->legacy_id);
+  EXPECT_EQ(Count("Observation"), 1);
+  // A reading not stored before gets the new id.
+  auto fresh = IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T08:00:00Z"));
+  ASSERT_TRUE(fresh.has_value()) << fresh.error().ToString();
+  EXPECT_EQ(fresh->id.size(), 32u);
+  EXPECT_EQ(Count("Observation"), 2);
+}
+
 TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {
   ASSERT_TRUE(
       IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")).has_value());

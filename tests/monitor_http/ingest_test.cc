@@ -140,6 +140,34 @@ TEST_F(MonitorHttp, EachReadingStoredOnceBadLinesReportedAndACrisisAlerted) {
   }
 }
 
+TEST_F(MonitorHttp, AReadingAnOlderCarepathStoredIsStillStoredOnce) {
+  // Before 2026-12-07 a reading's id was its dedupe key's hash alone; now it begins with
+  // the reading's time. A reading stored under the old id and sent again is found there.
+  const std::string p = Patient("legacy-1");
+  ojson obs = MakeObservation(Metric::kSpO2, 96, Now(40), p, "Device/ox-legacy-1");
+  Result<monitor::PreparedReading> prepared = monitor::PrepareObservation(obs.dump());
+  ASSERT_TRUE(prepared.has_value()) << prepared.error().ToString();
+  ASSERT_NE(prepared->legacy_id, prepared->id);
+  Result<std::string> old_body = monitor::WithObservationId(prepared->body, prepared->legacy_id);
+  ASSERT_TRUE(old_body.has_value());
+  ASSERT_TRUE(store_->Update("Observation", prepared->legacy_id, *old_body).has_value());
+  ojson fresh = MakeObservation(Metric::kSpO2, 95, Now(30), p, "Device/ox-legacy-1");
+
+  HttpResponse r = Ingest(port(), Ndjson({obs, fresh}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Count(r.Json(), "stored"), 1);  // the fresh one
+  EXPECT_EQ(Count(r.Json(), "duplicates") + Count(r.Json(), "updated"), 1);
+  const auto stored = Search("Observation?subject=Patient/legacy-1&_sort=date");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0]["id"], prepared->legacy_id);
+  EXPECT_EQ(stored[1]["id"].get<std::string>().size(), 32u);  // the new form
+  // Sent once more, both are duplicates.
+  HttpResponse again = Ingest(port(), Ndjson({obs, fresh}));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Count(again.Json(), "duplicates"), 2);
+  EXPECT_EQ(Search("Observation?subject=Patient/legacy-1").size(), 2u);
+}
+
 TEST_F(MonitorHttp, OpenMHealthDataPointsNeedTheirPatientAndDevice) {
   const std::string p = Patient("omh-1");
   const std::string point =
