@@ -21,6 +21,7 @@
 //       first, as a searchset Bundle of their Tasks; `role` keeps one owner role
 //       (Task.performerType).
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -49,7 +50,7 @@ class ReadingSink final : public BatchedLineSink {
  private:
   Result<store::ImportItem> Item(std::string_view line) override {
     ASSIGN_OR_RETURN(monitor::PreparedReading p, Prepare(line));
-    pending_.push_back({p.patient, p.device, p.legacy_id});
+    pending_.push_back({p.patient, p.device, p.time_ms > LegacyUntil() ? "" : p.legacy_id});
     return store::ImportItem{"Observation", p.id, std::move(p.body), /*derived_id=*/true};
   }
 
@@ -112,13 +113,17 @@ class ReadingSink final : public BatchedLineSink {
     }
     // Readings an older carepath stored keep their id. The lookup is the server's own
     // (the ids are derived, and the caller learns only what a duplicate would tell it).
+    if (legacy_until_error_) return *legacy_until_error_;
     std::vector<std::string> legacy_ids;
-    legacy_ids.reserve(pending.size());
-    for (const Pending& p : pending) legacy_ids.push_back(p.legacy_id);
-    ASSIGN_OR_RETURN(std::set<std::string> legacy,
-                     monitor::StoredLegacyIds(ctx_.shared_store(), legacy_ids));
+    for (const Pending& p : pending) {
+      if (!p.legacy_id.empty()) legacy_ids.push_back(p.legacy_id);
+    }
+    std::set<std::string> legacy;
+    if (!legacy_ids.empty()) {
+      ASSIGN_OR_RETURN(legacy, monitor::StoredLegacyIds(ctx_.shared_store(), legacy_ids));
+    }
     for (size_t i = 0; i < pending.size() && !legacy.empty(); ++i) {
-      if (!legacy.count(pending[i].legacy_id)) continue;
+      if (pending[i].legacy_id.empty() || !legacy.count(pending[i].legacy_id)) continue;
       items[i].id = pending[i].legacy_id;
       auto body = monitor::WithObservationId(items[i].body, items[i].id);
       if (!body) {
@@ -153,11 +158,27 @@ class ReadingSink final : public BatchedLineSink {
     return Ok();
   }
 
+  // Readings after this time need no look-up of a legacy id (monitor::LegacyIdsUntil),
+  // read once per request.
+  int64_t LegacyUntil() {
+    if (!legacy_until_ && !legacy_until_error_) {
+      Result<int64_t> until = monitor::LegacyIdsUntil(ctx_.shared_store());
+      if (until) {
+        legacy_until_ = *until;
+      } else {
+        legacy_until_error_ = until.error();  // the batch fails in Admit
+      }
+    }
+    return legacy_until_.value_or(INT64_MAX);
+  }
+
   struct Pending {
     std::string patient;
     std::string device;     // "Device/<id>" or empty
-    std::string legacy_id;  // monitor::StoredLegacyIds
+    std::string legacy_id;  // monitor::StoredLegacyIds; empty: no look-up needed
   };
+  std::optional<int64_t> legacy_until_;
+  std::optional<Error> legacy_until_error_;
   const monitor::MonitorContent* content_;
   std::string patient_, device_;
   std::vector<Pending> pending_;            // of the items since the last batch, in order

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -231,6 +232,21 @@ Result<std::set<std::string>> StoredLegacyIds(store::Store& store,
   return out;
 }
 
+Result<int64_t> LegacyIdsUntil(store::Store& store) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const std::string key = "legacy-until";
+  ASSIGN_OR_RETURN(std::vector<store::Mark> marks,
+                   store.ReadMarks(kReadingIdMarks, std::span<const std::string>(&key, 1)));
+  if (!marks.empty()) return marks[0].value;
+  store::SearchParams any = {{"_count", "1"}, {"_total", "none"}};
+  ASSIGN_OR_RETURN(store::SearchResult found, store.Search("Observation", any));
+  store::Mark mark{key, found.matches.empty() ? 0 : now_ms + 24 * 3600 * 1000};
+  RETURN_IF_ERROR(store.WriteMarks(kReadingIdMarks, std::span<const store::Mark>(&mark, 1)));
+  return mark.value;
+}
+
 Result<std::string> WithObservationId(std::string_view observation_json, std::string_view id) {
   ojson obs = ojson::parse(observation_json, nullptr, false);
   if (obs.is_discarded() || !obs.is_object()) return Error::Invalid("", "not a JSON object");
@@ -252,6 +268,7 @@ Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
   p.patient = readings[0].patient;
   if (readings[0].device.starts_with("Device/")) p.device = readings[0].device;
   p.legacy_id = LegacyObservationIdFor(readings[0].dedupe_key);
+  p.time_ms = readings[0].time.millis;
   return p;
 }
 
@@ -277,6 +294,8 @@ Result<store::WriteResult> StorePrepared(store::Store& store, PreparedReading p)
       ASSIGN_OR_RETURN(p.body, WithDevice(p.body, *resolved[0]));
     }
   }
+  ASSIGN_OR_RETURN(const int64_t legacy_until, LegacyIdsUntil(store));
+  if (p.time_ms > legacy_until) return store.Update("Observation", p.id, p.body);
   ASSIGN_OR_RETURN(std::set<std::string> legacy, StoredLegacyIds(store, {p.legacy_id}));
   if (legacy.count(p.legacy_id)) {
     p.id = p.legacy_id;

@@ -59,6 +59,7 @@ struct PreparedReading {
   std::string patient;    // Patient id
   std::string device;     // "Device/<id>", or empty (self-reported)
   std::string legacy_id;  // the id an older carepath stored it under (StoredLegacyIds)
+  int64_t time_ms = 0;    // the reading's effective time
 };
 // kInvalid with the element path; kNotSupported when its code is not a monitored metric.
 Result<PreparedReading> PrepareObservation(std::string_view observation_json);
@@ -100,6 +101,12 @@ Result<std::string> WithDevice(std::string_view observation_json, std::string_vi
 // should see every patient (the ids are the server's, nothing of them is answered).
 Result<std::set<std::string>> StoredLegacyIds(store::Store& store,
                                               const std::vector<std::string>& legacy_ids);
+// Only a reading whose time is at most this can have been stored under a legacy id; the
+// others need no lookup. Kept as an engine mark (kReadingIdMarks, "legacy-until"), set by
+// the first call on a store: 0 when it holds no Observation yet, else now + a day (a
+// device's clock ahead of the server's).
+Result<int64_t> LegacyIdsUntil(store::Store& store);
+inline constexpr std::string_view kReadingIdMarks = "monitor-reading-ids";
 // The Observation JSON with its `id` set to `id`.
 Result<std::string> WithObservationId(std::string_view observation_json, std::string_view id);
 

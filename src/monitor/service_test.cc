@@ -72,6 +72,15 @@ TEST_F(MonitorService, DuplicateReadingIsStoredOnce) {
   EXPECT_EQ(Count("Observation"), 1);
 }
 
+TEST_F(MonitorService, AStoreWithoutReadingsNeedsNoLookUpOfOldIds) {
+  auto until = LegacyIdsUntil(*store_);
+  ASSERT_TRUE(until.has_value()) << until.error().ToString();
+  EXPECT_EQ(*until, 0);
+  // Kept: Observations stored since do not change it.
+  ASSERT_TRUE(IngestObservation(*store_, *content_, Bp(150, 90, "2026-03-01T07:00:00Z")));
+  EXPECT_EQ(LegacyIdsUntil(*store_).value_or(-1), 0);
+}
+
 TEST_F(MonitorService, AReadingStoredUnderItsOlderIdIsFoundThere) {
   // An older carepath stored this reading under "rpm-" + its key's hash.
   const std::string bp = Bp(150, 90, "2026-03-01T07:00:00Z");
@@ -89,6 +98,11 @@ TEST_F(MonitorService, AReadingStoredUnderItsOlderIdIsFoundThere) {
   ASSERT_TRUE(fresh.has_value()) << fresh.error().ToString();
   EXPECT_EQ(fresh->id.size(), 32u);
   EXPECT_EQ(Count("Observation"), 2);
+  // The store held readings at its first ingest by this carepath: readings up to a day
+  // after that are looked up under their old ids.
+  auto until = LegacyIdsUntil(*store_);
+  ASSERT_TRUE(until.has_value());
+  EXPECT_GT(*until, At("2026-03-01T08:00:00Z"));
 }
 
 TEST_F(MonitorService, DevicesAreRegisteredToTheirPatient) {

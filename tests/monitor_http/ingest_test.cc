@@ -151,6 +151,12 @@ TEST_F(MonitorHttp, AReadingAnOlderCarepathStoredIsStillStoredOnce) {
   Result<std::string> old_body = monitor::WithObservationId(prepared->body, prepared->legacy_id);
   ASSERT_TRUE(old_body.has_value());
   ASSERT_TRUE(store_->Update("Observation", prepared->legacy_id, *old_body).has_value());
+  // This suite's store was empty at its first ingest, so it was marked as holding no
+  // reading under an old id; a store an older carepath filled is marked as holding them
+  // up to a day after its first ingest by this one (LegacyIdsUntil, tested in monitor_test).
+  const store::Mark until{"legacy-until", NowMillis() + 24 * 3600 * 1000};
+  ASSERT_TRUE(
+      store_->WriteMarks(monitor::kReadingIdMarks, std::span<const store::Mark>(&until, 1)));
   ojson fresh = MakeObservation(Metric::kSpO2, 95, Now(30), p, "Device/ox-legacy-1");
 
   HttpResponse r = Ingest(port(), Ndjson({obs, fresh}));
