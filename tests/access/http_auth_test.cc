@@ -264,6 +264,10 @@ TEST_F(HttpAuthTest, ClientCredentialsUntilRevoked) {
   // system/*.rs: reads only.
   EXPECT_EQ(Do("DELETE", "/fhir/r4/Patient/p2", token).status, 403);
   ASSERT_TRUE(service_->identities().RevokeClient(client->first.id).has_value());
+  // service_ writes through a connection of its own, as `carepath client revoke` would from
+  // another process: the server sees such a change from the requests that begin more than
+  // 1 ms after it (store::SqlBackend::ChangeCounter).
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_EQ(Do("GET", "/fhir/r4/Patient/p2", token).status, 401);
   HttpResponse again = TokenRequest("grant_type=client_credentials&client_id=" + client->first.id +
                                     "&client_secret=" + client->second);
@@ -320,10 +324,13 @@ TEST_F(HttpAuthTest, EachClientIsHeldToItsRequestsPerMinute) {
   const auto [free_id, free] = client_token(kNoRequestLimit);
   for (int i = 0; i < 8; ++i) EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 200) << i;
   // A change (`carepath client rate`) applies at the running server's next request.
+  // (From the requests that begin more than 1 ms after it: service_ is another connection.)
   ASSERT_TRUE(service_->identities().SetClientRequestLimit(free_id, 1).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 200);
   EXPECT_EQ(get(free, "/fhir/r4/Patient/p1").status, 429);
   ASSERT_TRUE(service_->identities().SetClientRequestLimit(own_id, kNoRequestLimit).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_EQ(get(own, "/fhir/r4/Patient/p1").status, 200);
 }
 
