@@ -7,6 +7,9 @@
 //   ASSIGN_OR_RETURN(auto in, monitor::IngestObservation(store, content, observation_json));
 //   ASSIGN_OR_RETURN(auto run, monitor::EvaluatePatient(store, content, "p1", now_ms));
 //
+// Defined in two files: ingest.cc (devices, preparing and storing readings) and service.cc
+// (content, evaluation, watermarks, worklist).
+//
 // Ingest stores an Observation under the id of its dedupe key (reading.h), so the same
 // reading sent twice is one resource (the second write is unchanged, or a new version of the
 // same resource when it is spelled differently). EvaluatePatient reads the patient's
