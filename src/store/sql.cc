@@ -101,4 +101,10 @@ bool IsRetryable(const Error& e) {
   return e.code == ErrorCode::kUnavailable && e.message.starts_with(kRetryPrefix);
 }
 
+Error NewerSchema(int64_t have, int64_t want) {
+  return Error::Unavailable("the database has schema version " + std::to_string(have) +
+                            ", newer than this carepath knows (" + std::to_string(want) +
+                            "); use the carepath that wrote it or a newer one");
+}
+
 }  // namespace carepath::store

@@ -127,4 +127,9 @@ class SqlBackend {
 Error RetryableError(std::string message);
 bool IsRetryable(const Error& e);
 
+// The refusal to open a database whose schema (`have`, its newest applied migration) is
+// newer than the `want` migrations this build knows: an older carepath would not know
+// the layout the newer one wrote (for example an index its searches name).
+Error NewerSchema(int64_t have, int64_t want);
+
 }  // namespace carepath::store

@@ -346,6 +346,34 @@ TEST_P(StoreTest, DataSurvivesReopening) {
   EXPECT_EQ(r.body, w.body);
 }
 
+// A database migrated by a newer carepath (a schema version this build does not know) is
+// refused with a clear error when opened, and nothing in it changes.
+TEST_P(StoreTest, ADatabaseOfANewerSchemaIsRefusedAndLeftAsItIs) {
+  CAREPATH_ASSERT_OK_AND_ASSIGN(WriteResult w, store_->Create("Patient", kPatient));
+  store_.reset();
+  const int64_t known = QueryInt(url_, "SELECT MAX(version) FROM schema_migrations");
+  ASSERT_GT(known, 0);
+  ExecRaw(url_, "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                    std::to_string(known + 1) + ", " +
+                    (GetParam() == Backend::kSqlite ? "0" : "now()") + ")");
+  auto opened = OpenStore(url_);
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(opened.error().message.find("schema version " + std::to_string(known + 1) +
+                                        ", newer than this carepath knows (" +
+                                        std::to_string(known) + ")"),
+            std::string::npos)
+      << opened.error().ToString();
+  EXPECT_EQ(QueryInt(url_, "SELECT MAX(version) FROM schema_migrations"), known + 1);
+  EXPECT_EQ(QueryInt(url_, "SELECT COUNT(*) FROM resources"), 1);
+  // Back to the version this build knows, it opens with its data.
+  ExecRaw(url_, "DELETE FROM schema_migrations WHERE version = " + std::to_string(known + 1));
+  store_ = OpenAgain();
+  ASSERT_NE(store_, nullptr);
+  CAREPATH_ASSERT_OK_AND_ASSIGN(StoredResource r, store_->Read("Patient", w.id));
+  EXPECT_EQ(r.body, w.body);
+}
+
 // An update that changes no searchable value leaves the index rows alone (StoredRowsEqual);
 // one that changes them replaces them; rows in another order are the same rows. Searches
 // and the consistency check see each version's values.

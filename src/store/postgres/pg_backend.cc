@@ -272,6 +272,7 @@ class PgBackend final : public SqlBackend {
                        conn->Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
       int64_t have = rows.empty() ? 0 : rows[0][0].AsInt();
       int64_t want = static_cast<int64_t>(std::size(kMigrations));
+      if (have > want) return NewerSchema(have, want);
       for (int64_t v = have + 1; v <= want; ++v) {
         RETURN_IF_ERROR(conn->Simple(kMigrations[v - 1]));
         RETURN_IF_ERROR(
