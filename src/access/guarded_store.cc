@@ -93,18 +93,18 @@ Status GuardedStore::Allow(std::string_view action, std::string_view type, std::
 }
 
 Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
-  if (care_team_) return &*care_team_;
-  std::set<std::string> patients;
+  if (care_team_) return care_team_.get();
+  auto patients = std::make_shared<std::set<std::string>>();
   if (principal_.fhir_ref.empty()) {
     care_team_ = std::move(patients);
-    return &*care_team_;
+    return care_team_.get();
   }
   std::string stamp;
   if (caches_ != nullptr) {
     ASSIGN_OR_RETURN(stamp, NewestVersionStamp(inner(), "CareTeam"));
     if (auto hit = caches_->reach.Find(principal_.fhir_ref, stamp, now_us_)) {
-      care_team_ = std::move(*hit);
-      return &*care_team_;
+      care_team_ = std::move(hit);
+      return care_team_.get();
     }
   }
   int64_t valid_until = std::numeric_limits<int64_t>::max();
@@ -132,7 +132,7 @@ Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
         continue;
       }
       valid_until = std::min(valid_until, PeriodNextChange(p.Find("period"), now_us_));
-      if (PeriodContains(p.Find("period"), now_us_)) patients.insert(patient);
+      if (PeriodContains(p.Find("period"), now_us_)) patients->insert(patient);
     }
   }
   // A full page may not be every team: such an answer is not remembered.
@@ -140,7 +140,7 @@ Result<const std::set<std::string>*> GuardedStore::CareTeamPatients() {
     caches_->reach.Put(principal_.fhir_ref, stamp, now_us_, valid_until, patients);
   }
   care_team_ = std::move(patients);
-  return &*care_team_;
+  return care_team_.get();
 }
 
 Result<const std::vector<std::string>*> GuardedStore::ConsentsOf(const std::string& patient_id) {

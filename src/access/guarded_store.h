@@ -47,6 +47,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -200,7 +201,7 @@ class GuardedStore : public store::ForwardingStore {
   std::shared_ptr<const ResourceFacts> last_facts_ = std::make_shared<ResourceFacts>();
   bool disclosed_part2_ = false;
   bool used_break_glass_ = false;
-  std::optional<std::set<std::string>> care_team_;
+  std::shared_ptr<const std::set<std::string>> care_team_;    // shared with the ReachCache
   std::map<std::string, std::vector<std::string>> consents_;  // searched per patient
   std::shared_ptr<const ConsentSnapshot> consent_snapshot_;   // from caches_, once
 };
