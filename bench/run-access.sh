@@ -7,7 +7,7 @@
 # patients' care teams (a Bearer token: token lookup, role and scope checks, care-team
 # reach, Consent and label checks on every resource, one audit record per request),
 # against the same SQLite file, interleaved round by round. Goal: on/off >= 0.85 of the
-# requests/s (at most 15% overhead).
+# requests/s (at most 15% overhead). Also the server's CPU time per request, off and on.
 #
 #   bench/run-access.sh [PATIENTS] [DAYS]      (defaults 2000, 7)
 #
@@ -64,18 +64,29 @@ stop_carepath() {
   CP_PID=
 }
 
-# wrk_run NAME URL PATHS [wrk args...]: prints "rps p50_us p99_us requests non2xx errors".
+# The server's CPU time so far (user + system, all its threads), in clock ticks.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$CP_PID/stat"; }
+
+# wrk_run NAME URL PATHS [wrk args...]: prints "rps p50_us p99_us requests non2xx errors
+# cpu_us", cpu_us being the server's CPU time per request during the run (its threads
+# together: the I/O threads, store workers and the audit writer). Less swayed than
+# requests/s by what else the machine runs, as long as the server is what limits the run.
 wrk_run() {
   local name=$1 url=$2 paths=$3
   shift 3
+  local t0
+  t0=$(cpu_ticks)
   WRK_PATHS=$paths wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$LUA" "$@" \
     "$url" >"$OUT/$name.wrk"
-  local result
+  local result t1
+  t1=$(cpu_ticks)
   result=$(grep '^RESULT' "$OUT/$name.wrk" | cut -d' ' -f2-)
   [[ -n $result ]] || { cat "$OUT/$name.wrk" >&2; exit 1; }
-  read -r _ _ _ _ bad sock <<<"$result"
+  read -r _ _ _ requests bad sock <<<"$result"
   ((bad + sock == 0)) || { log "$name: errors or non-2xx answers (see $OUT/$name.wrk)"; exit 1; }
-  echo "$result"
+  echo "$result $(awk -v d=$((t1 - t0)) -v n="$requests" -v hz="$CLK_TCK" \
+    'BEGIN {printf "%.1f", (n > 0 ? d * 1e6 / hz / n : 0)}')"
 }
 
 echo "run-access: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $THREADS server" \
@@ -140,16 +151,22 @@ for r in $(seq "$ROUNDS"); do
   sn=$(wrk_run "search-on-$r" "$CP_ROOT" "$OUT/search.paths" -H "Authorization: Bearer $token")
   stop_carepath
   echo "$ro $rn $so $sn" >>"$OUT/rounds.txt"
-  log "round $r: read off ${ro%% *} on ${rn%% *} req/s; search off ${so%% *} on ${sn%% *} req/s"
+  log "round $r: read off ${ro%% *} on ${rn%% *} req/s, CPU ${ro##* } / ${rn##* } us per" \
+    "request; search off ${so%% *} on ${sn%% *} req/s, CPU ${so##* } / ${sn##* } us"
 done
 
+# rounds.txt: read off (fields 1-7), read on (8-14), search off (15-21), search on (22-28),
+# each "rps p50_us p99_us requests non2xx errors cpu_us".
 col() { awk -v c="$1" '{print $c}' "$OUT/rounds.txt" | median; }
 ratio() { awk -v c="$1" -v d="$2" '{print $d / $c}' "$OUT/rounds.txt" | median; }
-printf '\n%-8s %12s %12s %10s %10s %10s %10s %8s\n' what off_rps on_rps off_p50us on_p50us \
-  off_p99us on_p99us on/off
-printf '%-8s %12.0f %12.0f %10.0f %10.0f %10.0f %10.0f %8.3f\n' read "$(col 1)" "$(col 7)" \
-  "$(col 2)" "$(col 8)" "$(col 3)" "$(col 9)" "$(ratio 1 7)"
-printf '%-8s %12.0f %12.0f %10.0f %10.0f %10.0f %10.0f %8.3f\n' search "$(col 13)" "$(col 19)" \
-  "$(col 14)" "$(col 20)" "$(col 15)" "$(col 21)" "$(ratio 13 19)"
-echo "(medians over $ROUNDS rounds; on/off = median of the per-round ratios of requests/s;" \
-  "goal >= 0.85)"
+printf '\n%-8s %9s %9s %9s %9s %9s %9s %8s %8s %8s %9s\n' what off_rps on_rps off_p50us \
+  on_p50us off_p99us on_p99us off_cpu on_cpu on/off cpu_ratio
+printf '%-8s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %8.1f %8.1f %8.3f %9.3f\n' read "$(col 1)" \
+  "$(col 8)" "$(col 2)" "$(col 9)" "$(col 3)" "$(col 10)" "$(col 7)" "$(col 14)" \
+  "$(ratio 1 8)" "$(ratio 14 7)"
+printf '%-8s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %8.1f %8.1f %8.3f %9.3f\n' search \
+  "$(col 15)" "$(col 22)" "$(col 16)" "$(col 23)" "$(col 17)" "$(col 24)" "$(col 21)" \
+  "$(col 28)" "$(ratio 15 22)" "$(ratio 28 21)"
+echo "(medians over $ROUNDS rounds; on/off = median of the per-round ratios of requests/s," \
+  "goal >= 0.85; off_cpu, on_cpu = the server's CPU us per request; cpu_ratio = off_cpu /" \
+  "on_cpu, what on/off would be were the server's CPU the only limit)"
