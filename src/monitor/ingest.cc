@@ -11,6 +11,7 @@
 #include "fhir/validator.h"
 #include "monitor/reading.h"
 #include "monitor/service.h"
+#include "store/canonical.h"
 
 namespace carepath::monitor {
 
@@ -111,6 +112,12 @@ Result<std::vector<Result<std::string>>> ResolveDevices(store::Store& store,
 }
 
 Result<std::string> WithDevice(std::string_view observation_json, std::string_view device) {
+  // The common case, device.reference present: only that string changes (no re-serialising).
+  if (auto doc = json::Document::Parse(observation_json); doc && doc->root().is_object()) {
+    const json::Value* d = doc->root().Find("device");
+    const json::Value* ref = d != nullptr ? d->Find("reference") : nullptr;
+    if (ref != nullptr && ref->is_string()) return store::SpliceString(*doc, *ref, device);
+  }
   ojson obs = ojson::parse(observation_json, nullptr, false);
   if (obs.is_discarded() || !obs.is_object()) return Error::Invalid("", "not a JSON object");
   obs["device"]["reference"] = device;
@@ -142,6 +149,10 @@ Result<int64_t> LegacyIdsUntil(store::Store& store) {
 }
 
 Result<std::string> WithObservationId(std::string_view observation_json, std::string_view id) {
+  if (auto doc = json::Document::Parse(observation_json);
+      doc && doc->root().is_object() && doc->root().Find("resourceType") != nullptr) {
+    return store::SpliceId(*doc, id);
+  }
   ojson obs = ojson::parse(observation_json, nullptr, false);
   if (obs.is_discarded() || !obs.is_object()) return Error::Invalid("", "not a JSON object");
   obs["id"] = id;
@@ -153,12 +164,18 @@ Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
   RETURN_IF_ERROR(fhir::ValidateResource(doc.root(), {}));
   ASSIGN_OR_RETURN(std::vector<Reading> readings, NormaliseObservation(doc.root()));
   if (readings.empty()) return Error::Unprocessable("Observation.status", "not a usable reading");
-  ojson obs = ojson::parse(observation_json);
-  obs["id"] = readings[0].observation_id;
-  obs.erase("meta");
   PreparedReading p;
   p.id = readings[0].observation_id;
-  p.body = obs.dump();
+  // The client's bytes with the derived id (SpliceId); a reading with `meta` is rewritten
+  // without it (the store writes versionId and lastUpdated).
+  if (doc.root().Find("meta") == nullptr) {
+    p.body = store::SpliceId(doc, p.id);
+  } else {
+    ojson obs = ojson::parse(observation_json);
+    obs["id"] = p.id;
+    obs.erase("meta");
+    p.body = obs.dump();
+  }
   p.patient = readings[0].patient;
   if (readings[0].device.starts_with("Device/")) p.device = readings[0].device;
   p.legacy_id = LegacyObservationIdFor(readings[0].dedupe_key);

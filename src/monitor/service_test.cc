@@ -81,6 +81,38 @@ TEST_F(MonitorService, AStoreWithoutReadingsNeedsNoLookUpOfOldIds) {
   EXPECT_EQ(LegacyIdsUntil(*store_).value_or(-1), 0);
 }
 
+// A reading's stored bytes are the client's with the derived id (and device) spliced in;
+// a reading with meta is rewritten without it.
+TEST_F(MonitorService, APreparedReadingKeepsTheClientsBytes) {
+  std::string bp = Bp(150, 90, "2026-03-01T07:00:00Z");
+  ASSERT_EQ(bp.front(), '{');
+  bp.insert(1, "\n  ");  // not what a serialiser writes
+  auto prepared = PrepareObservation(bp);
+  ASSERT_TRUE(prepared.has_value()) << prepared.error().ToString();
+  EXPECT_TRUE(prepared->body.starts_with("{\n  ")) << prepared->body;
+  auto doc = json::Document::Parse(prepared->body);
+  ASSERT_TRUE(doc.has_value());
+  ASSERT_NE(doc->root().Find("id"), nullptr);
+  EXPECT_EQ(doc->root().Find("id")->str(), prepared->id);
+  auto moved = WithDevice(prepared->body, "Device/dev-1");
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_TRUE(moved->starts_with("{\n  ")) << *moved;
+  auto moved_doc = json::Document::Parse(*moved);
+  ASSERT_TRUE(moved_doc.has_value());
+  EXPECT_EQ(moved_doc->root().Find("device")->Find("reference")->str(), "Device/dev-1");
+  EXPECT_EQ(moved->size(),
+            prepared->body.size() - prepared->device.size() + std::string("Device/dev-1").size());
+
+  auto meta = ojson::parse(Bp(150, 90, "2026-03-01T07:00:00Z"));
+  meta["meta"] = {{"versionId", "9"}, {"source", "app"}};
+  auto without_meta = PrepareObservation(meta.dump());
+  ASSERT_TRUE(without_meta.has_value());
+  auto wm = json::Document::Parse(without_meta->body);
+  ASSERT_TRUE(wm.has_value());
+  EXPECT_EQ(wm->root().Find("meta"), nullptr);
+  EXPECT_EQ(without_meta->id, prepared->id);
+}
+
 TEST_F(MonitorService, AReadingStoredUnderItsOlderIdIsFoundThere) {
   // An older carepath stored this reading under "rpm-" + its key's hash.
   const std::string bp = Bp(150, 90, "2026-03-01T07:00:00Z");

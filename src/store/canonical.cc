@@ -326,6 +326,17 @@ std::string SpliceMeta(const json::Document& doc, std::string_view id, int64_t v
   return ApplySplices(doc.source(), std::move(splices));
 }
 
+std::string SpliceId(const json::Document& doc, std::string_view id) {
+  const json::Value& root = doc.root();
+  if (const json::Value* v = root.Find("id")) return SpliceString(doc, *v, id);
+  const uint32_t at = root.Find("resourceType")->source_end();
+  return ApplySplices(doc.source(), {{at, at, ",\"id\":" + Quoted(id)}});
+}
+
+std::string SpliceString(const json::Document& doc, const json::Value& v, std::string_view text) {
+  return ApplySplices(doc.source(), {{v.source_begin(), v.source_end(), Quoted(text)}});
+}
+
 bool SameContent(const json::Value& a, const json::Value& b) {
   if (!a.is_object() || !b.is_object()) return SameValue(a, b, false);
   return SameObject(a, b, false, true);

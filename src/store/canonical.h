@@ -43,6 +43,12 @@ Status CheckResourceShape(const json::Document& doc, std::string_view type);
 std::string SpliceMeta(const json::Document& doc, std::string_view id, int64_t version,
                        int64_t last_updated_us);
 
+// doc's source with its top-level `id` set: the id value replaced, or `"id":...` inserted
+// after the resourceType value. REQUIRES: CheckResourceShape(doc, ...) succeeded.
+std::string SpliceId(const json::Document& doc, std::string_view id);
+// doc's source with the value `v` (a value of doc) replaced by the JSON string `text`.
+std::string SpliceString(const json::Document& doc, const json::Value& v, std::string_view text);
+
 // Deep equality of two resources, object members compared regardless of order, numbers
 // by their text, ignoring meta.versionId and meta.lastUpdated (an empty meta is absent).
 bool SameContent(const json::Value& a, const json::Value& b);

@@ -69,6 +69,26 @@ TEST(RewriteReferences, ReplacesOnlyMappedReferenceStrings) {
                  R"("note":[{"text":"urn:uuid:1"}],"focus":[{"reference":"Patient/x"}]})");
 }
 
+TEST(SpliceId, ReplacesTheIdOrInsertsItAfterResourceTypeKeepingEveryOtherByte) {
+  auto with = Parse(
+      "{ \"resourceType\" : \"Observation\", \"id\": \"old\",\n"
+      "  \"valueQuantity\": {\"value\": 1.50} }");
+  EXPECT_EQ(SpliceId(with, "rpm-1"),
+            "{ \"resourceType\" : \"Observation\", \"id\": \"rpm-1\",\n"
+            "  \"valueQuantity\": {\"value\": 1.50} }");
+  auto without = Parse(R"({"status":"final","resourceType":"Observation","valueInteger":7})");
+  EXPECT_EQ(SpliceId(without, "a\"b"),
+            R"({"status":"final","resourceType":"Observation","id":"a\"b","valueInteger":7})");
+  EXPECT_TRUE(json::Document::Parse(SpliceId(without, "a\"b")).has_value());
+}
+
+TEST(SpliceString, ReplacesOneStringValue) {
+  auto doc = Parse(R"({"device":{"reference":"Device/watch"},"note":"Device/watch"})");
+  const json::Value* ref = doc.root().Find("device")->Find("reference");
+  EXPECT_EQ(SpliceString(doc, *ref, "Device/dev-1"),
+            R"({"device":{"reference":"Device/dev-1"},"note":"Device/watch"})");
+}
+
 TEST(Ids, ValidatesFhirIdsAndGeneratesDistinctOnes) {
   EXPECT_TRUE(IsValidId("abc-1.2"));
   EXPECT_FALSE(IsValidId(""));
