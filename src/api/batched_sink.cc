@@ -1,6 +1,7 @@
 #include "api/batched_sink.h"
 
 #include "api/fhir_response.h"
+#include "store/store.h"
 
 namespace carepath::api {
 namespace {
@@ -85,6 +86,9 @@ void BatchedLineSink::Flush() {
   batch_.resize(kept);
   batch_lines_.resize(kept);
   if (batch_.empty()) return;
+  // A bulk load waits for the writer behind the server's other writes (an alert, a
+  // clinician's update): store::BulkWrites.
+  store::BulkWrites bulk;
   auto results = ctx_.store().ImportBatch(batch_);
   if (!results) {
     fatal_ = results.error();

@@ -32,6 +32,14 @@ std::string PercentDecode(std::string_view s) {
 
 }  // namespace
 
+namespace {
+thread_local bool t_bulk_writes = false;
+}  // namespace
+
+BulkWrites::BulkWrites() : was_active_(t_bulk_writes) { t_bulk_writes = true; }
+BulkWrites::~BulkWrites() { t_bulk_writes = was_active_; }
+bool BulkWrites::Active() { return t_bulk_writes; }
+
 std::vector<Result<std::string>> Store::ProcessBundles(std::span<const std::string> bundles) {
   std::vector<Result<std::string>> out;
   out.reserve(bundles.size());

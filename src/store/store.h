@@ -245,6 +245,26 @@ class Store {
   virtual Result<CheckReport> Check() = 0;
 };
 
+// Bulk writes give way. A thread that writes in bulk (the server's $ingest-readings and
+// $import-ndjson, api/batched_sink.cc) holds a BulkWrites while it does; its write
+// transactions on an SQLite store then wait for the single writer behind every other
+// write of this process that is waiting (an alert, a clinician's update, an engine's
+// marks), so a short write waits for at most the one bulk transaction in flight rather
+// than for a queue of them. Bulk writes still run whenever no other write waits. Scopes
+// nest. PostgreSQL has no single writer: there it changes nothing.
+class BulkWrites {
+ public:
+  BulkWrites();
+  ~BulkWrites();
+  BulkWrites(const BulkWrites&) = delete;
+  BulkWrites& operator=(const BulkWrites&) = delete;
+  // Whether the calling thread is inside a BulkWrites.
+  static bool Active();
+
+ private:
+  bool was_active_;
+};
+
 // Opens (creating when absent and migrating to the current schema):
 //   "sqlite:PATH"                      an SQLite file (WAL, synchronous=FULL)
 //   "postgresql://..." "postgres://..." a PostgreSQL database (libpq URL)

@@ -1,6 +1,7 @@
 // SQLite backend: one file in WAL mode with synchronous=FULL (a committed transaction
-// is on disk before COMMIT returns). Writers are serialised by a mutex inside the
-// process and by BEGIN IMMEDIATE across processes; readers use a small pool of their own
+// is on disk before COMMIT returns). Writers are serialised by a turn inside the
+// process (WriterTurn: a bulk write gives way to the others, store::BulkWrites) and by
+// BEGIN IMMEDIATE across processes; readers use a small pool of their own
 // connections, so reads run concurrently with a write (WAL snapshot isolation).
 #include <sqlite3.h>
 
@@ -18,6 +19,49 @@
 
 namespace carepath::store {
 namespace {
+
+// The writer connection's turn within the process. One holder at a time; a bulk
+// writer (store::BulkWrites) takes its turn only while no other writer waits, so an
+// alert or a clinician's update waits for at most the bulk transaction in flight. Among
+// writers of one kind the order is the operating system's, as with a mutex.
+class WriterTurn {
+ public:
+  void Take(bool bulk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (bulk) {
+      cv_.wait(lock, [this] { return !held_ && others_waiting_ == 0; });
+    } else {
+      ++others_waiting_;
+      cv_.wait(lock, [this] { return !held_; });
+      --others_waiting_;
+    }
+    held_ = true;
+  }
+  void Give() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;       // guarded by mu_
+  int others_waiting_ = 0;  // writers not in bulk waiting for the turn; guarded by mu_
+};
+
+class TurnHeld {
+ public:
+  explicit TurnHeld(WriterTurn& turn) : turn_(turn) { turn_.Take(BulkWrites::Active()); }
+  ~TurnHeld() { turn_.Give(); }
+  TurnHeld(const TurnHeld&) = delete;
+  TurnHeld& operator=(const TurnHeld&) = delete;
+
+ private:
+  WriterTurn& turn_;
+};
 
 // Schema versions, applied in order, each once (recorded in schema_migrations).
 constexpr const char* kMigrations[] = {
@@ -362,7 +406,7 @@ class SqliteBackend final : public SqlBackend {
   }
 
   Status Write(const TxnFunction& fn) override {
-    std::lock_guard<std::mutex> lock(write_mu_);
+    TurnHeld turn(write_turn_);
     Status last = Ok();
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
@@ -473,7 +517,7 @@ class SqliteBackend final : public SqlBackend {
   }
 
   std::string path_;
-  std::mutex write_mu_;
+  WriterTurn write_turn_;
   std::unique_ptr<SqliteConn> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConn>> idle_readers_;

@@ -1,0 +1,157 @@
+// The SQLite writer's turn within a process: a bulk write (store::BulkWrites) gives way
+// to the other writes that wait, and still runs.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sql_store.h"
+#include "store/store.h"
+
+namespace carepath::store {
+namespace {
+
+std::filesystem::path FreshPath(const std::string& name) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("carepath_writer_turn_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::path p = dir / name;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+  return p;
+}
+
+TEST(BulkWrites, IsAScopeOfTheCallingThreadAndNests) {
+  EXPECT_FALSE(BulkWrites::Active());
+  {
+    BulkWrites outer;
+    EXPECT_TRUE(BulkWrites::Active());
+    {
+      BulkWrites inner;
+      EXPECT_TRUE(BulkWrites::Active());
+    }
+    EXPECT_TRUE(BulkWrites::Active());
+    bool other_thread = true;
+    std::thread([&] { other_thread = BulkWrites::Active(); }).join();
+    EXPECT_FALSE(other_thread);
+  }
+  EXPECT_FALSE(BulkWrites::Active());
+}
+
+// While one write holds the writer, two more wait for it, one of them in bulk. When the
+// holder commits, the ordinary write goes next and the bulk one after it, whichever of
+// the two began waiting first (so neither arrival order nor the order in which waiting
+// threads happen to be woken can pass both cases).
+std::vector<std::string> TurnsTaken(const std::string& file, bool bulk_waits_first) {
+  std::vector<std::string> order;
+  auto backend = OpenSqliteBackend(FreshPath(file).string(), /*store_schema=*/false);
+  EXPECT_TRUE(backend) << backend.error().ToString();
+  if (!backend) return order;
+  SqlBackend& db = **backend;
+  EXPECT_TRUE(db.Write([](SqlTxn& t) -> Status {
+    auto r = t.Exec("CREATE TABLE turns (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT)", {});
+    if (!r) return r.error();
+    return Ok();
+  }));
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool holding = false, release = false;
+  auto insert = [&db](const char* who) {
+    Status s = db.Write([who](SqlTxn& t) -> Status {
+      auto r = t.Exec("INSERT INTO turns (who) VALUES ($1)", {SqlValue::Text(who)});
+      if (!r) return r.error();
+      return Ok();
+    });
+    EXPECT_TRUE(s) << s.error().ToString();
+  };
+
+  std::thread holder([&] {
+    Status s = db.Write([&](SqlTxn& t) -> Status {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        holding = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+      }
+      auto r = t.Exec("INSERT INTO turns (who) VALUES ('holder')", {});
+      if (!r) return r.error();
+      return Ok();
+    });
+    EXPECT_TRUE(s) << s.error().ToString();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return holding; });
+  }
+  auto bulk_write = [&] {
+    BulkWrites scope;
+    insert("bulk");
+  };
+  auto ordinary_write = [&] { insert("ordinary"); };
+  // Each waiter is given time to begin waiting before the next one starts and before the
+  // holder lets go.
+  std::thread first(bulk_waits_first ? std::function<void()>(bulk_write)
+                                     : std::function<void()>(ordinary_write));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::thread second(bulk_waits_first ? std::function<void()>(ordinary_write)
+                                      : std::function<void()>(bulk_write));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  holder.join();
+  first.join();
+  second.join();
+
+  EXPECT_TRUE(db.Read([&](SqlTxn& t) -> Status {
+    auto rows = t.Exec("SELECT who FROM turns ORDER BY n", {});
+    if (!rows) return rows.error();
+    for (const SqlRow& r : *rows) order.push_back(r[0].AsText());
+    return Ok();
+  }));
+  return order;
+}
+
+TEST(WriterTurn, ABulkWriteWaitsBehindAnOrdinaryWriteThatCameLater) {
+  EXPECT_EQ(TurnsTaken("later.db", /*bulk_waits_first=*/true),
+            (std::vector<std::string>{"holder", "ordinary", "bulk"}));
+}
+
+TEST(WriterTurn, AnOrdinaryWriteThatCameFirstStillGoesFirst) {
+  EXPECT_EQ(TurnsTaken("first.db", /*bulk_waits_first=*/false),
+            (std::vector<std::string>{"holder", "ordinary", "bulk"}));
+}
+
+// A bulk write that no one else waits for runs at once, and one inside a scope on one
+// thread does not hold back another thread's ordinary writes afterwards.
+TEST(WriterTurn, ABulkWriteAloneRunsAtOnce) {
+  auto backend = OpenSqliteBackend(FreshPath("alone.db").string(), /*store_schema=*/false);
+  ASSERT_TRUE(backend) << backend.error().ToString();
+  SqlBackend& db = **backend;
+  BulkWrites scope;
+  int runs = 0;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(db.Write([&](SqlTxn&) -> Status {
+      ++runs;
+      return Ok();
+    }));
+  }
+  EXPECT_EQ(runs, 3);
+  bool ordinary = false;
+  std::thread([&] {
+    ordinary = static_cast<bool>(db.Write([](SqlTxn&) -> Status { return Ok(); }));
+  }).join();
+  EXPECT_TRUE(ordinary);
+}
+
+}  // namespace
+}  // namespace carepath::store
