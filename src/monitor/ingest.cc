@@ -166,16 +166,11 @@ Result<PreparedReading> PrepareObservation(std::string_view observation_json) {
   if (readings.empty()) return Error::Unprocessable("Observation.status", "not a usable reading");
   PreparedReading p;
   p.id = readings[0].observation_id;
-  // The client's bytes with the derived id (SpliceId); a reading with `meta` is rewritten
-  // without it (the store writes versionId and lastUpdated).
-  if (doc.root().Find("meta") == nullptr) {
-    p.body = store::SpliceId(doc, p.id);
-  } else {
-    ojson obs = ojson::parse(observation_json);
-    obs["id"] = p.id;
-    obs.erase("meta");
-    p.body = obs.dump();
-  }
+  // The client's bytes with the derived id (SpliceId), `meta` included: its security
+  // labels decide who may see the reading (access/), and the store sets versionId and
+  // lastUpdated over whatever the client sent (a resend that differs only in those two is
+  // unchanged, store.h).
+  p.body = store::SpliceId(doc, p.id);
   p.patient = readings[0].patient;
   if (readings[0].device.starts_with("Device/")) p.device = readings[0].device;
   p.legacy_id = LegacyObservationIdFor(readings[0].dedupe_key);

@@ -55,7 +55,8 @@ struct MonitorContent {
 Result<MonitorContent> LoadMonitorContent(const std::filesystem::path& content_dir = {});
 
 // An Observation ready to store: valid R4, a usable reading, under the id of its dedupe key
-// (reading.h) with `meta` removed, so the same reading sent twice is one resource.
+// (reading.h), so the same reading sent twice is one resource. The client's bytes are kept,
+// `meta` (security labels, tags, source) included; the store sets versionId and lastUpdated.
 struct PreparedReading {
   std::string id;         // Observation id
   std::string body;       // the JSON to store

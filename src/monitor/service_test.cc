@@ -81,8 +81,7 @@ TEST_F(MonitorService, AStoreWithoutReadingsNeedsNoLookUpOfOldIds) {
   EXPECT_EQ(LegacyIdsUntil(*store_).value_or(-1), 0);
 }
 
-// A reading's stored bytes are the client's with the derived id (and device) spliced in;
-// a reading with meta is rewritten without it.
+// A reading's stored bytes are the client's with the derived id (and device) spliced in.
 TEST_F(MonitorService, APreparedReadingKeepsTheClientsBytes) {
   std::string bp = Bp(150, 90, "2026-03-01T07:00:00Z");
   ASSERT_EQ(bp.front(), '{');
@@ -102,15 +101,40 @@ TEST_F(MonitorService, APreparedReadingKeepsTheClientsBytes) {
   EXPECT_EQ(moved_doc->root().Find("device")->Find("reference")->str(), "Device/dev-1");
   EXPECT_EQ(moved->size(),
             prepared->body.size() - prepared->device.size() + std::string("Device/dev-1").size());
+}
 
-  auto meta = ojson::parse(Bp(150, 90, "2026-03-01T07:00:00Z"));
-  meta["meta"] = {{"versionId", "9"}, {"source", "app"}};
-  auto without_meta = PrepareObservation(meta.dump());
-  ASSERT_TRUE(without_meta.has_value());
-  auto wm = json::Document::Parse(without_meta->body);
-  ASSERT_TRUE(wm.has_value());
-  EXPECT_EQ(wm->root().Find("meta"), nullptr);
-  EXPECT_EQ(without_meta->id, prepared->id);
+// A reading's meta is the client's: a security label it carries is stored with it (consent
+// is judged on it), and a resend that differs only in the meta the store manages is the
+// same version.
+TEST_F(MonitorService, AReadingKeepsItsMetaAndItsSecurityLabels) {
+  auto labelled = ojson::parse(Bp(150, 90, "2026-03-01T07:00:00Z"));
+  labelled["meta"] = {
+      {"versionId", "9"},
+      {"lastUpdated", "2026-03-01T07:00:05Z"},
+      {"source", "app"},
+      {"security",
+       {{{"system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"}, {"code", "R"}}}}};
+  auto prepared = PrepareObservation(labelled.dump());
+  ASSERT_TRUE(prepared.has_value()) << prepared.error().ToString();
+  EXPECT_EQ(prepared->id, PrepareObservation(Bp(150, 90, "2026-03-01T07:00:00Z"))->id);
+  auto first = IngestObservation(*store_, *content_, labelled.dump());
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  auto stored = store_->Read("Observation", first->id);
+  ASSERT_TRUE(stored.has_value()) << stored.error().ToString();
+  const ojson body = ojson::parse(stored->body);
+  ASSERT_TRUE(body.contains("meta"));
+  EXPECT_EQ(body["meta"]["security"][0]["code"], "R");
+  EXPECT_EQ(body["meta"]["source"], "app");
+  EXPECT_EQ(body["meta"]["versionId"], "1");  // the store's, not the client's
+  EXPECT_NE(body["meta"]["lastUpdated"], "2026-03-01T07:00:05Z");
+
+  labelled["meta"]["versionId"] = "10";
+  labelled["meta"]["lastUpdated"] = "2026-03-02T00:00:00Z";
+  auto again = IngestObservation(*store_, *content_, labelled.dump());
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->action, store::WriteAction::kUnchanged);
+  EXPECT_EQ(again->version, 1);
 }
 
 TEST_F(MonitorService, AReadingStoredUnderItsOlderIdIsFoundThere) {
