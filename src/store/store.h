@@ -250,8 +250,10 @@ class Store {
 // transactions on an SQLite store then wait for the single writer behind every other
 // write of this process that is waiting (an alert, a clinician's update, an engine's
 // marks), so a short write waits for at most the one bulk transaction in flight rather
-// than for a queue of them. Bulk writes still run whenever no other write waits. Scopes
-// nest. PostgreSQL has no single writer: there it changes nothing.
+// than for a queue of them. Bulk writes still run whenever no other write waits, and one
+// that has given way for half a second waits in line with the others from then on, so a
+// steady stream of other writes slows a bulk load but cannot stop it. Scopes nest.
+// PostgreSQL has no single writer: there it changes nothing.
 class BulkWrites {
  public:
   BulkWrites();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -129,6 +130,46 @@ TEST(WriterTurn, ABulkWriteWaitsBehindAnOrdinaryWriteThatCameLater) {
 TEST(WriterTurn, AnOrdinaryWriteThatCameFirstStillGoesFirst) {
   EXPECT_EQ(TurnsTaken("first.db", /*bulk_waits_first=*/false),
             (std::vector<std::string>{"holder", "ordinary", "bulk"}));
+}
+
+// Two threads write without pause, so that one of them always waits for the turn: a bulk
+// write still gets it (after WriterTurn's patience) while they go on.
+TEST(WriterTurn, ASteadyStreamOfOtherWritesDoesNotStopABulkWrite) {
+  auto backend = OpenSqliteBackend(FreshPath("stream.db").string(), /*store_schema=*/false);
+  ASSERT_TRUE(backend) << backend.error().ToString();
+  SqlBackend& db = **backend;
+  ASSERT_TRUE(db.Write([](SqlTxn& t) -> Status {
+    auto r = t.Exec("CREATE TABLE w (n INTEGER)", {});
+    if (!r) return r.error();
+    return Ok();
+  }));
+  std::atomic<bool> bulk_done{false};
+  std::atomic<int> writes{0};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto stream = [&] {
+    while (!bulk_done.load() && std::chrono::steady_clock::now() < deadline) {
+      Status s = db.Write([](SqlTxn& t) -> Status {
+        auto r = t.Exec("INSERT INTO w (n) VALUES (1)", {});
+        if (!r) return r.error();
+        return Ok();
+      });
+      ASSERT_TRUE(s) << s.error().ToString();
+      ++writes;
+    }
+  };
+  std::thread a(stream), b(stream);
+  while (writes.load() < 10) std::this_thread::yield();  // the stream is flowing
+  const auto asked = std::chrono::steady_clock::now();
+  {
+    BulkWrites scope;
+    ASSERT_TRUE(db.Write([](SqlTxn&) -> Status { return Ok(); }));
+  }
+  const auto got = std::chrono::steady_clock::now();
+  bulk_done = true;
+  a.join();
+  b.join();
+  EXPECT_LT(got, deadline) << "the bulk write waited until the stream ended";
+  EXPECT_LT(got - asked, std::chrono::seconds(5));
 }
 
 // A bulk write that no one else waits for runs at once, and one inside a scope on one
