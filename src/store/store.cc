@@ -7,6 +7,8 @@
 namespace carepath::store {
 namespace {
 
+thread_local bool t_bulk_writes = false;  // BulkWrites::Active
+
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -30,10 +32,6 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-thread_local bool t_bulk_writes = false;
 }  // namespace
 
 BulkWrites::BulkWrites() : was_active_(t_bulk_writes) { t_bulk_writes = true; }
