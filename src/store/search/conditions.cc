@@ -33,6 +33,12 @@ std::string PrefixUpperBound(std::string prefix) {
   return prefix;
 }
 
+// Date, number and quantity rows have lo set (index_entry.h).
+bool IsRanged(const ParamClause& c) {
+  return c.param->type == SearchParamType::kDate || c.param->type == SearchParamType::kNumber ||
+         c.param->type == SearchParamType::kQuantity;
+}
+
 int DriveRank(const ParamClause& c) {
   if (c.modifier == Modifier::kNot || c.modifier == Modifier::kMissing) return kNoDrive;
   if (IsLastUpdated(c)) return kNoDrive;  // evaluated on resources, not on index rows
@@ -291,16 +297,24 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
 
   std::string x = NewAlias();
   const bool negate = c.modifier == Modifier::kNot;
-  OpenRowSet(r, x, driving && !negate, negate);
-  ParamRows(c, x, types);
-  b_.Append(" AND (");
-  for (size_t i = 0; i < c.values.size(); ++i) {
-    if (i > 0) b_.Append(" OR ");
-    b_.Append("(");
-    RowCondition(c, c.values[i], x);
+  if (driving && !negate && IsRanged(c) && b_.dialect() == Dialect::kSqlite) {
+    // SQLite keeps a ranged row fresh until the merger folds it into search_index_lo
+    // (src/store/README.md, "Fresh ranged rows"): the driving set is the folded rows, by
+    // value through search_index_lo, and the fresh ones, through search_index_fresh.
+    b_.Append(r).Append(".pk IN (SELECT ").Append(x).Append(".res_pk FROM search_index ");
+    b_.Append(x).Append(" WHERE ");
+    Rows(c, x, types);
+    b_.Append(" AND ").Append(x).Append(".fresh IS NULL UNION ALL SELECT ");
+    std::string y = NewAlias();
+    b_.Append(y).Append(".res_pk FROM search_index ").Append(y);
+    b_.Append(" INDEXED BY search_index_fresh WHERE ").Append(y).Append(".fresh = 1 AND ");
+    Rows(c, y, types);
     b_.Append(")");
+    return Ok();
   }
-  b_.Append("))");
+  OpenRowSet(r, x, driving && !negate, negate);
+  Rows(c, x, types);
+  b_.Append(")");
   return Ok();
 }
 
@@ -325,10 +339,7 @@ void ConditionWriter::ParamRows(const ParamClause& c, std::string_view x,
   // The backends index the rows of ranged kinds (lo set) and the others (lo NULL) in two
   // partial indexes; naming the one that holds this parameter's rows lets the database use
   // it (a partial index is used only when the query implies its predicate).
-  const bool ranged = c.param->type == SearchParamType::kDate ||
-                      c.param->type == SearchParamType::kNumber ||
-                      c.param->type == SearchParamType::kQuantity;
-  b_.Append(" AND ").Append(x).Append(ranged ? ".lo IS NOT NULL" : ".lo IS NULL");
+  b_.Append(" AND ").Append(x).Append(IsRanged(c) ? ".lo IS NOT NULL" : ".lo IS NULL");
 }
 
 void ConditionWriter::RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x) {

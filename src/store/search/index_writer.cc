@@ -54,10 +54,17 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
   std::vector<SqlArg> args;
   args.reserve(std::min(rows.size(), kRowsPerInsert) * kColumns);
   if (txn.dialect() == Dialect::kSqlite) {
-    static const std::string single = std::string(kInsert) + Placeholders(1);
-    args.reserve(rows.size() * kColumns);
-    for (const IndexEntry& e : rows) AppendRow(args, pk, type, e);
-    return txn.ExecEach(single, kColumns, args);
+    // A ranged row (lo set) is written fresh: into search_index_fresh, not yet into
+    // search_index_lo (src/store/README.md, "Fresh ranged rows").
+    static const std::string single =
+        "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    args.reserve(rows.size() * (kColumns + 1));
+    for (const IndexEntry& e : rows) {
+      AppendRow(args, pk, type, e);
+      args.push_back(e.lo ? SqlArg::Int(1) : SqlArg::Null());
+    }
+    return txn.ExecEach(single, kColumns + 1, args);
   }
   for (size_t start = 0; start < rows.size(); start += kRowsPerInsert) {
     size_t end = std::min(rows.size(), start + kRowsPerInsert);

@@ -30,11 +30,17 @@ class SearchTestDb {
         deleted INTEGER NOT NULL DEFAULT 0, body BLOB, UNIQUE (type, id));
       CREATE TABLE search_index (res_pk INTEGER NOT NULL, type TEXT NOT NULL,
         param TEXT NOT NULL, kind INTEGER NOT NULL, s TEXT, s2 TEXT, sys TEXT,
-        lo REAL, hi REAL, unit TEXT);
+        lo REAL, hi REAL, unit TEXT, fresh INTEGER);
       CREATE INDEX search_index_res_param ON search_index (res_pk, param);
-      CREATE INDEX search_index_key ON search_index (type, param, s, res_pk);
+      CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
+      CREATE INDEX search_index_lo ON search_index (type, param, lo)
+        WHERE lo IS NOT NULL AND fresh IS NULL;
+      CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
     )sql");
   }
+  // Ranged rows added from now on are fresh (not yet folded into search_index_lo,
+  // src/store/README.md "Fresh ranged rows"), as the SQLite store writes them.
+  void AddRangedRowsFresh(bool fresh) { fresh_ = fresh; }
   ~SearchTestDb() { sqlite3_close(db_); }
   SearchTestDb(const SearchTestDb&) = delete;
   SearchTestDb& operator=(const SearchTestDb&) = delete;
@@ -71,8 +77,8 @@ class SearchTestDb {
       };
       SqlStatement st;
       st.sql =
-          "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+          "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, "
+          "fresh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
       st.binds = {SqlValue::Int(pk),
                   SqlValue::Text(type),
                   SqlValue::Text(e.param),
@@ -82,7 +88,8 @@ class SearchTestDb {
                   text(e.sys),
                   real(e.lo),
                   real(e.hi),
-                  text(e.unit)};
+                  text(e.unit),
+                  fresh_ && e.lo ? SqlValue::Int(1) : SqlValue::Null()};
       Run(st);
     }
   }
@@ -149,6 +156,7 @@ class SearchTestDb {
 
  private:
   sqlite3* db_ = nullptr;
+  bool fresh_ = false;
 };
 
 // Index-row builders, computing the columns the way index extraction does.

@@ -149,6 +149,16 @@ CREATE TABLE engine_marks (
   PRIMARY KEY (engine, mark_key)
 ) WITHOUT ROWID;
 )sql",
+    // 6: fresh ranged rows (README.md, "Fresh ranged rows"). A date, number or quantity row
+    // is written with fresh = 1 and indexed by (type, param) in search_index_fresh, which
+    // grows at its end; the merger (SqliteBackend::MergeChunk) later moves many at once into
+    // search_index_lo, ordered by value, where a row written alone dirtied a page of its own.
+    R"sql(
+ALTER TABLE search_index ADD COLUMN fresh INTEGER;
+DROP INDEX search_index_lo;
+CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL AND fresh IS NULL;
+CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
+)sql",
 };
 
 constexpr int kMaxAttempts = 8;
@@ -365,6 +375,12 @@ class SqliteBackend final : public SqlBackend {
       : path_(std::move(path)), writer_(std::move(writer)) {}
   ~SqliteBackend() override {
     {
+      std::lock_guard<std::mutex> lock(merge_mu_);
+      merge_stop_ = true;
+    }
+    merge_cv_.notify_all();
+    if (merger_.joinable()) merger_.join();
+    {
       std::lock_guard<std::mutex> lock(checkpoint_mu_);
       checkpoint_stop_ = true;
     }
@@ -384,6 +400,33 @@ class SqliteBackend final : public SqlBackend {
     sqlite3_wal_hook(writer_->handle(), &SqliteBackend::WalHook, this);  // replaces the default
     checkpointer_ = std::thread([this] { RunCheckpointer(); });
     return Ok();
+  }
+
+  // The merger: every `every`, when this backend committed anything since its last pass,
+  // folds the fresh ranged index rows into search_index_lo (MergeAll), as a bulk write
+  // (store::BulkWrites) so that other writes go first.
+  void StartMerger(std::chrono::milliseconds every) {
+    merger_ = std::thread([this, every] { RunMerger(every); });
+  }
+
+  // Folds every fresh ranged index row into search_index_lo, kMergeChunk rows per
+  // transaction; returns how many.
+  Result<int64_t> MergeAll() {
+    int64_t total = 0;
+    while (true) {
+      int64_t changed = 0;
+      RETURN_IF_ERROR(Write([&changed](SqlTxn& txn) -> Status {
+        auto& conn = static_cast<SqliteConn&>(txn);
+        ASSIGN_OR_RETURN(SqlRows ignored, conn.Exec(kMergeChunkSql, {}));
+        (void)ignored;
+        changed = sqlite3_changes64(conn.handle());
+        return Ok();
+      }));
+      total += changed;
+      if (changed < kMergeChunk) return total;
+      std::lock_guard<std::mutex> lock(merge_mu_);
+      if (merge_stop_) return total;
+    }
   }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
@@ -489,6 +532,35 @@ class SqliteBackend final : public SqlBackend {
     return SQLITE_OK;
   }
 
+  // One transaction of the merge: SQLite updates the rows in rowid order, and each leaves
+  // search_index_fresh (its end) for its place in search_index_lo; the pages of one chunk
+  // stay in the writer's cache (cache_size) until its commit, so a page of
+  // search_index_lo is written once for all of its rows in the chunk.
+  static constexpr int64_t kMergeChunk = 4096;
+  static constexpr const char* kMergeChunkSql =
+      "UPDATE search_index SET fresh = NULL WHERE rowid IN (SELECT rowid FROM search_index "
+      "INDEXED BY search_index_fresh WHERE fresh = 1 LIMIT 4096)";
+
+  void RunMerger(std::chrono::milliseconds every) {
+    int64_t merged_at = -1;  // commits_ when the last pass ended
+    std::unique_lock<std::mutex> lock(merge_mu_);
+    while (true) {
+      merge_cv_.wait_for(lock, every, [this] { return merge_stop_; });
+      if (merge_stop_) return;
+      const int64_t commits = commits_.load(std::memory_order_acquire);
+      if (commits == merged_at) continue;
+      lock.unlock();
+      {
+        BulkWrites bulk;
+        // A failure (the database busy past the retries, a full disk) leaves the rows
+        // fresh, where searches find them too; the next pass tries again.
+        (void)MergeAll();
+      }
+      merged_at = commits_.load(std::memory_order_acquire);
+      lock.lock();
+    }
+  }
+
   void RunCheckpointer() {
     std::unique_lock<std::mutex> lock(checkpoint_mu_);
     while (true) {
@@ -546,11 +618,16 @@ class SqliteBackend final : public SqlBackend {
   bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
   bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
   std::thread checkpointer_;
+  std::mutex merge_mu_;
+  std::condition_variable merge_cv_;
+  bool merge_stop_ = false;  // guarded by merge_mu_
+  std::thread merger_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path, bool store_schema) {
+Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path, bool store_schema,
+                                                      std::chrono::milliseconds merge_every) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> writer, SqliteConn::Open(path));
   // The writer's temporary files in memory: a savepoint (each Bundle of a bulk load,
   // ProcessBundlesOn) keeps the prior content of the pages it changes in a sub-journal,
@@ -561,7 +638,14 @@ Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path, b
   auto backend = std::make_unique<SqliteBackend>(path, std::move(writer));
   if (store_schema) RETURN_IF_ERROR(backend->Migrate());
   RETURN_IF_ERROR(backend->StartCheckpointer());
+  if (store_schema && merge_every.count() > 0) backend->StartMerger(merge_every);
   return std::unique_ptr<SqlBackend>(std::move(backend));
+}
+
+Result<int64_t> MergeFreshIndexRows(SqlBackend& backend) {
+  auto* sqlite = dynamic_cast<SqliteBackend*>(&backend);
+  if (sqlite == nullptr) return int64_t{0};
+  return sqlite->MergeAll();
 }
 
 }  // namespace carepath::store

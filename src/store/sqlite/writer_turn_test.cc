@@ -19,11 +19,23 @@
 namespace carepath::store {
 namespace {
 
+// This binary's files, removed when it exits (every backend is closed by then).
+struct TestDir {
+  TestDir()
+      : path(std::filesystem::temp_directory_path() /
+             ("carepath_writer_turn_" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path);
+  }
+  ~TestDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
 std::filesystem::path FreshPath(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("carepath_writer_turn_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::filesystem::path p = dir / name;
+  static TestDir dir;
+  std::filesystem::path p = dir.path / name;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
   return p;
 }
