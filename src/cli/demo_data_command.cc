@@ -39,6 +39,9 @@ class StoreSink : public demo::ResourceSink {
   }
   Status Flush() {
     if (pending_.empty()) return Ok();
+    // A large transaction: its ranged index rows go straight to search_index_lo
+    // (store/README.md, "Fresh ranged rows").
+    store::BulkWrites bulk;
     ASSIGN_OR_RETURN(std::vector<Result<store::WriteResult>> results, store_.ImportBatch(pending_));
     for (size_t i = 0; i < results.size(); ++i) {
       if (!results[i]) {

@@ -265,6 +265,9 @@ class Importer::Impl {
   }
 
   Status FlushBundles() {
+    // Large transactions: each ranged index page is written once for many rows, with no
+    // fresh rows for the merger (store/README.md, "Fresh ranged rows").
+    store::BulkWrites bulk;
     if (bundles_.empty()) return Ok();
     std::vector<std::string> bodies;
     bodies.reserve(bundles_.size());
@@ -285,6 +288,7 @@ class Importer::Impl {
 
   Status Flush() {
     if (pending_.empty()) return Ok();
+    store::BulkWrites bulk;  // as FlushBundles
     ASSIGN_OR_RETURN(std::vector<Result<store::WriteResult>> results, store_.ImportBatch(pending_));
     std::vector<std::string> acks;
     acks.reserve(results.size());

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "store/store.h"
 
 namespace carepath::store::search {
 namespace {
@@ -55,14 +56,17 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
   args.reserve(std::min(rows.size(), kRowsPerInsert) * kColumns);
   if (txn.dialect() == Dialect::kSqlite) {
     // A ranged row (lo set) is written fresh: into search_index_fresh, not yet into
-    // search_index_lo (src/store/README.md, "Fresh ranged rows").
+    // search_index_lo (src/store/README.md, "Fresh ranged rows"). A bulk write's
+    // transactions are large enough to write each page of search_index_lo once for many
+    // of their rows, so its rows go there at once and leave the merger nothing to do.
+    const bool fresh = !BulkWrites::Active();
     static const std::string single =
         "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     args.reserve(rows.size() * (kColumns + 1));
     for (const IndexEntry& e : rows) {
       AppendRow(args, pk, type, e);
-      args.push_back(e.lo ? SqlArg::Int(1) : SqlArg::Null());
+      args.push_back(fresh && e.lo ? SqlArg::Int(1) : SqlArg::Null());
     }
     return txn.ExecEach(single, kColumns + 1, args);
   }

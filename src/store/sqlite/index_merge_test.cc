@@ -137,6 +137,25 @@ TEST(FreshRangedRows, AnUpdateReplacesAFoldedRow) {
   EXPECT_EQ(Ids(*db.store, "date", "ge2026-03-20"), std::vector<std::string>{w->id});
 }
 
+// A bulk write's transactions are large: its ranged rows go to search_index_lo at once.
+TEST(FreshRangedRows, ABulkWriteWritesThemFolded) {
+  OpenedStore db = Open(FreshPath("bulk.db"), std::chrono::milliseconds(0));
+  ASSERT_NE(db.store, nullptr);
+  std::vector<ImportItem> items;
+  for (int i = 0; i < 5; ++i) items.push_back({"Observation", "", Reading(21 + i, 95), false});
+  {
+    BulkWrites bulk;
+    auto written = db.store->ImportBatch(items);
+    ASSERT_TRUE(written) << written.error().ToString();
+    for (const auto& w : *written) ASSERT_TRUE(w) << w.error().ToString();
+  }
+  EXPECT_EQ(FreshRows(*db.backend), 0);
+  EXPECT_EQ(Ids(*db.store, "date", "ge2026-03-20").size(), 5u);
+  ASSERT_TRUE(db.store->Create("Observation", Reading(22, 95)));  // not in bulk: fresh
+  EXPECT_EQ(FreshRows(*db.backend), 2);
+  EXPECT_EQ(Ids(*db.store, "value-quantity", "ge90").size(), 6u);
+}
+
 TEST(FreshRangedRows, TheMergerFoldsThemOnItsOwn) {
   OpenedStore db = Open(FreshPath("merger.db"), std::chrono::milliseconds(20));
   ASSERT_NE(db.store, nullptr);
