@@ -109,13 +109,15 @@ std::vector<std::string> TurnsTaken(const std::string& file, bool bulk_waits_fir
   };
   auto ordinary_write = [&] { insert("ordinary"); };
   // Each waiter is given time to begin waiting before the next one starts and before the
-  // holder lets go.
+  // holder lets go; both pauses together stay well below WriterTurn::kBulkPatience (500 ms),
+  // after which a bulk waiter would queue as an ordinary one (a busy machine once stretched
+  // two pauses of 150 ms past it).
   std::thread first(bulk_waits_first ? std::function<void()>(bulk_write)
                                      : std::function<void()>(ordinary_write));
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
   std::thread second(bulk_waits_first ? std::function<void()>(ordinary_write)
                                       : std::function<void()>(bulk_write));
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
   {
     std::lock_guard<std::mutex> lock(mu);
     release = true;
