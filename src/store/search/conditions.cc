@@ -34,10 +34,11 @@ std::string PrefixUpperBound(std::string prefix) {
 }
 
 // Date, number and quantity rows have lo set (index_entry.h).
-bool IsRanged(const ParamClause& c) {
-  return c.param->type == SearchParamType::kDate || c.param->type == SearchParamType::kNumber ||
-         c.param->type == SearchParamType::kQuantity;
+bool IsRanged(SearchParamType t) {
+  return t == SearchParamType::kDate || t == SearchParamType::kNumber ||
+         t == SearchParamType::kQuantity;
 }
+bool IsRanged(const ParamClause& c) { return IsRanged(c.param->type); }
 
 int DriveRank(const ParamClause& c) {
   if (c.modifier == Modifier::kNot || c.modifier == Modifier::kMissing) return kNoDrive;
@@ -189,9 +190,7 @@ void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r,
     b_.Append(r).Append(".last_updated");
     return;
   }
-  bool ranged = key.param->type == SearchParamType::kDate ||
-                key.param->type == SearchParamType::kNumber ||
-                key.param->type == SearchParamType::kQuantity;
+  const bool ranged = IsRanged(key.param->type);
   std::string x = NewAlias();
   b_.Append("(SELECT ").Append(key.descending ? "MAX(" : "MIN(").Append(x).Append(".");
   b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");

@@ -3,7 +3,6 @@
 // search finds a resource whether its rows are fresh, folded or some of each, and the
 // merger folds them on its own.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,28 +15,14 @@
 #include "store/search/query.h"
 #include "store/sql_store.h"
 #include "store/store.h"
+#include "store/testing/temp_dir.h"
 
 namespace carepath::store {
 namespace {
 
-struct TestDir {
-  TestDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("carepath_index_merge_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path);
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::filesystem::path path;
-};
-
 std::string FreshPath(const std::string& name) {
-  static TestDir dir;
-  std::filesystem::path p = dir.path / name;
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
-  return p.string();
+  static testing::TempDir dir("carepath_index_merge");
+  return dir.File(name);
 }
 
 std::string Reading(int day, int value) {

@@ -11,155 +11,17 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/sql_store.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/writer_turn.h"
 
 namespace carepath::store {
 namespace {
-
-// The writer connection's turn within the process. One holder at a time; a bulk
-// writer (store::BulkWrites) takes its turn only while no other writer waits, so an
-// alert or a clinician's update waits for at most the bulk transaction in flight. A bulk
-// writer that has given way for kBulkPatience waits as an ordinary one from then on, so
-// a steady stream of other writes slows a bulk load but cannot stop it. Among writers of
-// one kind the order is the operating system's, as with a mutex.
-class WriterTurn {
- public:
-  static constexpr std::chrono::milliseconds kBulkPatience{500};
-
-  void Take(bool bulk) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (bulk &&
-        cv_.wait_for(lock, kBulkPatience, [this] { return !held_ && others_waiting_ == 0; })) {
-      held_ = true;
-      return;
-    }
-    ++others_waiting_;
-    cv_.wait(lock, [this] { return !held_; });
-    --others_waiting_;
-    held_ = true;
-  }
-  void Give() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      held_ = false;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool held_ = false;       // guarded by mu_
-  int others_waiting_ = 0;  // writers not in bulk waiting for the turn; guarded by mu_
-};
-
-class TurnHeld {
- public:
-  explicit TurnHeld(WriterTurn& turn) : turn_(turn) { turn_.Take(BulkWrites::Active()); }
-  ~TurnHeld() { turn_.Give(); }
-  TurnHeld(const TurnHeld&) = delete;
-  TurnHeld& operator=(const TurnHeld&) = delete;
-
- private:
-  WriterTurn& turn_;
-};
-
-// Schema versions, applied in order, each once (recorded in schema_migrations).
-constexpr const char* kMigrations[] = {
-    // 1: the tables of src/store/README.md.
-    R"sql(
-CREATE TABLE resources (
-  pk INTEGER PRIMARY KEY,
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  last_updated INTEGER NOT NULL,
-  deleted INTEGER NOT NULL DEFAULT 0,
-  body BLOB,
-  UNIQUE (type, id)
-);
-CREATE TABLE resource_versions (
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  last_updated INTEGER NOT NULL,
-  deleted INTEGER NOT NULL,
-  body BLOB,
-  tx_seq INTEGER NOT NULL,
-  PRIMARY KEY (type, id, version)
-);
-CREATE INDEX resource_versions_seq ON resource_versions (tx_seq);
-CREATE INDEX resource_versions_type_seq ON resource_versions (type, tx_seq);
-CREATE TABLE search_index (
-  res_pk INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  param TEXT NOT NULL,
-  kind INTEGER NOT NULL,
-  s TEXT, s2 TEXT, sys TEXT,
-  lo REAL, hi REAL,
-  unit TEXT
-);
-CREATE INDEX search_index_res ON search_index (res_pk);
-CREATE INDEX search_index_s ON search_index (type, param, s);
-CREATE INDEX search_index_lo ON search_index (type, param, lo);
-CREATE TABLE outbox (
-  seq INTEGER PRIMARY KEY,
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  action TEXT NOT NULL,
-  at INTEGER NOT NULL
-);
-CREATE TABLE outbox_clock (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL);
-INSERT INTO outbox_clock (one, seq) VALUES (1, 0);
-CREATE TABLE outbox_consumers (name TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
-)sql",
-    // 2: the correlated per-resource probes of search (search/conditions.h) and the _sort
-    // keys look rows up by (res_pk, param); the old (res_pk) index is a prefix of it.
-    R"sql(
-CREATE INDEX search_index_res_param ON search_index (res_pk, param);
-DROP INDEX search_index_res;
-)sql",
-    // 3: a search driven by one key (code, reference) walks that key's rows in res_pk
-    // order and stops after a page instead of collecting every match first.
-    R"sql(
-CREATE INDEX search_index_key ON search_index (type, param, s, res_pk);
-DROP INDEX search_index_s;
-)sql",
-    // 4: each index row is in ONE of the two value indexes: ranged kinds (date, number,
-    // quantity: lo set) in search_index_lo, the others (lo NULL) in search_index_key. Every
-    // row used to be in both, and these inserts were most of a write's time. The planner
-    // names the predicate (search/conditions.cc ParamRows) so that the index is used.
-    R"sql(
-DROP INDEX search_index_key;
-DROP INDEX search_index_lo;
-CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
-CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL;
-)sql",
-    // 5: engine progress marks (Store::ReadMarks), kept apart from the versioned resources.
-    R"sql(
-CREATE TABLE engine_marks (
-  engine TEXT NOT NULL,
-  mark_key TEXT NOT NULL,
-  mark_value INTEGER NOT NULL,
-  PRIMARY KEY (engine, mark_key)
-) WITHOUT ROWID;
-)sql",
-    // 6: fresh ranged rows (README.md, "Fresh ranged rows"). A date, number or quantity row
-    // is written with fresh = 1 and indexed by (type, param) in search_index_fresh, which
-    // grows at its end; the merger (SqliteBackend::MergeChunk) later moves many at once into
-    // search_index_lo, ordered by value, where a row written alone dirtied a page of its own.
-    R"sql(
-ALTER TABLE search_index ADD COLUMN fresh INTEGER;
-DROP INDEX search_index_lo;
-CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL AND fresh IS NULL;
-CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
-)sql",
-};
 
 constexpr int kMaxAttempts = 8;
 // Readers kept open for reuse: at least the server's store workers (api/server_state.h), so
@@ -417,7 +279,7 @@ class SqliteBackend final : public SqlBackend {
       int64_t changed = 0;
       RETURN_IF_ERROR(Write([&changed](SqlTxn& txn) -> Status {
         auto& conn = static_cast<SqliteConn&>(txn);
-        ASSIGN_OR_RETURN(SqlRows ignored, conn.Exec(kMergeChunkSql, {}));
+        ASSIGN_OR_RETURN(SqlRows ignored, conn.Exec(kMergeChunkSql, {SqlValue::Int(kMergeChunk)}));
         (void)ignored;
         changed = sqlite3_changes64(conn.handle());
         return Ok();
@@ -440,10 +302,11 @@ class SqliteBackend final : public SqlBackend {
       ASSIGN_OR_RETURN(SqlRows rows,
                        conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
       int64_t have = rows.empty() ? 0 : rows[0][0].AsInt();
-      int64_t want = static_cast<int64_t>(std::size(kMigrations));
+      const std::span<const char* const> migrations = SqliteMigrations();
+      int64_t want = static_cast<int64_t>(migrations.size());
       if (have > want) return NewerSchema(have, want);
       for (int64_t v = have + 1; v <= want; ++v) {
-        RETURN_IF_ERROR(conn.Script(kMigrations[v - 1]));
+        RETURN_IF_ERROR(conn.Script(migrations[static_cast<size_t>(v - 1)]));
         RETURN_IF_ERROR(
             conn.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, "
                       "CAST(strftime('%s','now') AS INTEGER))",
@@ -539,7 +402,7 @@ class SqliteBackend final : public SqlBackend {
   static constexpr int64_t kMergeChunk = 4096;
   static constexpr const char* kMergeChunkSql =
       "UPDATE search_index SET fresh = NULL WHERE rowid IN (SELECT rowid FROM search_index "
-      "INDEXED BY search_index_fresh WHERE fresh = 1 LIMIT 4096)";
+      "INDEXED BY search_index_fresh WHERE fresh = 1 LIMIT $1)";
 
   void RunMerger(std::chrono::milliseconds every) {
     int64_t merged_at = -1;  // commits_ when the last pass ended

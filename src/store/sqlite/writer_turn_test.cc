@@ -1,7 +1,6 @@
 // The SQLite writer's turn within a process: a bulk write (store::BulkWrites) gives way
 // to the other writes that wait, and still runs.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,29 +14,15 @@
 
 #include "store/sql_store.h"
 #include "store/store.h"
+#include "store/testing/temp_dir.h"
 
 namespace carepath::store {
 namespace {
 
 // This binary's files, removed when it exits (every backend is closed by then).
-struct TestDir {
-  TestDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("carepath_writer_turn_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path);
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::filesystem::path path;
-};
-
 std::filesystem::path FreshPath(const std::string& name) {
-  static TestDir dir;
-  std::filesystem::path p = dir.path / name;
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
-  return p;
+  static testing::TempDir dir("carepath_writer_turn");
+  return dir.File(name);
 }
 
 TEST(BulkWrites, IsAScopeOfTheCallingThreadAndNests) {

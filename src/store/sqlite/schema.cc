@@ -1,0 +1,103 @@
+// The SQLite store's schema versions (schema.h).
+#include "store/sqlite/schema.h"
+
+namespace carepath::store {
+namespace {
+
+constexpr const char* kMigrations[] = {
+    // 1: the tables of src/store/README.md.
+    R"sql(
+CREATE TABLE resources (
+  pk INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  body BLOB,
+  UNIQUE (type, id)
+);
+CREATE TABLE resource_versions (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  body BLOB,
+  tx_seq INTEGER NOT NULL,
+  PRIMARY KEY (type, id, version)
+);
+CREATE INDEX resource_versions_seq ON resource_versions (tx_seq);
+CREATE INDEX resource_versions_type_seq ON resource_versions (type, tx_seq);
+CREATE TABLE search_index (
+  res_pk INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  param TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  s TEXT, s2 TEXT, sys TEXT,
+  lo REAL, hi REAL,
+  unit TEXT
+);
+CREATE INDEX search_index_res ON search_index (res_pk);
+CREATE INDEX search_index_s ON search_index (type, param, s);
+CREATE INDEX search_index_lo ON search_index (type, param, lo);
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE TABLE outbox_clock (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL);
+INSERT INTO outbox_clock (one, seq) VALUES (1, 0);
+CREATE TABLE outbox_consumers (name TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
+)sql",
+    // 2: the correlated per-resource probes of search (search/conditions.h) and the _sort
+    // keys look rows up by (res_pk, param); the old (res_pk) index is a prefix of it.
+    R"sql(
+CREATE INDEX search_index_res_param ON search_index (res_pk, param);
+DROP INDEX search_index_res;
+)sql",
+    // 3: a search driven by one key (code, reference) walks that key's rows in res_pk
+    // order and stops after a page instead of collecting every match first.
+    R"sql(
+CREATE INDEX search_index_key ON search_index (type, param, s, res_pk);
+DROP INDEX search_index_s;
+)sql",
+    // 4: each index row is in ONE of the two value indexes: ranged kinds (date, number,
+    // quantity: lo set) in search_index_lo, the others (lo NULL) in search_index_key. Every
+    // row used to be in both, and these inserts were most of a write's time. The planner
+    // names the predicate (search/conditions.cc ParamRows) so that the index is used.
+    R"sql(
+DROP INDEX search_index_key;
+DROP INDEX search_index_lo;
+CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
+CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL;
+)sql",
+    // 5: engine progress marks (Store::ReadMarks), kept apart from the versioned resources.
+    R"sql(
+CREATE TABLE engine_marks (
+  engine TEXT NOT NULL,
+  mark_key TEXT NOT NULL,
+  mark_value INTEGER NOT NULL,
+  PRIMARY KEY (engine, mark_key)
+) WITHOUT ROWID;
+)sql",
+    // 6: fresh ranged rows (README.md, "Fresh ranged rows"). A date, number or quantity row
+    // is written with fresh = 1 and indexed by (type, param) in search_index_fresh, which
+    // grows at its end; the merger (SqliteBackend::MergeAll) later moves many at once into
+    // search_index_lo, ordered by value, where a row written alone dirtied a page of its own.
+    R"sql(
+ALTER TABLE search_index ADD COLUMN fresh INTEGER;
+DROP INDEX search_index_lo;
+CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL AND fresh IS NULL;
+CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
+)sql",
+};
+
+}  // namespace
+
+std::span<const char* const> SqliteMigrations() { return kMigrations; }
+
+}  // namespace carepath::store
