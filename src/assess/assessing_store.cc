@@ -152,6 +152,12 @@ Result<store::WriteResult> AssessingStore::WriteAssessed(const Instrument& instr
 }
 
 Result<std::string> AssessingStore::ProcessBundle(std::string_view bundle) {
+  // A Bundle can hold a response to score only if its text names the type, literally or
+  // through a \u escape; the parse below cost 3.6% of a transaction of 100 Observations.
+  if (bundle.find(kResponse) == std::string_view::npos &&
+      bundle.find("\\u") == std::string_view::npos) {
+    return inner().ProcessBundle(bundle);
+  }
   auto doc = json::Document::Parse(bundle);
   if (!doc) return inner().ProcessBundle(bundle);
   const json::Value& root = doc->root();

@@ -186,6 +186,30 @@ TEST_P(ScoringOnWrite, TransactionBundleScoresItsResponsesInTheSameTransaction) 
   EXPECT_TRUE(Find("Patient?identifier=urn:test|txn-bad").empty());
 }
 
+// The type name spelled with a JSON escape is still a QuestionnaireResponse.
+TEST_P(ScoringOnWrite, ABundleThatNamesTheResponseTypeThroughAnEscapeIsScored) {
+  const std::string ref = "Patient/" + CreatePatient("Escaped");
+  json bundle = {{"resourceType", "Bundle"},
+                 {"type", "transaction"},
+                 {"entry",
+                  {{{"resource", Phq9ItemNinePositive(ref)},
+                    {"request", {{"method", "POST"}, {"url", "QuestionnaireResponse"}}}}}}};
+  std::string text = bundle.dump();
+  const std::string plain = R"("resourceType":"QuestionnaireResponse")";
+  size_t at = text.find(plain);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, plain.size(), R"("resourceType":"\u0051uestionnaire\u0052esponse")");
+  const std::string url = R"("url":"QuestionnaireResponse")";
+  at = text.find(url);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, url.size(), R"("url":"Questionnaire\u0052esponse")");
+  ASSERT_EQ(text.find("QuestionnaireResponse"), std::string::npos) << text;
+  HttpResponse r = Do("POST", "/fhir/r4", text, {{"Content-Type", "application/fhir+json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Find("Flag?subject=" + ref).size(), 1u);
+  EXPECT_EQ(Find("Task?subject=" + ref + "&priority=stat").size(), 1u);
+}
+
 TEST_P(ScoringOnWrite, BatchBundleScoresEachResponseOnItsOwn) {
   const std::string good = "Patient/" + CreatePatient("BatchGood");
   const std::string poor = "Patient/" + CreatePatient("BatchBad");
