@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/background_loop.h"
 #include "store/sql_store.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/writer_turn.h"
@@ -236,12 +237,7 @@ class SqliteBackend final : public SqlBackend {
   explicit SqliteBackend(std::string path, std::unique_ptr<SqliteConn> writer)
       : path_(std::move(path)), writer_(std::move(writer)) {}
   ~SqliteBackend() override {
-    {
-      std::lock_guard<std::mutex> lock(merge_mu_);
-      merge_stop_ = true;
-    }
-    merge_cv_.notify_all();
-    if (merger_.joinable()) merger_.join();
+    if (merger_) merger_->Stop();
     {
       std::lock_guard<std::mutex> lock(checkpoint_mu_);
       checkpoint_stop_ = true;
@@ -266,9 +262,23 @@ class SqliteBackend final : public SqlBackend {
 
   // The merger: every `every`, when this backend committed anything since its last pass,
   // folds the fresh ranged index rows into search_index_lo (MergeAll), as a bulk write
-  // (store::BulkWrites) so that other writes go first.
+  // (store::BulkWrites) so that other writes go first. A failed pass (the database busy
+  // past the retries, a full disk) is logged by the loop and leaves the rows fresh, where
+  // searches find them too; the next pass tries again.
   void StartMerger(std::chrono::milliseconds every) {
-    merger_ = std::thread([this, every] { RunMerger(every); });
+    // Nothing until this process writes: opening a file to read it changes nothing in it
+    // (the rows a crashed process left fresh are folded after this one's first write).
+    merged_at_ = commits_.load(std::memory_order_acquire);
+    merger_ = std::make_unique<core::BackgroundLoop>("index_merge", [this]() -> Result<bool> {
+      const int64_t commits = commits_.load(std::memory_order_acquire);
+      if (commits == merged_at_) return false;
+      BulkWrites bulk;
+      ASSIGN_OR_RETURN(int64_t merged, MergeAll());
+      (void)merged;
+      merged_at_ = commits_.load(std::memory_order_acquire);
+      return false;
+    });
+    merger_->Start(static_cast<int>(every.count()));
   }
 
   // Folds every fresh ranged index row into search_index_lo, kMergeChunk rows per
@@ -285,9 +295,7 @@ class SqliteBackend final : public SqlBackend {
         return Ok();
       }));
       total += changed;
-      if (changed < kMergeChunk) return total;
-      std::lock_guard<std::mutex> lock(merge_mu_);
-      if (merge_stop_) return total;
+      if (changed < kMergeChunk || (merger_ && merger_->stopping())) return total;
     }
   }
 
@@ -404,26 +412,6 @@ class SqliteBackend final : public SqlBackend {
       "UPDATE search_index SET fresh = NULL WHERE rowid IN (SELECT rowid FROM search_index "
       "INDEXED BY search_index_fresh WHERE fresh = 1 LIMIT $1)";
 
-  void RunMerger(std::chrono::milliseconds every) {
-    int64_t merged_at = -1;  // commits_ when the last pass ended
-    std::unique_lock<std::mutex> lock(merge_mu_);
-    while (true) {
-      merge_cv_.wait_for(lock, every, [this] { return merge_stop_; });
-      if (merge_stop_) return;
-      const int64_t commits = commits_.load(std::memory_order_acquire);
-      if (commits == merged_at) continue;
-      lock.unlock();
-      {
-        BulkWrites bulk;
-        // A failure (the database busy past the retries, a full disk) leaves the rows
-        // fresh, where searches find them too; the next pass tries again.
-        (void)MergeAll();
-      }
-      merged_at = commits_.load(std::memory_order_acquire);
-      lock.lock();
-    }
-  }
-
   void RunCheckpointer() {
     std::unique_lock<std::mutex> lock(checkpoint_mu_);
     while (true) {
@@ -481,10 +469,9 @@ class SqliteBackend final : public SqlBackend {
   bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
   bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
   std::thread checkpointer_;
-  std::mutex merge_mu_;
-  std::condition_variable merge_cv_;
-  bool merge_stop_ = false;  // guarded by merge_mu_
-  std::thread merger_;
+  std::unique_ptr<core::BackgroundLoop> merger_;
+  // commits_ when the merger last passed: set before its thread starts, then by it only.
+  int64_t merged_at_ = 0;
 };
 
 }  // namespace
