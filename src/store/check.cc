@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "fhir/json.h"
+#include "store/search/index_writer.h"
 #include "store/sql_store.h"
 
 namespace carepath::store {
@@ -142,6 +143,16 @@ struct Checker {
                                        : r[2].AsText() + "/" + r[3].AsText();
       Problem("search_index: " + r[1].AsText() + " rows for " + who +
               " (absent, deleted, or of another type)");
+    }
+    if (t.dialect() == Dialect::kSqlite) {
+      // Each row's rowid is in its resource's range (search/index_writer.h).
+      ASSIGN_OR_RETURN(SqlRows misplaced,
+                       t.Exec("SELECT COUNT(*) FROM search_index WHERE rowid / $1 <> res_pk",
+                              {SqlValue::Int(search::kIndexRowsPerResource)}));
+      if (!misplaced.empty() && misplaced[0][0].AsInt() > 0) {
+        Problem("search_index: " + std::to_string(misplaced[0][0].AsInt()) +
+                " rows outside their resource's rowid range");
+      }
     }
     return Ok();
   }

@@ -53,7 +53,7 @@ Status ReplaceIndex(SqlTxn& txn, int64_t pk, std::string_view type,
       ASSIGN_OR_RETURN(bool same, search::StoredRowsEqual(txn, pk, *rows));
       if (same) return Ok();
     }
-    RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
+    RETURN_IF_ERROR(search::DeleteIndexRows(txn, pk));
   }
   if (rows == nullptr) return Ok();
   return search::InsertIndexRows(txn, pk, type, *rows);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/search/index_writer.h"
 #include "store/search/indexer.h"
 
 namespace carepath::store::search {
@@ -195,14 +196,13 @@ void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r,
   b_.Append("(SELECT ").Append(key.descending ? "MAX(" : "MIN(").Append(x).Append(".");
   b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");
   b_.Append(") FROM search_index ").Append(x);
-  if (b_.dialect() == Dialect::kSqlite) b_.Append(" INDEXED BY search_index_res_param");
-  b_.Append(" WHERE ").Append(x).Append(".res_pk = ").Append(r).Append(".pk AND ");
+  ResourceRows(r, x);
   AppendParamRows(b_, key.param->code, x, types);
   b_.Append(")");
 }
 
 // `r.pk IN (SELECT x.res_pk FROM search_index x WHERE ` when driving, else
-// `[NOT ]EXISTS (SELECT 1 FROM search_index x WHERE x.res_pk = r.pk AND `.
+// `[NOT ]EXISTS (SELECT 1 FROM search_index x WHERE <the rows of r.pk> AND `.
 void ConditionWriter::OpenRowSet(std::string_view r, std::string_view x, bool driving,
                                  bool negate) {
   if (driving) {
@@ -212,11 +212,18 @@ void ConditionWriter::OpenRowSet(std::string_view r, std::string_view x, bool dr
   }
   b_.Append(negate ? "NOT EXISTS (SELECT 1 FROM search_index " : "EXISTS (SELECT 1 FROM search_index ");
   b_.Append(x);
-  // Without statistics SQLite prefers the index with more equality columns, (type, param,
-  // s), which for a common code walks every row with that code; the probe must use the
-  // rows of this one resource.
-  if (b_.dialect() == Dialect::kSqlite) b_.Append(" INDEXED BY search_index_res_param");
-  b_.Append(" WHERE ").Append(x).Append(".res_pk = ").Append(r).Append(".pk AND ");
+  ResourceRows(r, x);
+}
+
+// ` WHERE <the rows of resource r.pk> AND `. In SQLite these are a rowid range
+// (index_writer.h), and `NOT INDEXED` keeps it one: without statistics SQLite prefers an
+// index with more equality columns, (type, param, s), which for a common code walks every
+// row with that code; the probe must read the rows of this one resource.
+void ConditionWriter::ResourceRows(std::string_view r, std::string_view x) {
+  if (b_.dialect() == Dialect::kSqlite) b_.Append(" NOT INDEXED");
+  b_.Append(" WHERE ");
+  b_.Append(ResourceRowsCondition(b_.dialect(), x, std::string(r) + ".pk"));
+  b_.Append(" AND ");
 }
 
 void ConditionWriter::TypeIs(std::string_view r, std::span<const std::string> types,

@@ -20,7 +20,7 @@ class ConditionWriter {
   // Appends one boolean SQL expression: resource alias `r` (of one of `types`) matches `c`.
   // A driving clause is written as `r.pk IN (SELECT res_pk ...)`, an uncorrelated set the
   // database computes once and looks resources up from; every other clause is a correlated
-  // `[NOT] EXISTS (... WHERE res_pk = r.pk ...)` probe of the rows of one resource, so a
+  // `[NOT] EXISTS (...)` probe of the rows of one resource (ResourceRowsCondition), so a
   // large set (every PHQ-9 total, every active Condition) is never materialised just to
   // be intersected with a small one.
   Status Clause(const ParamClause& c, std::string_view r, std::span<const std::string> types,
@@ -44,6 +44,7 @@ class ConditionWriter {
  private:
   std::string NewAlias();
   void OpenRowSet(std::string_view r, std::string_view x, bool driving, bool negate);
+  void ResourceRows(std::string_view r, std::string_view x);
   void ParamRows(const ParamClause& c, std::string_view x, std::span<const std::string> types);
   void RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
   void StringCondition(const ParamClause& c, const SearchValue& v, std::string_view x);

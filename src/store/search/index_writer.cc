@@ -47,11 +47,34 @@ std::string Placeholders(size_t n) {
   return sql;
 }
 
+// The first rowid of resource `pk`'s rows (SQLite).
+int64_t FirstRowid(int64_t pk) { return pk * kIndexRowsPerResource; }
+
 }  // namespace
+
+std::string ResourceRowsCondition(Dialect dialect, std::string_view x, std::string_view pk) {
+  std::string out(x);
+  if (dialect == Dialect::kSqlite) {
+    std::string first = "(" + std::string(pk) + ") * " + std::to_string(kIndexRowsPerResource);
+    out += ".rowid >= " + first + " AND ";
+    out += x;
+    out += ".rowid < " + first + " + " + std::to_string(kIndexRowsPerResource);
+  } else {
+    out += ".res_pk = ";
+    out += pk;
+  }
+  return out;
+}
 
 Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
                        const std::vector<IndexEntry>& rows) {
   if (rows.empty()) return Ok();
+  if (static_cast<int64_t>(rows.size()) > kIndexRowsPerResource) {
+    return Error::Invalid(std::string(type), "the resource has " + std::to_string(rows.size()) +
+                                                 " searchable values; at most " +
+                                                 std::to_string(kIndexRowsPerResource) +
+                                                 " are kept per resource");
+  }
   std::vector<SqlArg> args;
   args.reserve(std::min(rows.size(), kRowsPerInsert) * kColumns);
   if (txn.dialect() == Dialect::kSqlite) {
@@ -61,14 +84,16 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
     // of their rows, so its rows go there at once and leave the merger nothing to do.
     const bool fresh = !BulkWrites::Active();
     static const std::string single =
-        "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    args.reserve(rows.size() * (kColumns + 1));
+        "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh, "
+        "rowid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    args.reserve(rows.size() * (kColumns + 2));
+    int64_t rowid = FirstRowid(pk);
     for (const IndexEntry& e : rows) {
       AppendRow(args, pk, type, e);
       args.push_back(fresh && e.lo ? SqlArg::Int(1) : SqlArg::Null());
+      args.push_back(SqlArg::Int(rowid++));
     }
-    return txn.ExecEach(single, kColumns + 1, args);
+    return txn.ExecEach(single, kColumns + 2, args);
   }
   for (size_t start = 0; start < rows.size(); start += kRowsPerInsert) {
     size_t end = std::min(rows.size(), start + kRowsPerInsert);
@@ -84,11 +109,26 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
   return Ok();
 }
 
+Status DeleteIndexRows(SqlTxn& txn, int64_t pk) {
+  if (txn.dialect() == Dialect::kSqlite) {
+    RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE rowid >= $1 AND rowid < $2",
+                             {SqlValue::Int(FirstRowid(pk)), SqlValue::Int(FirstRowid(pk + 1))}));
+  } else {
+    RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
+  }
+  return Ok();
+}
+
 Result<bool> StoredRowsEqual(SqlTxn& txn, int64_t pk, const std::vector<IndexEntry>& rows) {
-  ASSIGN_OR_RETURN(
-      SqlRows stored,
-      txn.Exec("SELECT param, kind, s, s2, sys, lo, hi, unit FROM search_index WHERE res_pk = $1",
-               {SqlValue::Int(pk)}));
+  std::vector<SqlValue> binds = {SqlValue::Int(pk)};
+  std::string sql = "SELECT param, kind, s, s2, sys, lo, hi, unit FROM search_index WHERE ";
+  if (txn.dialect() == Dialect::kSqlite) {
+    sql += "rowid >= $1 AND rowid < $2";
+    binds = {SqlValue::Int(FirstRowid(pk)), SqlValue::Int(FirstRowid(pk + 1))};
+  } else {
+    sql += "res_pk = $1";
+  }
+  ASSIGN_OR_RETURN(SqlRows stored, txn.Exec(sql, binds));
   if (stored.size() != rows.size()) return false;
   using Row = std::tuple<std::string, int64_t, std::optional<std::string>,
                          std::optional<std::string>, std::optional<std::string>,

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "store/search/conditions.h"
+#include "store/search/index_writer.h"
 #include "store/search/page_token.h"
 
 namespace carepath::store::search {
@@ -159,9 +160,17 @@ Result<SqlStatement> PlanInclude(const SearchQuery& q, const std::vector<int64_t
                                                          : "split_part(x.s, '/', 1)";
   std::string_view id_of = dialect == Dialect::kSqlite ? "substr(x.s, instr(x.s, '/') + 1)"
                                                        : "substr(x.s, strpos(x.s, '/') + 1)";
-  b.Append("SELECT DISTINCT t.pk, t.type, t.id, t.body FROM search_index x JOIN resources t ON ");
-  b.Append("t.type = ").Append(type_of).Append(" AND t.id = ").Append(id_of);
-  b.Append(" WHERE x.res_pk IN ");
+  if (dialect == Dialect::kSqlite) {
+    // The matches' rows are rowid ranges (index_writer.h): each match m, then its rows.
+    b.Append("SELECT DISTINCT t.pk, t.type, t.id, t.body FROM resources m CROSS JOIN ");
+    b.Append("search_index x NOT INDEXED ON ").Append(ResourceRowsCondition(dialect, "x", "m.pk"));
+    b.Append(" JOIN resources t ON t.type = ").Append(type_of).Append(" AND t.id = ");
+    b.Append(id_of).Append(" WHERE m.pk IN ");
+  } else {
+    b.Append("SELECT DISTINCT t.pk, t.type, t.id, t.body FROM search_index x JOIN resources t ON ");
+    b.Append("t.type = ").Append(type_of).Append(" AND t.id = ").Append(id_of);
+    b.Append(" WHERE x.res_pk IN ");
+  }
   AppendPkList(b, matched_pks);
   b.Append(" AND x.kind = ").BindInt(static_cast<int64_t>(fhir::SearchParamType::kReference));
   b.Append(" AND x.s IS NOT NULL AND ");

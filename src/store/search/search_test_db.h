@@ -1,6 +1,7 @@
 // Test support (header-only, included by *_test.cc only): an in-memory SQLite database with
-// the tables of src/store/README.md, into which tests put resources and index rows by hand
-// and run the planner's statements.
+// the SQLite store's schema (sqlite/schema.cc), into which tests put resources and index
+// rows by hand, numbered as the store numbers them (search/index_writer.h), and run the
+// planner's statements.
 //
 //   SearchTestDb db;
 //   int64_t pk = db.AddResource("Patient", "p1");
@@ -10,13 +11,16 @@
 
 #include <sqlite3.h>
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "store/search/index_entry.h"
+#include "store/search/index_writer.h"
 #include "store/search/sql.h"
 #include "store/search/values.h"
+#include "store/sqlite/schema.h"
 
 namespace carepath::store::search::testing {
 
@@ -24,19 +28,8 @@ class SearchTestDb {
  public:
   SearchTestDb() {
     if (sqlite3_open(":memory:", &db_) != SQLITE_OK) throw std::runtime_error("sqlite open");
-    Exec(R"sql(
-      CREATE TABLE resources (pk INTEGER PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL,
-        version INTEGER NOT NULL, last_updated INTEGER NOT NULL,
-        deleted INTEGER NOT NULL DEFAULT 0, body BLOB, UNIQUE (type, id));
-      CREATE TABLE search_index (res_pk INTEGER NOT NULL, type TEXT NOT NULL,
-        param TEXT NOT NULL, kind INTEGER NOT NULL, s TEXT, s2 TEXT, sys TEXT,
-        lo REAL, hi REAL, unit TEXT, fresh INTEGER);
-      CREATE INDEX search_index_res_param ON search_index (res_pk, param);
-      CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
-      CREATE INDEX search_index_lo ON search_index (type, param, lo)
-        WHERE lo IS NOT NULL AND fresh IS NULL;
-      CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
-    )sql");
+    // The store's own schema, every version in order.
+    for (const char* version : SqliteMigrations()) Exec(version);
   }
   // Ranged rows added from now on are fresh (not yet folded into search_index_lo,
   // src/store/README.md "Fresh ranged rows"), as the SQLite store writes them.
@@ -78,7 +71,7 @@ class SearchTestDb {
       SqlStatement st;
       st.sql =
           "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, "
-          "fresh) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+          "fresh, rowid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
       st.binds = {SqlValue::Int(pk),
                   SqlValue::Text(type),
                   SqlValue::Text(e.param),
@@ -89,7 +82,8 @@ class SearchTestDb {
                   real(e.lo),
                   real(e.hi),
                   text(e.unit),
-                  fresh_ && e.lo ? SqlValue::Int(1) : SqlValue::Null()};
+                  fresh_ && e.lo ? SqlValue::Int(1) : SqlValue::Null(),
+                  SqlValue::Int(pk * kIndexRowsPerResource + rows_of_[pk]++)};
       Run(st);
     }
   }
@@ -157,6 +151,7 @@ class SearchTestDb {
  private:
   sqlite3* db_ = nullptr;
   bool fresh_ = false;
+  std::map<int64_t, int64_t> rows_of_;  // index rows added per resource pk
 };
 
 // Index-row builders, computing the columns the way index extraction does.

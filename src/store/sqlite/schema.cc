@@ -1,6 +1,8 @@
 // The SQLite store's schema versions (schema.h).
 #include "store/sqlite/schema.h"
 
+#include "store/search/index_writer.h"
+
 namespace carepath::store {
 namespace {
 
@@ -94,7 +96,37 @@ DROP INDEX search_index_lo;
 CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL AND fresh IS NULL;
 CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
 )sql",
+    // 7: index rows by resource (README.md, "Index rows by resource"). The n-th index row
+    // of resource pk has the rowid pk * 2^20 + n (search/index_writer.h), so the table
+    // keeps a resource's rows together and reads, replaces and deletes them as a rowid
+    // range; search_index_res_param, which each write had to keep up, is gone. The table is
+    // rebuilt once with the new rowids.
+    R"sql(
+CREATE TABLE search_index_by_resource (
+  res_pk INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  param TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  s TEXT, s2 TEXT, sys TEXT,
+  lo REAL, hi REAL,
+  unit TEXT,
+  fresh INTEGER
+);
+INSERT INTO search_index_by_resource
+  (rowid, res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh)
+  SELECT res_pk * 1048576 + row_number() OVER (PARTITION BY res_pk ORDER BY rowid) - 1,
+         res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh
+  FROM search_index ORDER BY res_pk, rowid;
+DROP TABLE search_index;
+ALTER TABLE search_index_by_resource RENAME TO search_index;
+CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
+CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT NULL AND fresh IS NULL;
+CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
+)sql",
 };
+
+// Migration 7 writes the stride as a literal.
+static_assert(search::kIndexRowsPerResource == 1048576);
 
 }  // namespace
 
