@@ -145,10 +145,15 @@ struct Checker {
               " (absent, deleted, or of another type)");
     }
     if (t.dialect() == Dialect::kSqlite) {
-      // Each row's rowid is in its resource's range (search/index_writer.h).
+      // Each row's rowid is in its resource's range for its kind (search/index_writer.h).
       ASSIGN_OR_RETURN(SqlRows misplaced,
-                       t.Exec("SELECT COUNT(*) FROM search_index WHERE rowid / $1 <> res_pk",
-                              {SqlValue::Int(search::kIndexRowsPerResource)}));
+                       t.Exec("SELECT COUNT(*) FROM search_index WHERE rowid % $1 / $2 <> res_pk "
+                              "OR (rowid >= $1) <> (kind IN ($3, $4, $5))",
+                              {SqlValue::Int(search::kRangedRowids),
+                               SqlValue::Int(search::kIndexRowsPerResource),
+                               SqlValue::Int(static_cast<int>(fhir::SearchParamType::kNumber)),
+                               SqlValue::Int(static_cast<int>(fhir::SearchParamType::kDate)),
+                               SqlValue::Int(static_cast<int>(fhir::SearchParamType::kQuantity))}));
       if (!misplaced.empty() && misplaced[0][0].AsInt() > 0) {
         Problem("search_index: " + std::to_string(misplaced[0][0].AsInt()) +
                 " rows outside their resource's rowid range");

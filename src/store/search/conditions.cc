@@ -35,10 +35,7 @@ std::string PrefixUpperBound(std::string prefix) {
 }
 
 // Date, number and quantity rows have lo set (index_entry.h).
-bool IsRanged(SearchParamType t) {
-  return t == SearchParamType::kDate || t == SearchParamType::kNumber ||
-         t == SearchParamType::kQuantity;
-}
+bool IsRanged(SearchParamType t) { return IsRangedKind(t); }
 bool IsRanged(const ParamClause& c) { return IsRanged(c.param->type); }
 
 int DriveRank(const ParamClause& c) {
@@ -196,15 +193,15 @@ void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r,
   b_.Append("(SELECT ").Append(key.descending ? "MAX(" : "MIN(").Append(x).Append(".");
   b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");
   b_.Append(") FROM search_index ").Append(x);
-  ResourceRows(r, x);
+  ResourceRows(r, x, ranged);
   AppendParamRows(b_, key.param->code, x, types);
   b_.Append(")");
 }
 
 // `r.pk IN (SELECT x.res_pk FROM search_index x WHERE ` when driving, else
-// `[NOT ]EXISTS (SELECT 1 FROM search_index x WHERE <the rows of r.pk> AND `.
-void ConditionWriter::OpenRowSet(std::string_view r, std::string_view x, bool driving,
-                                 bool negate) {
+// `[NOT ]EXISTS (SELECT 1 FROM search_index x WHERE <the ranged or other rows of r.pk> AND `.
+void ConditionWriter::OpenRowSet(std::string_view r, std::string_view x, bool driving, bool negate,
+                                 bool ranged) {
   if (driving) {
     b_.Append(r).Append(negate ? ".pk NOT IN (SELECT " : ".pk IN (SELECT ").Append(x);
     b_.Append(".res_pk FROM search_index ").Append(x).Append(" WHERE ");
@@ -212,17 +209,17 @@ void ConditionWriter::OpenRowSet(std::string_view r, std::string_view x, bool dr
   }
   b_.Append(negate ? "NOT EXISTS (SELECT 1 FROM search_index " : "EXISTS (SELECT 1 FROM search_index ");
   b_.Append(x);
-  ResourceRows(r, x);
+  ResourceRows(r, x, ranged);
 }
 
-// ` WHERE <the rows of resource r.pk> AND `. In SQLite these are a rowid range
+// ` WHERE <the ranged or other rows of resource r.pk> AND `. In SQLite these are a rowid range
 // (index_writer.h), and `NOT INDEXED` keeps it one: without statistics SQLite prefers an
 // index with more equality columns, (type, param, s), which for a common code walks every
 // row with that code; the probe must read the rows of this one resource.
-void ConditionWriter::ResourceRows(std::string_view r, std::string_view x) {
+void ConditionWriter::ResourceRows(std::string_view r, std::string_view x, bool ranged) {
   if (b_.dialect() == Dialect::kSqlite) b_.Append(" NOT INDEXED");
   b_.Append(" WHERE ");
-  b_.Append(ResourceRowsCondition(b_.dialect(), x, std::string(r) + ".pk"));
+  b_.Append(ResourceRowsCondition(b_.dialect(), x, std::string(r) + ".pk", ranged));
   b_.Append(" AND ");
 }
 
@@ -240,7 +237,7 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
   if (!c.chain.empty()) {
     std::string x = NewAlias();
     std::string t = NewAlias();
-    OpenRowSet(r, x, driving, false);
+    OpenRowSet(r, x, driving, false, false);  // a reference row
     ParamRows(c, x, types);
     b_.Append(" AND ").Append(x).Append(".s IN (SELECT ").Append(t).Append(".type || '/' || ");
     b_.Append(t).Append(".id FROM resources ").Append(t).Append(" WHERE ");
@@ -293,7 +290,7 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
     for (size_t i = 0; i < c.values.size(); ++i) {
       if (i > 0) b_.Append(" OR ");
       std::string x = NewAlias();
-      OpenRowSet(r, x, false, c.values[i].missing);
+      OpenRowSet(r, x, false, c.values[i].missing, IsRanged(c));
       ParamRows(c, x, types);
       b_.Append(")");
     }
@@ -318,7 +315,7 @@ Status ConditionWriter::Clause(const ParamClause& c, std::string_view r,
     b_.Append(")");
     return Ok();
   }
-  OpenRowSet(r, x, driving && !negate, negate);
+  OpenRowSet(r, x, driving && !negate, negate, IsRanged(c));
   Rows(c, x, types);
   b_.Append(")");
   return Ok();

@@ -43,8 +43,8 @@ class ConditionWriter {
 
  private:
   std::string NewAlias();
-  void OpenRowSet(std::string_view r, std::string_view x, bool driving, bool negate);
-  void ResourceRows(std::string_view r, std::string_view x);
+  void OpenRowSet(std::string_view r, std::string_view x, bool driving, bool negate, bool ranged);
+  void ResourceRows(std::string_view r, std::string_view x, bool ranged);
   void ParamRows(const ParamClause& c, std::string_view x, std::span<const std::string> types);
   void RowCondition(const ParamClause& c, const SearchValue& v, std::string_view x);
   void StringCondition(const ParamClause& c, const SearchValue& v, std::string_view x);

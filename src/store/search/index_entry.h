@@ -37,4 +37,10 @@ struct IndexEntry {
   friend bool operator==(const IndexEntry&, const IndexEntry&) = default;
 };
 
+// Whether rows of this kind carry a value range (lo, hi): date, number and quantity.
+inline bool IsRangedKind(fhir::SearchParamType kind) {
+  return kind == fhir::SearchParamType::kDate || kind == fhir::SearchParamType::kNumber ||
+         kind == fhir::SearchParamType::kQuantity;
+}
+
 }  // namespace carepath::store::search

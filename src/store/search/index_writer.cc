@@ -47,15 +47,19 @@ std::string Placeholders(size_t n) {
   return sql;
 }
 
-// The first rowid of resource `pk`'s rows (SQLite).
-int64_t FirstRowid(int64_t pk) { return pk * kIndexRowsPerResource; }
+// The first rowid of resource `pk`'s ranged or other rows (SQLite).
+int64_t FirstRowid(int64_t pk, bool ranged) {
+  return (ranged ? kRangedRowids : 0) + pk * kIndexRowsPerResource;
+}
 
 }  // namespace
 
-std::string ResourceRowsCondition(Dialect dialect, std::string_view x, std::string_view pk) {
+std::string ResourceRowsCondition(Dialect dialect, std::string_view x, std::string_view pk,
+                                  bool ranged) {
   std::string out(x);
   if (dialect == Dialect::kSqlite) {
     std::string first = "(" + std::string(pk) + ") * " + std::to_string(kIndexRowsPerResource);
+    if (ranged) first = std::to_string(kRangedRowids) + " + " + first;
     out += ".rowid >= " + first + " AND ";
     out += x;
     out += ".rowid < " + first + " + " + std::to_string(kIndexRowsPerResource);
@@ -69,9 +73,12 @@ std::string ResourceRowsCondition(Dialect dialect, std::string_view x, std::stri
 Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
                        const std::vector<IndexEntry>& rows) {
   if (rows.empty()) return Ok();
-  if (static_cast<int64_t>(rows.size()) > kIndexRowsPerResource) {
-    return Error::Invalid(std::string(type), "the resource has " + std::to_string(rows.size()) +
-                                                 " searchable values; at most " +
+  const int64_t ranged_rows = std::count_if(
+      rows.begin(), rows.end(), [](const IndexEntry& e) { return IsRangedKind(e.kind); });
+  const int64_t most = std::max(ranged_rows, static_cast<int64_t>(rows.size()) - ranged_rows);
+  if (most > kIndexRowsPerResource) {
+    return Error::Invalid(std::string(type), "the resource has " + std::to_string(most) +
+                                                 " searchable values of one kind; at most " +
                                                  std::to_string(kIndexRowsPerResource) +
                                                  " are kept per resource");
   }
@@ -87,11 +94,12 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
         "INSERT INTO search_index (res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh, "
         "rowid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     args.reserve(rows.size() * (kColumns + 2));
-    int64_t rowid = FirstRowid(pk);
+    int64_t other_rowid = FirstRowid(pk, false);
+    int64_t ranged_rowid = FirstRowid(pk, true);
     for (const IndexEntry& e : rows) {
       AppendRow(args, pk, type, e);
       args.push_back(fresh && e.lo ? SqlArg::Int(1) : SqlArg::Null());
-      args.push_back(SqlArg::Int(rowid++));
+      args.push_back(SqlArg::Int(IsRangedKind(e.kind) ? ranged_rowid++ : other_rowid++));
     }
     return txn.ExecEach(single, kColumns + 2, args);
   }
@@ -111,8 +119,11 @@ Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
 
 Status DeleteIndexRows(SqlTxn& txn, int64_t pk) {
   if (txn.dialect() == Dialect::kSqlite) {
-    RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE rowid >= $1 AND rowid < $2",
-                             {SqlValue::Int(FirstRowid(pk)), SqlValue::Int(FirstRowid(pk + 1))}));
+    for (bool ranged : {false, true}) {
+      RETURN_IF_ERROR(txn.Exec(
+          "DELETE FROM search_index WHERE rowid >= $1 AND rowid < $2",
+          {SqlValue::Int(FirstRowid(pk, ranged)), SqlValue::Int(FirstRowid(pk + 1, ranged))}));
+    }
   } else {
     RETURN_IF_ERROR(txn.Exec("DELETE FROM search_index WHERE res_pk = $1", {SqlValue::Int(pk)}));
   }
@@ -123,8 +134,9 @@ Result<bool> StoredRowsEqual(SqlTxn& txn, int64_t pk, const std::vector<IndexEnt
   std::vector<SqlValue> binds = {SqlValue::Int(pk)};
   std::string sql = "SELECT param, kind, s, s2, sys, lo, hi, unit FROM search_index WHERE ";
   if (txn.dialect() == Dialect::kSqlite) {
-    sql += "rowid >= $1 AND rowid < $2";
-    binds = {SqlValue::Int(FirstRowid(pk)), SqlValue::Int(FirstRowid(pk + 1))};
+    sql += "rowid >= $1 AND rowid < $2 UNION ALL " + sql + "rowid >= $3 AND rowid < $4";
+    binds = {SqlValue::Int(FirstRowid(pk, false)), SqlValue::Int(FirstRowid(pk + 1, false)),
+             SqlValue::Int(FirstRowid(pk, true)), SqlValue::Int(FirstRowid(pk + 1, true))};
   } else {
     sql += "res_pk = $1";
   }

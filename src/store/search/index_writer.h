@@ -4,9 +4,11 @@
 // (SqlTxn::ExecEach); PostgreSQL: multi-row INSERTs of up to 64 rows (one round trip each).
 //
 // SQLite numbers the rows of a resource: the n-th row of resource `pk` has the rowid
-// `pk * kIndexRowsPerResource + n`, so the table itself keeps a resource's rows together
-// and the rows of one resource are a rowid range (ResourceRowsCondition), with no index of
-// their own (src/store/README.md, "Index rows by resource").
+// `pk * kIndexRowsPerResource + n`, and the n-th ranged row (date, number, quantity) the
+// rowid `kRangedRowids + pk * kIndexRowsPerResource + n`. So the table itself keeps a
+// resource's rows together, its ranged rows in a part of their own, and the rows of one
+// resource are rowid ranges (ResourceRowsCondition), with no index of their own
+// (src/store/README.md, "Index rows by resource").
 //
 //   std::vector<IndexEntry> rows = search::ExtractIndex("Patient", doc.root());
 //   RETURN_IF_ERROR(search::InsertIndexRows(txn, pk, "Patient", rows));
@@ -23,17 +25,22 @@
 
 namespace carepath::store::search {
 
-// The most index rows one resource may have (a write with more is refused, on either
-// backend), and the stride of SQLite's rowids.
+// The most ranged and the most other index rows one resource may have (a write with more
+// is refused, on either backend), and the stride of SQLite's rowids.
 inline constexpr int64_t kIndexRowsPerResource = int64_t{1} << 20;
+// SQLite: the first rowid of the ranged rows' part of the table.
+inline constexpr int64_t kRangedRowids = int64_t{1} << 62;
 
-// SQL selecting the index rows (alias `x`) of the resource whose pk is the SQL expression
-// `pk`: a rowid range in SQLite, `x.res_pk = pk` in PostgreSQL. A SQLite statement must
-// also name the table `NOT INDEXED` for the range to be used (conditions.cc).
-std::string ResourceRowsCondition(Dialect dialect, std::string_view x, std::string_view pk);
+// SQL selecting the ranged (`ranged`) or the other index rows (alias `x`) of the resource
+// whose pk is the SQL expression `pk`: a rowid range in SQLite, `x.res_pk = pk` in
+// PostgreSQL. A SQLite statement must also name the table `NOT INDEXED` for the range to
+// be used (conditions.cc).
+std::string ResourceRowsCondition(Dialect dialect, std::string_view x, std::string_view pk,
+                                  bool ranged);
 
 // Inserts `rows` for resource `pk`, which has no index rows yet (a replacement deletes
-// them first, DeleteIndexRows). More than kIndexRowsPerResource rows is kInvalid.
+// them first, DeleteIndexRows). More than kIndexRowsPerResource ranged or other rows is
+// kInvalid.
 Status InsertIndexRows(SqlTxn& txn, int64_t pk, std::string_view type,
                        const std::vector<IndexEntry>& rows);
 

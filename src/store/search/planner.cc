@@ -161,9 +161,11 @@ Result<SqlStatement> PlanInclude(const SearchQuery& q, const std::vector<int64_t
   std::string_view id_of = dialect == Dialect::kSqlite ? "substr(x.s, instr(x.s, '/') + 1)"
                                                        : "substr(x.s, strpos(x.s, '/') + 1)";
   if (dialect == Dialect::kSqlite) {
-    // The matches' rows are rowid ranges (index_writer.h): each match m, then its rows.
+    // The matches' reference rows are rowid ranges (index_writer.h): each match m, then
+    // its rows.
     b.Append("SELECT DISTINCT t.pk, t.type, t.id, t.body FROM resources m CROSS JOIN ");
-    b.Append("search_index x NOT INDEXED ON ").Append(ResourceRowsCondition(dialect, "x", "m.pk"));
+    b.Append("search_index x NOT INDEXED ON ")
+        .Append(ResourceRowsCondition(dialect, "x", "m.pk", false));
     b.Append(" JOIN resources t ON t.type = ").Append(type_of).Append(" AND t.id = ");
     b.Append(id_of).Append(" WHERE m.pk IN ");
   } else {

@@ -14,6 +14,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/search/index_entry.h"
@@ -83,7 +84,7 @@ class SearchTestDb {
                   real(e.hi),
                   text(e.unit),
                   fresh_ && e.lo ? SqlValue::Int(1) : SqlValue::Null(),
-                  SqlValue::Int(pk * kIndexRowsPerResource + rows_of_[pk]++)};
+                  SqlValue::Int(NextRowid(pk, IsRangedKind(e.kind)))};
       Run(st);
     }
   }
@@ -150,8 +151,14 @@ class SearchTestDb {
 
  private:
   sqlite3* db_ = nullptr;
+  // The rowid the store gives resource pk's next ranged or other row (index_writer.h).
+  int64_t NextRowid(int64_t pk, bool ranged) {
+    int64_t n = rows_of_[{pk, ranged}]++;
+    return (ranged ? kRangedRowids : 0) + pk * kIndexRowsPerResource + n;
+  }
+
   bool fresh_ = false;
-  std::map<int64_t, int64_t> rows_of_;  // index rows added per resource pk
+  std::map<std::pair<int64_t, bool>, int64_t> rows_of_;  // rows added per (pk, ranged)
 };
 
 // Index-row builders, computing the columns the way index extraction does.

@@ -1,6 +1,7 @@
 // Index rows by resource (src/store/README.md): SQLite gives the n-th index row of resource
-// pk the rowid pk * kIndexRowsPerResource + n, reads, replaces and deletes a resource's rows
-// as that rowid range, and renumbers the rows of a file written before (schema version 7).
+// pk the rowid pk * kIndexRowsPerResource + n (its n-th ranged row kRangedRowids + the
+// same), reads, replaces and deletes a resource's rows as those rowid ranges, and renumbers
+// the rows of a file written before (schema version 7).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -79,25 +80,33 @@ int64_t PkOf(SqlBackend& backend, const std::string& type, const std::string& id
   return rows.empty() ? -1 : rows[0][0].AsInt();
 }
 
-// The rowids of resource pk's index rows, in order.
-std::vector<int64_t> Rowids(SqlBackend& backend, int64_t pk) {
-  std::vector<int64_t> out;
-  for (const SqlRow& r : Query(backend,
-                               "SELECT rowid FROM search_index WHERE res_pk = $1 "
-                               "ORDER BY rowid",
-                               {SqlValue::Int(pk)})) {
-    out.push_back(r[0].AsInt());
+// The rowids of resource pk's index rows in order, and the rowids the store should have
+// given them: its other rows first, numbered from pk * 2^20, then its ranged rows, numbered
+// from 2^62 + pk * 2^20.
+struct NumberedRows {
+  std::vector<int64_t> rowids;
+  std::vector<int64_t> expected;
+  size_t ranged = 0;
+};
+NumberedRows Rows(SqlBackend& backend, int64_t pk) {
+  NumberedRows out;
+  int64_t other = 0;
+  int64_t ranged = 0;
+  for (const SqlRow& r :
+       Query(backend, "SELECT rowid, kind FROM search_index WHERE res_pk = $1 ORDER BY rowid",
+             {SqlValue::Int(pk)})) {
+    out.rowids.push_back(r[0].AsInt());
+    if (search::IsRangedKind(static_cast<fhir::SearchParamType>(r[1].AsInt()))) {
+      out.expected.push_back(search::kRangedRowids + pk * kIndexRowsPerResource + ranged++);
+    } else {
+      out.expected.push_back(pk * kIndexRowsPerResource + other++);
+    }
   }
+  out.ranged = static_cast<size_t>(ranged);
   return out;
 }
 
-std::vector<int64_t> Expected(int64_t pk, size_t n) {
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(pk * kIndexRowsPerResource + int64_t(i));
-  return out;
-}
-
-TEST(IndexRowsByResource, EachResourcesRowsAreNumberedFromItsFirstRowid) {
+TEST(IndexRowsByResource, EachResourcesRowsAreNumberedFromItsFirstRowids) {
   OpenedStore db = Open(DbPath("numbered.db"));
   ASSERT_NE(db.store, nullptr);
   auto p = db.store->Create("Patient", Patient("Ames", "1970-01-02"));
@@ -108,23 +117,37 @@ TEST(IndexRowsByResource, EachResourcesRowsAreNumberedFromItsFirstRowid) {
     ASSERT_TRUE(o) << o.error().ToString();
     obs.push_back(o->id);
   }
-  int64_t ppk = PkOf(*db.backend, "Patient", p->id);
-  int64_t patient_rows =
-      Count(*db.backend, "SELECT COUNT(*) FROM search_index WHERE res_pk = " + std::to_string(ppk));
-  ASSERT_GT(patient_rows, 3);
-  EXPECT_EQ(Rowids(*db.backend, ppk), Expected(ppk, size_t(patient_rows)));
+  NumberedRows patient = Rows(*db.backend, PkOf(*db.backend, "Patient", p->id));
+  ASSERT_GT(patient.rowids.size(), 3u);
+  EXPECT_EQ(patient.ranged, 1u);  // birthdate
+  EXPECT_EQ(patient.rowids, patient.expected);
   for (const std::string& id : obs) {
-    int64_t pk = PkOf(*db.backend, "Observation", id);
-    std::vector<int64_t> got = Rowids(*db.backend, pk);
-    ASSERT_GE(got.size(), 5u);  // code, subject, status, date, value-quantity at least
-    EXPECT_EQ(got, Expected(pk, got.size()));
+    NumberedRows got = Rows(*db.backend, PkOf(*db.backend, "Observation", id));
+    ASSERT_GE(got.rowids.size(), 5u);  // code, subject, status, date, value-quantity at least
+    EXPECT_EQ(got.ranged, 2u);         // date, value-quantity
+    EXPECT_EQ(got.rowids, got.expected);
   }
   auto report = CheckOn(*db.backend);
   ASSERT_TRUE(report) << report.error().ToString();
   EXPECT_TRUE(report->ok()) << report->problems.front();
+
+  // A ranged row moved among the other rows is reported.
+  int64_t pk = PkOf(*db.backend, "Observation", obs[0]);
+  Status moved = db.backend->Write([&](SqlTxn& t) -> Status {
+    auto r = t.Exec("UPDATE search_index SET rowid = $1 WHERE rowid = $2",
+                    {SqlValue::Int(pk * kIndexRowsPerResource + 1000),
+                     SqlValue::Int(search::kRangedRowids + pk * kIndexRowsPerResource)});
+    if (!r) return r.error();
+    return Ok();
+  });
+  ASSERT_TRUE(moved) << moved.error().ToString();
+  report = CheckOn(*db.backend);
+  ASSERT_TRUE(report) << report.error().ToString();
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_EQ(report->problems[0], "search_index: 1 rows outside their resource's rowid range");
 }
 
-TEST(IndexRowsByResource, AnUpdateAndADeleteReplaceTheRange) {
+TEST(IndexRowsByResource, AnUpdateAndADeleteReplaceTheRanges) {
   OpenedStore db = Open(DbPath("replace.db"));
   ASSERT_NE(db.store, nullptr);
   auto a = db.store->Create("Patient", Patient("Ames", "1970-01-02"));
@@ -132,32 +155,40 @@ TEST(IndexRowsByResource, AnUpdateAndADeleteReplaceTheRange) {
   ASSERT_TRUE(a && b);
   int64_t apk = PkOf(*db.backend, "Patient", a->id);
   int64_t bpk = PkOf(*db.backend, "Patient", b->id);
-  std::vector<int64_t> b_rows = Rowids(*db.backend, bpk);
+  std::vector<int64_t> b_rows = Rows(*db.backend, bpk).rowids;
 
-  // The update changes the family name and drops the given names: fewer rows, renumbered.
+  // The update changes the family name and the birth date and drops the given names:
+  // fewer rows, renumbered.
   std::string body = R"({"resourceType":"Patient","id":")" + a->id +
-                     R"(","name":[{"family":"Cole"}],"birthDate":"1970-01-02"})";
+                     R"(","name":[{"family":"Cole"}],"birthDate":"1971-02-03"})";
   auto u = db.store->Update("Patient", a->id, body, std::nullopt);
   ASSERT_TRUE(u) << u.error().ToString();
-  std::vector<int64_t> a_rows = Rowids(*db.backend, apk);
-  ASSERT_FALSE(a_rows.empty());
-  EXPECT_EQ(a_rows, Expected(apk, a_rows.size()));
-  auto found = db.store->Search("Patient", {{"family", "Cole"}});
+  NumberedRows a_rows = Rows(*db.backend, apk);
+  ASSERT_FALSE(a_rows.rowids.empty());
+  EXPECT_EQ(a_rows.ranged, 1u);
+  EXPECT_EQ(a_rows.rowids, a_rows.expected);
+  auto found = db.store->Search("Patient", {{"family", "Cole"}, {"birthdate", "1971"}});
   ASSERT_TRUE(found) << found.error().ToString();
   ASSERT_EQ(found->matches.size(), 1u);
   EXPECT_EQ(found->matches[0].id, a->id);
   found = db.store->Search("Patient", {{"family", "Ames"}});
   ASSERT_TRUE(found);
   EXPECT_TRUE(found->matches.empty());
-  EXPECT_EQ(Rowids(*db.backend, bpk), b_rows);  // the neighbour's rows are untouched
+  found = db.store->Search("Patient", {{"birthdate", "1970-01-02"}});
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->matches.empty());
+  EXPECT_EQ(Rows(*db.backend, bpk).rowids, b_rows);  // the neighbour's rows are untouched
 
   ASSERT_TRUE(db.store->Delete("Patient", a->id));
-  EXPECT_TRUE(Rowids(*db.backend, apk).empty());
-  EXPECT_EQ(Count(*db.backend, "SELECT COUNT(*) FROM search_index WHERE rowid >= " +
-                                   std::to_string(apk * kIndexRowsPerResource) + " AND rowid < " +
-                                   std::to_string((apk + 1) * kIndexRowsPerResource)),
-            0);
-  EXPECT_EQ(Rowids(*db.backend, bpk), b_rows);
+  EXPECT_TRUE(Rows(*db.backend, apk).rowids.empty());
+  for (int64_t first :
+       {apk * kIndexRowsPerResource, search::kRangedRowids + apk * kIndexRowsPerResource}) {
+    EXPECT_EQ(Count(*db.backend,
+                    "SELECT COUNT(*) FROM search_index WHERE rowid >= " + std::to_string(first) +
+                        " AND rowid < " + std::to_string(first + kIndexRowsPerResource)),
+              0);
+  }
+  EXPECT_EQ(Rows(*db.backend, bpk).rowids, b_rows);
 }
 
 // The statements that read one resource's rows (a _sort key, a clause that does not drive,
@@ -249,16 +280,23 @@ TEST(IndexRowsByResource, AFileOfTheFormerLayoutIsRenumberedOnOpen) {
   EXPECT_EQ(Count(*db.backend, "SELECT MAX(version) FROM schema_migrations"),
             int64_t(SqliteMigrations().size()));
   EXPECT_EQ(Count(*db.backend, "SELECT COUNT(*) FROM search_index"), 6);
-  EXPECT_EQ(Rowids(*db.backend, 1), Expected(1, 3));
-  EXPECT_EQ(Rowids(*db.backend, 2), Expected(2, 3));
+  for (int64_t pk : {1, 2}) {
+    NumberedRows rows = Rows(*db.backend, pk);
+    EXPECT_EQ(rows.rowids.size(), 3u);
+    EXPECT_EQ(rows.ranged, 1u);
+    EXPECT_EQ(rows.rowids, rows.expected);
+  }
   // Order within a resource is kept; the row that was fresh still is.
-  SqlRows params = Query(*db.backend, "SELECT param, fresh FROM search_index ORDER BY rowid");
+  SqlRows params =
+      Query(*db.backend, "SELECT res_pk, param, fresh FROM search_index ORDER BY rowid");
   ASSERT_EQ(params.size(), 6u);
-  EXPECT_EQ(params[0][0].AsText(), "family");
-  EXPECT_EQ(params[1][0].AsText(), "birthdate");
-  EXPECT_EQ(params[2][0].AsText(), "name");
-  EXPECT_EQ(params[4][0].AsText(), "birthdate");
-  EXPECT_EQ(params[4][1].AsInt(), 1);
+  std::vector<std::string> order;
+  for (const SqlRow& r : params)
+    order.push_back(std::to_string(r[0].AsInt()) + ":" + r[1].AsText());
+  EXPECT_EQ(order, (std::vector<std::string>{"1:family", "1:name", "2:family", "2:name",
+                                             "1:birthdate", "2:birthdate"}));
+  EXPECT_TRUE(params[4][2].is_null());
+  EXPECT_EQ(params[5][2].AsInt(), 1);
   EXPECT_EQ(Count(*db.backend,
                   "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
                   "name = 'search_index_res_param'"),
@@ -275,9 +313,14 @@ TEST(IndexRowsByResource, AFileOfTheFormerLayoutIsRenumberedOnOpen) {
   // A write after the migration continues the resource's numbering from its first rowid.
   std::string body = R"({"resourceType":"Patient","id":"p1","name":[{"family":"Cole"}]})";
   ASSERT_TRUE(db.store->Update("Patient", "p1", body, std::nullopt));
-  std::vector<int64_t> p1 = Rowids(*db.backend, 1);
-  ASSERT_FALSE(p1.empty());
-  EXPECT_EQ(p1, Expected(1, p1.size()));
+  NumberedRows p1 = Rows(*db.backend, 1);
+  ASSERT_FALSE(p1.rowids.empty());
+  EXPECT_EQ(p1.rowids, p1.expected);
+  auto report = CheckOn(*db.backend);  // (the hand-made bodies have no meta: not checked here)
+  ASSERT_TRUE(report) << report.error().ToString();
+  for (const std::string& problem : report->problems) {
+    EXPECT_FALSE(problem.starts_with("search_index")) << problem;
+  }
 }
 
 }  // namespace

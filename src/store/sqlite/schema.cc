@@ -97,9 +97,10 @@ CREATE INDEX search_index_lo ON search_index (type, param, lo) WHERE lo IS NOT N
 CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
 )sql",
     // 7: index rows by resource (README.md, "Index rows by resource"). The n-th index row
-    // of resource pk has the rowid pk * 2^20 + n (search/index_writer.h), so the table
-    // keeps a resource's rows together and reads, replaces and deletes them as a rowid
-    // range; search_index_res_param, which each write had to keep up, is gone. The table is
+    // of resource pk has the rowid pk * 2^20 + n, its n-th ranged row (kind number 0, date
+    // 1, quantity 6) 2^62 + pk * 2^20 + n (search/index_writer.h), so the table keeps a
+    // resource's rows together and reads, replaces and deletes them as rowid ranges;
+    // search_index_res_param, which each write had to keep up, is gone. The table is
     // rebuilt once with the new rowids.
     R"sql(
 CREATE TABLE search_index_by_resource (
@@ -114,9 +115,10 @@ CREATE TABLE search_index_by_resource (
 );
 INSERT INTO search_index_by_resource
   (rowid, res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh)
-  SELECT res_pk * 1048576 + row_number() OVER (PARTITION BY res_pk ORDER BY rowid) - 1,
+  SELECT CASE WHEN kind IN (0, 1, 6) THEN 4611686018427387904 ELSE 0 END + res_pk * 1048576
+           + row_number() OVER (PARTITION BY res_pk, kind IN (0, 1, 6) ORDER BY rowid) - 1,
          res_pk, type, param, kind, s, s2, sys, lo, hi, unit, fresh
-  FROM search_index ORDER BY res_pk, rowid;
+  FROM search_index;
 DROP TABLE search_index;
 ALTER TABLE search_index_by_resource RENAME TO search_index;
 CREATE INDEX search_index_key ON search_index (type, param, s, res_pk) WHERE lo IS NULL;
@@ -125,8 +127,12 @@ CREATE INDEX search_index_fresh ON search_index (type, param) WHERE fresh = 1;
 )sql",
 };
 
-// Migration 7 writes the stride as a literal.
+// Migration 7 writes these as literals.
 static_assert(search::kIndexRowsPerResource == 1048576);
+static_assert(search::kRangedRowids == 4611686018427387904);
+static_assert(static_cast<int>(fhir::SearchParamType::kNumber) == 0 &&
+              static_cast<int>(fhir::SearchParamType::kDate) == 1 &&
+              static_cast<int>(fhir::SearchParamType::kQuantity) == 6);
 
 }  // namespace
 
