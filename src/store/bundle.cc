@@ -269,7 +269,7 @@ Result<std::string> Execute(WriteContext& w, SqlTxn& t, Entry& e,
       if (!parsed) return parsed.error();
       const ParsedResource& doc = *parsed;
       Result<WriteResult> r = e.method == Method::kPost
-                                  ? w.Create(e.type, doc, e.target_id)
+                                  ? w.CreateNew(e.type, doc, e.target_id)
                                   : w.Put(e.type, e.target_id, doc, e.if_match);
       if (!r) return std::move(r).error();
       int status = r->action == WriteAction::kCreated ? 201 : 200;

@@ -132,11 +132,16 @@ Status WriteContext::KeepOldBody(std::string_view type, std::string_view id, con
 
 Result<WriteResult> WriteContext::Create(std::string_view type, const ParsedResource& res,
                                          std::string id) {
-  if (id.empty()) id = NewId();
+  if (id.empty()) return CreateNew(type, res, NewId());
   RETURN_IF_ERROR(CheckId(type, id));
   ASSIGN_OR_RETURN(std::optional<Current> cur, LoadCurrent(type, id));
   if (cur && !cur->deleted) return Error::Conflict(Ref(type, id) + " already exists");
   return WriteVersion(type, id, res, cur);
+}
+
+Result<WriteResult> WriteContext::CreateNew(std::string_view type, const ParsedResource& res,
+                                            std::string_view id) {
+  return WriteVersion(type, id, res, std::nullopt);
 }
 
 Result<WriteResult> WriteContext::Put(std::string_view type, std::string_view id,

@@ -45,6 +45,11 @@ class WriteContext {
   // Stores `doc` as a new resource with `id` (a new random id when empty).
   // kConflict if type/id exists and is not deleted.
   Result<WriteResult> Create(std::string_view type, const ParsedResource& res, std::string id = {});
+  // Stores `doc` as a new resource under `id`, which NewId() has just made for it: no
+  // resource has it, so nothing is looked up (the INSERT's UNIQUE (type, id) would refuse
+  // a collision of its 80 random bits).
+  Result<WriteResult> CreateNew(std::string_view type, const ParsedResource& res,
+                                std::string_view id);
   // Update or update-as-create; no-op when the content is unchanged.
   Result<WriteResult> Put(std::string_view type, std::string_view id, const ParsedResource& res,
                           std::optional<int64_t> expected_version);
