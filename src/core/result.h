@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -65,29 +66,31 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
+// An Ok() holds no Error at all (an empty optional): a Status is made and dropped on every
+// call of a parser or a writer step, and constructing and destroying an Error's strings
+// and vector each time showed in profiles.
 template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Unexpected u) : error_(std::move(u.error)), ok_(false) {}  // NOLINT
-  Result(Error e) : error_(std::move(e)), ok_(false) {}  // NOLINT
-  bool has_value() const { return ok_; }
-  explicit operator bool() const { return ok_; }
+  Result(Unexpected u) : error_(std::move(u.error)) {}  // NOLINT
+  Result(Error e) : error_(std::move(e)) {}             // NOLINT
+  bool has_value() const { return !error_.has_value(); }
+  explicit operator bool() const { return has_value(); }
   void value() const {
-    if (!ok_) std::abort();
+    if (error_) std::abort();
   }
   const Error& error() const& {
-    if (ok_) std::abort();
-    return error_;
+    if (!error_) std::abort();
+    return *error_;
   }
   Error&& error() && {
-    if (ok_) std::abort();
-    return std::move(error_);
+    if (!error_) std::abort();
+    return std::move(*error_);
   }
 
  private:
-  Error error_;
-  bool ok_ = true;
+  std::optional<Error> error_;
 };
 
 using Status = Result<void>;
