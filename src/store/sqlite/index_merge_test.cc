@@ -122,6 +122,26 @@ TEST(FreshRangedRows, AnUpdateReplacesAFoldedRow) {
   EXPECT_EQ(Ids(*db.store, "date", "ge2026-03-20"), std::vector<std::string>{w->id});
 }
 
+// The merger commits without the WAL's fsync (losing a merge loses nothing); every other
+// write still commits with synchronous=FULL.
+TEST(FreshRangedRows, WritesAfterAMergeAreDurableAgain) {
+  OpenedStore db = Open(FreshPath("durable.db"), std::chrono::milliseconds(0));
+  ASSERT_NE(db.store, nullptr);
+  ASSERT_TRUE(db.store->Create("Observation", Reading(3, 60)));
+  auto merged = MergeFreshIndexRows(*db.backend);
+  ASSERT_TRUE(merged) << merged.error().ToString();
+  EXPECT_EQ(*merged, 2);
+  int64_t synchronous = -1;
+  Status s = db.backend->Write([&](SqlTxn& t) -> Status {
+    auto rows = t.Exec("PRAGMA synchronous", {});
+    if (!rows) return rows.error();
+    synchronous = rows->at(0)[0].AsInt();
+    return Ok();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(synchronous, 2);  // FULL
+}
+
 // A bulk write's transactions are large: its ranged rows go to search_index_lo at once.
 TEST(FreshRangedRows, ABulkWriteWritesThemFolded) {
   OpenedStore db = Open(FreshPath("bulk.db"), std::chrono::milliseconds(0));

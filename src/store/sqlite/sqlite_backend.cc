@@ -287,13 +287,16 @@ class SqliteBackend final : public SqlBackend {
     int64_t total = 0;
     while (true) {
       int64_t changed = 0;
-      RETURN_IF_ERROR(Write([&changed](SqlTxn& txn) -> Status {
-        auto& conn = static_cast<SqliteConn&>(txn);
-        ASSIGN_OR_RETURN(SqlRows ignored, conn.Exec(kMergeChunkSql, {SqlValue::Int(kMergeChunk)}));
-        (void)ignored;
-        changed = sqlite3_changes64(conn.handle());
-        return Ok();
-      }));
+      RETURN_IF_ERROR(WriteOnTurn(
+          [&changed](SqlTxn& txn) -> Status {
+            auto& conn = static_cast<SqliteConn&>(txn);
+            ASSIGN_OR_RETURN(SqlRows ignored,
+                             conn.Exec(kMergeChunkSql, {SqlValue::Int(kMergeChunk)}));
+            (void)ignored;
+            changed = sqlite3_changes64(conn.handle());
+            return Ok();
+          },
+          /*durable=*/false));
       total += changed;
       if (changed < kMergeChunk || (merger_ && merger_->stopping())) return total;
     }
@@ -324,8 +327,27 @@ class SqliteBackend final : public SqlBackend {
     });
   }
 
-  Status Write(const TxnFunction& fn) override {
+  Status Write(const TxnFunction& fn) override { return WriteOnTurn(fn, /*durable=*/true); }
+
+  // A write whose loss in a crash loses nothing (the merger's: its rows stay fresh, and
+  // are found and folded again) commits without the WAL's fsync (synchronous=NORMAL for
+  // its commit only). The next durable commit's fsync covers its frames, which precede.
+  Status WriteOnTurn(const TxnFunction& fn, bool durable) {
     TurnHeld turn(write_turn_);
+    if (durable != !relaxed_) {
+      // A durable write never commits while the connection is relaxed: if setting FULL
+      // back failed after the last relaxed write, it is set here or the write fails.
+      RETURN_IF_ERROR(
+          writer_->Script(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+      relaxed_ = !durable;
+    }
+    Status s = WriteTaken(fn);
+    if (relaxed_ && writer_->Script("PRAGMA synchronous=FULL")) relaxed_ = false;
+    return s;
+  }
+
+  // Write with the turn held.
+  Status WriteTaken(const TxnFunction& fn) {
     Status last = Ok();
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
@@ -446,6 +468,7 @@ class SqliteBackend final : public SqlBackend {
 
   std::string path_;
   WriterTurn write_turn_;
+  bool relaxed_ = false;  // the writer's synchronous is NORMAL (WriteOnTurn); turn held
   std::unique_ptr<SqliteConn> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConn>> idle_readers_;
