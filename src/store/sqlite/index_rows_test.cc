@@ -286,7 +286,7 @@ TEST(IndexRowsByResource, AFileOfTheFormerLayoutIsRenumberedOnOpen) {
     EXPECT_EQ(rows.ranged, 1u);
     EXPECT_EQ(rows.rowids, rows.expected);
   }
-  // Order within a resource is kept; the row that was fresh still is.
+  // A resource's rows are numbered by parameter; the row that was fresh still is.
   SqlRows params =
       Query(*db.backend, "SELECT res_pk, param, fresh FROM search_index ORDER BY rowid");
   ASSERT_EQ(params.size(), 6u);

@@ -304,6 +304,8 @@ class SqliteBackend final : public SqlBackend {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
+  Status KeepTempFilesInMemory() { return writer_->Script("PRAGMA temp_store=MEMORY;"); }
+
   Status Migrate() {
     return Write([](SqlTxn& txn) -> Status {
       auto& conn = static_cast<SqliteConn&>(txn);
@@ -506,10 +508,12 @@ Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path, b
   // ProcessBundlesOn) keeps the prior content of the pages it changes in a sub-journal,
   // which SQLite spills to a temporary file past 64 KiB; there it cost a sixth of an
   // import's time in pwrite. Its size is bounded by what one write transaction changes.
-  // Readers keep temporary files on disk (a search sorting many rows).
-  RETURN_IF_ERROR(writer->Script("PRAGMA temp_store=MEMORY;"));
+  // Readers keep temporary files on disk (a search sorting many rows), and so do the
+  // migrations, which come first: the index builds of a schema change sort every row
+  // (in memory, about a gigabyte per seven million index rows).
   auto backend = std::make_unique<SqliteBackend>(path, std::move(writer));
   if (store_schema) RETURN_IF_ERROR(backend->Migrate());
+  RETURN_IF_ERROR(backend->KeepTempFilesInMemory());
   RETURN_IF_ERROR(backend->StartCheckpointer());
   if (store_schema && merge_every.count() > 0) backend->StartMerger(merge_every);
   return std::unique_ptr<SqlBackend>(std::move(backend));
