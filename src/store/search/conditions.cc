@@ -35,8 +35,7 @@ std::string PrefixUpperBound(std::string prefix) {
 }
 
 // Date, number and quantity rows have lo set (index_entry.h).
-bool IsRanged(SearchParamType t) { return IsRangedKind(t); }
-bool IsRanged(const ParamClause& c) { return IsRanged(c.param->type); }
+bool IsRanged(const ParamClause& c) { return IsRangedKind(c.param->type); }
 
 int DriveRank(const ParamClause& c) {
   if (c.modifier == Modifier::kNot || c.modifier == Modifier::kMissing) return kNoDrive;
@@ -188,7 +187,7 @@ void ConditionWriter::SortKeyExpr(const SortKey& key, std::string_view r,
     b_.Append(r).Append(".last_updated");
     return;
   }
-  const bool ranged = IsRanged(key.param->type);
+  const bool ranged = IsRangedKind(key.param->type);
   std::string x = NewAlias();
   b_.Append("(SELECT ").Append(key.descending ? "MAX(" : "MIN(").Append(x).Append(".");
   b_.Append(ranged ? (key.descending ? "hi" : "lo") : "s");

@@ -131,16 +131,19 @@ Status DeleteIndexRows(SqlTxn& txn, int64_t pk) {
 }
 
 Result<bool> StoredRowsEqual(SqlTxn& txn, int64_t pk, const std::vector<IndexEntry>& rows) {
-  std::vector<SqlValue> binds = {SqlValue::Int(pk)};
-  std::string sql = "SELECT param, kind, s, s2, sys, lo, hi, unit FROM search_index WHERE ";
-  if (txn.dialect() == Dialect::kSqlite) {
-    sql += "rowid >= $1 AND rowid < $2 UNION ALL " + sql + "rowid >= $3 AND rowid < $4";
-    binds = {SqlValue::Int(FirstRowid(pk, false)), SqlValue::Int(FirstRowid(pk + 1, false)),
-             SqlValue::Int(FirstRowid(pk, true)), SqlValue::Int(FirstRowid(pk + 1, true))};
-  } else {
-    sql += "res_pk = $1";
-  }
-  ASSIGN_OR_RETURN(SqlRows stored, txn.Exec(sql, binds));
+  static constexpr std::string_view kColumnsOf =
+      "SELECT param, kind, s, s2, sys, lo, hi, unit FROM search_index WHERE ";
+  static const std::string by_rowid = std::string(kColumnsOf) +
+                                      "rowid >= $1 AND rowid < $2 UNION ALL " +
+                                      std::string(kColumnsOf) + "rowid >= $3 AND rowid < $4";
+  static const std::string by_res_pk = std::string(kColumnsOf) + "res_pk = $1";
+  Result<SqlRows> found = txn.dialect() == Dialect::kSqlite
+                              ? txn.Exec(by_rowid, {SqlValue::Int(FirstRowid(pk, false)),
+                                                    SqlValue::Int(FirstRowid(pk + 1, false)),
+                                                    SqlValue::Int(FirstRowid(pk, true)),
+                                                    SqlValue::Int(FirstRowid(pk + 1, true))})
+                              : txn.Exec(by_res_pk, {SqlValue::Int(pk)});
+  ASSIGN_OR_RETURN(SqlRows stored, std::move(found));
   if (stored.size() != rows.size()) return false;
   using Row = std::tuple<std::string, int64_t, std::optional<std::string>,
                          std::optional<std::string>, std::optional<std::string>,

@@ -336,12 +336,13 @@ class SqliteBackend final : public SqlBackend {
   // its commit only). The next durable commit's fsync covers its frames, which precede.
   Status WriteOnTurn(const TxnFunction& fn, bool durable) {
     TurnHeld turn(write_turn_);
-    if (durable != !relaxed_) {
+    const bool relax = !durable;
+    if (relaxed_ != relax) {
       // A durable write never commits while the connection is relaxed: if setting FULL
       // back failed after the last relaxed write, it is set here or the write fails.
       RETURN_IF_ERROR(
-          writer_->Script(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
-      relaxed_ = !durable;
+          writer_->Script(relax ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL"));
+      relaxed_ = relax;
     }
     Status s = WriteTaken(fn);
     if (relaxed_ && writer_->Script("PRAGMA synchronous=FULL")) relaxed_ = false;
